@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
+
+/** Configuration that cannot be used; `problems` names each bad variable. Never carries a secret value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: { variable: string; problem: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n')}\n` +
+        'Fix the variables above and start again (see the configuration table in README.md).',
+    );
+  }
+}
+
+/** Defaults for the refresh schedule; a workflow's own `policy` overrides them per company. */
+export interface RefreshPolicyDefaults {
+  leadFraction: number;
+  minLeadMs: number;
+  jitterFraction: number;
+}
+
+export interface Config {
+  temporal:
+    | { mode: 'embedded'; namespace: string; uiPort: number; cliPath?: string }
+    | { mode: 'external'; connect: ClientConnectConfig; namespace: string };
+  plum:
+    | { mode: 'sandbox' }
+    | {
+        mode: 'upstream';
+        baseUrl: string;
+        defaultCredentials?: { clientId: string; clientSecret: string };
+        credentialsFile?: string;
+      };
+  httpTimeoutMs: number;
+  policy: RefreshPolicyDefaults;
+  refreshActivitiesPerSecond: number;
+  dataDir: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Env = Record<string, string | undefined>;
+
+const number = (min: number, max: number, integer = false) => {
+  let schema = z.coerce.number({ error: 'must be a number' }).min(min).max(max);
+  if (integer) schema = schema.int();
+  return schema;
+};
+
+const nonSecretVars = z.object({
+  PLUM_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://accounts.xoxoday.com/chef' })
+    .optional(),
+  PLUM_HTTP_TIMEOUT_MS: number(100, 600_000, true).default(15_000),
+  PLUM_LEAD_FRACTION: number(0, 0.9).default(0.5),
+  PLUM_MIN_LEAD_MS: number(0, 30 * 24 * 3600_000, true).default(5 * 60_000),
+  PLUM_JITTER_FRACTION: number(0, 1).default(0.1),
+  PLUM_REFRESH_ACTIVITIES_PER_SECOND: number(0.01, 10_000).default(5),
+  PLUM_DATA_DIR: z.string().min(1).default('.data'),
+  PLUM_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_PORT: number(1, 65_535, true).default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+});
+
+/** Reads a secret from `NAME` or from the file named by `NAME_FILE`; never both. */
+function secret(env: Env, name: string, problems: ConfigError['problems']): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && file !== undefined) {
+    problems.push({ variable: name, problem: `set only one of ${name} and ${name}_FILE` });
+    return undefined;
+  }
+  if (file !== undefined) {
+    try {
+      const value = readFileSync(file, 'utf8').trim();
+      if (value) return value;
+      problems.push({ variable: `${name}_FILE`, problem: `the file ${file} is empty` });
+    } catch (error) {
+      problems.push({
+        variable: `${name}_FILE`,
+        problem: `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
+      });
+    }
+    return undefined;
+  }
+  if (direct !== undefined && direct.trim() === '') {
+    problems.push({ variable: name, problem: 'is set but empty' });
+    return undefined;
+  }
+  return direct?.trim();
+}
+
+/** Parses the whole configuration from the environment, reporting every problem at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: ConfigError['problems'] = [];
+  const parsed = nonSecretVars.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0]);
+      problems.push({ variable, problem: `${issue.message} (got "${String(env[variable]).slice(0, 80)}")` });
+    }
+  }
+  const clientId = secret(env, 'PLUM_CLIENT_ID', problems);
+  const clientSecret = secret(env, 'PLUM_CLIENT_SECRET', problems);
+  if ((clientId === undefined) !== (clientSecret === undefined) && problems.length === 0) {
+    problems.push({
+      variable: clientId === undefined ? 'PLUM_CLIENT_ID' : 'PLUM_CLIENT_SECRET',
+      problem: 'PLUM_CLIENT_ID and PLUM_CLIENT_SECRET go together: set both or neither',
+    });
+  }
+  const credentialsFile = env.PLUM_CREDENTIALS_FILE;
+  if (credentialsFile !== undefined && credentialsFile.trim() === '') {
+    problems.push({ variable: 'PLUM_CREDENTIALS_FILE', problem: 'is set but empty' });
+  }
+  if (parsed.success && parsed.data.PLUM_BASE_URL && !clientId && !credentialsFile && problems.length === 0) {
+    problems.push({
+      variable: 'PLUM_CLIENT_ID',
+      problem:
+        'PLUM_BASE_URL is set, so API credentials are needed: PLUM_CLIENT_ID/PLUM_CLIENT_SECRET or PLUM_CREDENTIALS_FILE',
+    });
+  }
+
+  let connect: ClientConnectConfig | undefined;
+  if (parsed.success && parsed.data.TEMPORAL_ADDRESS) {
+    try {
+      connect = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+    } catch (error) {
+      problems.push({ variable: 'TEMPORAL_*', problem: (error as Error).message.split('\n')[0] ?? 'invalid' });
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const vars = parsed.data;
+  const dataDir = resolve(vars.PLUM_DATA_DIR);
+  return {
+    temporal: connect
+      ? { mode: 'external', connect, namespace: connect.namespace ?? vars.TEMPORAL_NAMESPACE }
+      : {
+          mode: 'embedded',
+          namespace: vars.TEMPORAL_NAMESPACE,
+          uiPort: vars.TEMPORAL_UI_PORT,
+          ...(vars.TEMPORAL_CLI_PATH && { cliPath: vars.TEMPORAL_CLI_PATH }),
+        },
+    plum: vars.PLUM_BASE_URL
+      ? {
+          mode: 'upstream',
+          baseUrl: vars.PLUM_BASE_URL,
+          ...(clientId && clientSecret && { defaultCredentials: { clientId, clientSecret } }),
+          ...(credentialsFile && { credentialsFile: resolve(credentialsFile) }),
+        }
+      : { mode: 'sandbox' },
+    httpTimeoutMs: vars.PLUM_HTTP_TIMEOUT_MS,
+    policy: {
+      leadFraction: vars.PLUM_LEAD_FRACTION,
+      minLeadMs: vars.PLUM_MIN_LEAD_MS,
+      jitterFraction: vars.PLUM_JITTER_FRACTION,
+    },
+    refreshActivitiesPerSecond: vars.PLUM_REFRESH_ACTIVITIES_PER_SECOND,
+    dataDir,
+    logLevel: vars.PLUM_LOG_LEVEL,
+  };
+}
+
+/** Loads the configuration or, on a problem, prints one message naming every bad variable and exits 2. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
