@@ -109,7 +109,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const clientId = secret(env, 'PLUM_CLIENT_ID', problems);
   const clientSecret = secret(env, 'PLUM_CLIENT_SECRET', problems);
-  if ((clientId === undefined) !== (clientSecret === undefined) && problems.length === 0) {
+  const secretProblems = problems.some((p) => p.variable.startsWith('PLUM_CLIENT_'));
+  if ((clientId === undefined) !== (clientSecret === undefined) && !secretProblems) {
     problems.push({
       variable: clientId === undefined ? 'PLUM_CLIENT_ID' : 'PLUM_CLIENT_SECRET',
       problem: 'PLUM_CLIENT_ID and PLUM_CLIENT_SECRET go together: set both or neither',
@@ -119,7 +120,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (credentialsFile !== undefined && credentialsFile.trim() === '') {
     problems.push({ variable: 'PLUM_CREDENTIALS_FILE', problem: 'is set but empty' });
   }
-  if (parsed.success && parsed.data.PLUM_BASE_URL && !clientId && !credentialsFile && problems.length === 0) {
+  if (
+    parsed.success &&
+    parsed.data.PLUM_BASE_URL &&
+    !clientId &&
+    !clientSecret &&
+    !credentialsFile &&
+    !secretProblems
+  ) {
     problems.push({
       variable: 'PLUM_CLIENT_ID',
       problem:

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AnyPlumError, PlumOperation } from './errors';
-import { PlumError, PlumNotSentError, PlumOutcomeUnknownError } from './errors';
+import { PlumNotSentError, PlumOutcomeUnknownError } from './errors';
 import { classifyErrorReply } from './error-body';
 import type { TokenSet, TokenValidity } from './token-set';
 import { accessExpiryFrom, toTokenSet, tokenGrantBody, validateBody } from './token-set';
@@ -148,13 +148,20 @@ export class PlumClient {
     timeout: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): AnyPlumError {
-    if (error instanceof PlumError) return error as AnyPlumError;
     if (callerSignal?.aborted) return new PlumOutcomeUnknownError(operation, 'ABORTED', 'the caller aborted the call');
     if (timeout.aborted) {
       return new PlumOutcomeUnknownError(operation, 'TIMEOUT', `no reply within ${this.timeoutMs} ms`);
     }
-    const code = errorCode(error) ?? 'UNKNOWN';
-    if (NOT_SENT_CODES.has(code)) return new PlumNotSentError(operation, code);
-    return new PlumOutcomeUnknownError(operation, 'RESET', `connection failed after sending (${code})`);
+    return classifyConnectionError(operation, error);
   }
+}
+
+/** A failed connection: certainly not sent for DNS and refusals, else the request may have gone out. */
+export function classifyConnectionError(
+  operation: PlumOperation,
+  error: unknown,
+): PlumNotSentError | PlumOutcomeUnknownError {
+  const code = errorCode(error) ?? 'UNKNOWN';
+  if (NOT_SENT_CODES.has(code)) return new PlumNotSentError(operation, code);
+  return new PlumOutcomeUnknownError(operation, 'RESET', `connection failed after sending (${code})`);
 }

@@ -17,6 +17,7 @@ export type Fault = { times?: number } & (
   | { kind: 'resetAfterCommit' }
   | { kind: 'dropAfterCommit' }
   | { kind: 'malformed'; body?: string }
+  | { kind: 'reply'; status: number; body: string; headers?: Record<string, string> }
   | ErrorShapeFault
 );
 

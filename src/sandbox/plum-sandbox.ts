@@ -14,7 +14,15 @@ import { DEFAULT_SANDBOX_OPTIONS, SandboxStore } from './store';
 
 /** The outcome of one call, as counted. */
 export type CallOutcome =
-  'ok' | 'rejected' | 'rate_limited' | 'server_error' | 'reset' | 'dropped' | 'malformed' | 'injected_error';
+  | 'ok'
+  | 'rejected'
+  | 'rate_limited'
+  | 'server_error'
+  | 'reset'
+  | 'dropped'
+  | 'malformed'
+  | 'injected_error'
+  | 'injected_reply';
 
 /** Emitted on `calls` after every call, once its reply (or lack of one) is settled. */
 export interface CallEvent {
@@ -258,6 +266,11 @@ export class PlumSandbox implements SandboxControl {
     if (fault && ['oauth', 'legacy', 'application', 'rateLimit'].includes(fault.kind)) {
       this.record({ endpoint, outcome: 'injected_error', committed: false });
       send(res, shapeReply(fault as Parameters<typeof shapeReply>[0]));
+      return;
+    }
+    if (fault?.kind === 'reply') {
+      this.record({ endpoint, outcome: 'injected_reply', committed: false });
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body);
       return;
     }
     if (fault?.kind === 'resetBeforeCommit') {

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { ConfigError } from '../src/config';
+import { loadConfig } from '../src/config';
+
+const SECRET = 'sbx_secret_do-not-print-me';
+
+function runMain(env: Record<string, string>) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
+  );
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+describe('configuration', () => {
+  it('bad configuration: exit 2, one message naming every bad variable, no stack, no secret', () => {
+    const result = runMain({
+      PLUM_BASE_URL: 'ftp://plum.example',
+      PLUM_LEAD_FRACTION: 'half',
+      PLUM_MIN_LEAD_MS: '-1',
+      TEMPORAL_ADDRESS: 'not an address',
+      PLUM_CLIENT_SECRET: SECRET,
+      PLUM_CLIENT_ID_FILE: '/nonexistent/client-id',
+    });
+    assert.equal(result.status, 2, result.stderr);
+    for (const variable of [
+      'PLUM_BASE_URL',
+      'PLUM_LEAD_FRACTION',
+      'PLUM_MIN_LEAD_MS',
+      'TEMPORAL_ADDRESS',
+      'PLUM_CLIENT_ID_FILE',
+    ]) {
+      assert.match(result.stderr, new RegExp(`^  ${variable}: `, 'm'), `${variable} is not named`);
+    }
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'a stack trace was printed');
+    assert.ok(!result.stderr.includes(SECRET) && !result.stdout.includes(SECRET), 'a secret was echoed');
+    assert.equal(result.stdout, '');
+  });
+
+  it('a lone secret names its missing partner', () => {
+    const result = runMain({ PLUM_CLIENT_SECRET: SECRET });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /PLUM_CLIENT_ID: PLUM_CLIENT_ID and PLUM_CLIENT_SECRET go together/);
+    assert.ok(!result.stderr.includes(SECRET));
+  });
+
+  it('defaults to embedded Temporal and the sandbox', () => {
+    const config = loadConfig({});
+    assert.equal(config.temporal.mode, 'embedded');
+    assert.equal(config.plum.mode, 'sandbox');
+    assert.deepEqual(config.policy, { leadFraction: 0.5, minLeadMs: 300_000, jitterFraction: 0.1 });
+  });
+
+  it('reads secrets from *_FILE variables and takes the production shape from env alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plum-config-'));
+    writeFileSync(join(dir, 'secret'), `${SECRET}\n`);
+    const config = loadConfig({
+      PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef',
+      PLUM_CLIENT_ID: 'client-1',
+      PLUM_CLIENT_SECRET_FILE: join(dir, 'secret'),
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'payments',
+      TEMPORAL_CONFIG_FILE: join(dir, 'absent.toml'),
+    });
+    assert.deepEqual(config.plum, {
+      mode: 'upstream',
+      baseUrl: 'https://accounts.xoxoday.com/chef',
+      defaultCredentials: { clientId: 'client-1', clientSecret: SECRET },
+    });
+    assert.equal(config.temporal.mode, 'external');
+    assert.equal(config.temporal.namespace, 'payments');
+  });
+
+  it('refuses a variable and its _FILE twin together, and empty secrets', () => {
+    assert.throws(
+      () => loadConfig({ PLUM_CLIENT_ID: 'a', PLUM_CLIENT_ID_FILE: '/x', PLUM_CLIENT_SECRET: ' ' }),
+      (error: ConfigError) => {
+        assert.deepEqual(
+          error.problems.map((p) => p.variable),
+          ['PLUM_CLIENT_ID', 'PLUM_CLIENT_SECRET'],
+        );
+        return true;
+      },
+    );
+  });
+
+  it('a real base URL needs credentials', () => {
+    assert.throws(
+      () => loadConfig({ PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef' }),
+      /PLUM_CLIENT_ID: PLUM_BASE_URL is set/,
+    );
+  });
+});
