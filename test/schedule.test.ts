@@ -9,7 +9,13 @@ const t0 = Date.UTC(2026, 10, 1);
 
 describe('schedule maths', () => {
   it('refreshes at half-life of a 15-day token with no jitter', () => {
-    const due = dueAt({ obtainedAt: t0, accessTokenExpiresAt: t0 + 15 * DAY, refreshTokenExpiresAt: t0 + 30 * DAY, policy, random: 0 });
+    const due = dueAt({
+      obtainedAt: t0,
+      accessTokenExpiresAt: t0 + 15 * DAY,
+      refreshTokenExpiresAt: t0 + 30 * DAY,
+      policy,
+      random: 0,
+    });
     assert.equal(due, t0 + 7.5 * DAY);
   });
 
@@ -21,7 +27,13 @@ describe('schedule maths', () => {
   });
 
   it('a refresh token expiring before the access token decides', () => {
-    const due = dueAt({ obtainedAt: t0, accessTokenExpiresAt: t0 + 15 * DAY, refreshTokenExpiresAt: t0 + 4 * DAY, policy, random: 0 });
+    const due = dueAt({
+      obtainedAt: t0,
+      accessTokenExpiresAt: t0 + 15 * DAY,
+      refreshTokenExpiresAt: t0 + 4 * DAY,
+      policy,
+      random: 0,
+    });
     assert.equal(due, t0 + 2 * DAY);
   });
 
@@ -49,7 +61,10 @@ describe('schedule maths', () => {
   });
 
   it('backs off exponentially and caps', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(n, 1000, 600_000)), [1000, 2000, 4000, 8000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => backoffMs(n, 1000, 600_000)),
+      [1000, 2000, 4000, 8000],
+    );
     assert.equal(backoffMs(40, 1000, 600_000), 600_000);
     assert.equal(backoffMs(0, 1000, 600_000), 1000);
   });

@@ -48,7 +48,8 @@ function errorCode(error: unknown): string | undefined {
 /** The Plum token endpoints, with every outcome classified into one of the errors of `./errors`. */
 export class PlumClient {
   private readonly baseUrl: string;
-  private readonly timeoutMs: number;
+  /** Per-call deadline in milliseconds. */
+  readonly timeoutMs: number;
   private readonly now: () => number;
 
   constructor(options: PlumClientOptions) {

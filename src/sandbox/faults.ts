@@ -12,6 +12,7 @@ export type ErrorShapeFault =
 /** A fault to inject into the next call(s) of one endpoint. */
 export type Fault = { times?: number } & (
   | { kind: 'latency'; ms: number }
+  | { kind: 'hold' }
   | { kind: 'serverError'; status?: number }
   | { kind: 'resetBeforeCommit' }
   | { kind: 'resetAfterCommit' }

@@ -114,6 +114,7 @@ export class PlumSandbox implements SandboxControl {
   private readonly sockets = new Set<Socket>();
   private readonly counts = Object.fromEntries(SANDBOX_ENDPOINTS.map((e) => [e, {}])) as SandboxStats['calls'];
   private readonly rotations: Record<string, number> = {};
+  private readonly held: (() => void)[] = [];
   private server: Server | undefined;
   private baseUrl = '';
 
@@ -157,6 +158,7 @@ export class PlumSandbox implements SandboxControl {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.releaseHeld();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -183,6 +185,16 @@ export class PlumSandbox implements SandboxControl {
 
   async injectFault(endpoint: SandboxEndpoint, fault: Fault): Promise<void> {
     this.faults.inject(endpoint, fault);
+  }
+
+  /** Calls currently held by a `hold` fault. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Lets every call held by a `hold` fault proceed. */
+  releaseHeld(): void {
+    for (const release of this.held.splice(0)) release();
   }
 
   async clearFaults(): Promise<void> {
@@ -258,6 +270,7 @@ export class PlumSandbox implements SandboxControl {
     const text = await readBody(req);
     const fault = this.faults.take(endpoint);
     if (fault?.kind === 'latency') await sleep(fault.ms);
+    if (fault?.kind === 'hold') await new Promise<void>((resolve) => this.held.push(resolve));
     if (fault?.kind === 'serverError') {
       this.record({ endpoint, outcome: 'server_error', committed: false });
       send(res, { status: fault.status ?? 503, body: { error: 'server_error', error_description: 'injected' } });

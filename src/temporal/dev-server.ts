@@ -54,6 +54,9 @@ child.on('error', (e) => { console.error('watchdog: ' + e.message); process.exit
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 `;
 
+/** Admitted-but-unfinished updates the server allows per workflow (Temporal's default is 10). */
+export const MAX_IN_FLIGHT_UPDATES = 500;
+
 /** Finds a free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -99,6 +102,8 @@ export class DevServer {
     if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
     else args.push('--headless');
     if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+    // The default of 10 in-flight updates per workflow would make concurrent refreshNow callers wait for each other.
+    args.push('--dynamic-config-value', `history.maxInFlightUpdates=${MAX_IN_FLIGHT_UPDATES}`);
     for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
       args.push('--search-attribute', `${name}=${type}`);
     }

@@ -30,7 +30,9 @@ export function leadFor(lifetimeMs: number, policy: Pick<SchedulePolicy, 'leadFr
 
 /** The earliest known expiry of the set, or undefined when neither expiry is known. */
 export function earliestExpiry(accessTokenExpiresAt?: number, refreshTokenExpiresAt?: number): number | undefined {
-  const known = [accessTokenExpiresAt, refreshTokenExpiresAt].filter((v): v is number => v !== undefined).map(toEpochMs);
+  const known = [accessTokenExpiresAt, refreshTokenExpiresAt]
+    .filter((v): v is number => v !== undefined)
+    .map(toEpochMs);
   return known.length > 0 ? Math.min(...known) : undefined;
 }
 

@@ -1,0 +1,107 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { PlumClient } from '../plum/client';
+import type { TokenSet, TokenValidity } from '../plum/token-set';
+import type { CredentialSource } from './credentials';
+import { toFailure } from './failures';
+import { FAILURE_TYPES } from '../workflows/failure-types';
+import type { WorkerSettings } from './settings';
+
+export interface RefreshInput {
+  companyId: string;
+  refreshToken: string;
+}
+
+export interface UserTokenInput {
+  companyId: string;
+  companyAccessToken: string;
+  email: string;
+  scope: string;
+}
+
+export interface ValidateInput {
+  companyId: string;
+  accessToken: string;
+}
+
+/** Heartbeat details of the refresh activity once Plum has answered. */
+interface RefreshHeartbeat {
+  tokens: TokenSet;
+}
+
+export interface ActivityDeps {
+  plum: PlumClient;
+  credentials: CredentialSource;
+  settings: WorkerSettings;
+}
+
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the activities around one Plum client and one credential source. */
+export function createActivities({ plum, credentials, settings }: ActivityDeps) {
+  return {
+    /**
+     * Spends the refresh token. The new set is heartbeated the moment it is parsed, so an attempt retried after a
+     * worker crash returns it instead of spending the (now dead) refresh token again.
+     */
+    async refreshCompanyToken(input: RefreshInput): Promise<TokenSet> {
+      const context = Context.current();
+      const saved = context.info.heartbeatDetails as RefreshHeartbeat | undefined;
+      if (saved?.tokens) return saved.tokens;
+      const found = credentials.forCompany(input.companyId);
+      if (!found) {
+        throw ApplicationFailure.create({
+          message: `no Plum API credentials for company ${input.companyId}: add it to PLUM_CREDENTIALS_FILE or set PLUM_CLIENT_ID/PLUM_CLIENT_SECRET`,
+          type: FAILURE_TYPES.noCredentials,
+          nonRetryable: true,
+        });
+      }
+      // A retried attempt without saved tokens means the previous one died mid-call: its outcome is unknown.
+      const afterUnknownOutcome = context.info.attempt > 1;
+      try {
+        const tokens = await plum.refresh(input.refreshToken, found, { signal: context.cancellationSignal });
+        context.heartbeat({ tokens } satisfies RefreshHeartbeat);
+        return tokens;
+      } catch (error) {
+        throw toFailure(error, afterUnknownOutcome);
+      }
+    },
+
+    /** Exchanges the company token for a user-scoped token set. */
+    async createUserToken(input: UserTokenInput): Promise<TokenSet> {
+      try {
+        const signal = cancellationSignal();
+        return await plum.createUserToken(
+          input.companyAccessToken,
+          { email: input.email, scope: input.scope },
+          signal ? { signal } : {},
+        );
+      } catch (error) {
+        throw toFailure(error);
+      }
+    },
+
+    /** Learns the expiries of an access token enrolled without them. */
+    async validateAccessToken(input: ValidateInput): Promise<TokenValidity> {
+      try {
+        const signal = cancellationSignal();
+        return await plum.validate(input.accessToken, signal ? { signal } : {});
+      } catch (error) {
+        throw toFailure(error);
+      }
+    },
+
+    /** The worker's settings, read by each workflow run as a local activity. */
+    async workerSettings(): Promise<WorkerSettings> {
+      return settings;
+    },
+  };
+}
+
+export type PlumActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,28 @@
+import type { SchedulePolicy } from '../workflows/schedule';
+
+/** Worker-side knobs the workflow reads once per run (through a local activity, so replay sees the same values). */
+export interface WorkerSettings {
+  policy: SchedulePolicy;
+  /** Backoff for transient refresh failures. */
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  /** Retry delay while a company has no credentials. */
+  noCredentialsRetryMs: number;
+  /** Heartbeat timeout of the refresh activity; must exceed the HTTP timeout. */
+  activityHeartbeatTimeoutMs: number;
+  activityStartToCloseMs: number;
+  userTokenCacheSize: number;
+  /** Continue-as-new past this many history events even if Temporal has not suggested it. */
+  maxHistoryEvents: number;
+}
+
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
+  policy: { leadFraction: 0.5, minLeadMs: 5 * 60_000, jitterFraction: 0.1 },
+  backoffInitialMs: 1000,
+  backoffMaxMs: 10 * 60_000,
+  noCredentialsRetryMs: 60_000,
+  activityHeartbeatTimeoutMs: 30_000,
+  activityStartToCloseMs: 60_000,
+  userTokenCacheSize: 1000,
+  maxHistoryEvents: 10_000,
+};

@@ -1,0 +1,52 @@
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { CredentialSource } from '../activities/credentials';
+import { createActivities } from '../activities/plum-activities';
+import type { WorkerSettings } from '../activities/settings';
+import { DEFAULT_WORKER_SETTINGS } from '../activities/settings';
+import type { PlumClient } from '../plum/client';
+import { TASK_QUEUE } from '../workflows/messages';
+
+export interface KeeperWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  plum: PlumClient;
+  credentials: CredentialSource;
+  /** Defaults to `plum-tokens`; tests use a fresh queue each. */
+  taskQueue?: string;
+  settings?: Partial<WorkerSettings>;
+  /** Cap on activities per second across the whole task queue (every worker), enforced by the server. */
+  activitiesPerSecond?: number;
+  /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options (interceptors in tests). */
+  extra?: Partial<WorkerOptions>;
+}
+
+/** The path the worker bundles workflow code from. */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** A worker for the `plum-tokens` task queue: the company workflow and the Plum activities. */
+export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<Worker> {
+  const merged: WorkerSettings = {
+    ...DEFAULT_WORKER_SETTINGS,
+    ...options.settings,
+    policy: { ...DEFAULT_WORKER_SETTINGS.policy, ...options.settings?.policy },
+  };
+  // The refresh activity heartbeats only once Plum has answered, so its heartbeat timeout must outlast one call.
+  const heartbeat = Math.max(merged.activityHeartbeatTimeoutMs, options.plum.timeoutMs + 2000);
+  const settings: WorkerSettings = {
+    ...merged,
+    activityHeartbeatTimeoutMs: heartbeat,
+    activityStartToCloseMs: Math.max(merged.activityStartToCloseMs, heartbeat + 5000),
+  };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    activities: createActivities({ plum: options.plum, credentials: options.credentials, settings }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),
+    ...options.extra,
+  });
+}

@@ -1,0 +1,23 @@
+/** ApplicationFailure types shared by activities (which throw them) and the workflow (which reacts to them). */
+export const FAILURE_TYPES = {
+  rejected: 'PlumRejectedError',
+  rateLimited: 'PlumRateLimitedError',
+  notSent: 'PlumNotSentError',
+  serverError: 'PlumServerError',
+  unknown: 'PlumOutcomeUnknownError',
+  noCredentials: 'NoCredentialsError',
+  invalidInput: 'InvalidInputError',
+  refreshFailed: 'RefreshFailedError',
+  userTokenFailed: 'UserTokenFailedError',
+  noValidToken: 'NoValidTokenError',
+  retired: 'RetiredError',
+} as const;
+
+/** Details carried by a Plum failure, for the workflow to read without parsing messages. */
+export interface PlumFailureDetails {
+  outcome: 'rejected' | 'rate_limited' | 'not_sent' | 'server_error' | 'unknown';
+  reason?: string;
+  retryAfterMs?: number;
+  /** The previous attempt of this activity ended with an unknown outcome (a worker died mid-call). */
+  afterUnknownOutcome?: boolean;
+}

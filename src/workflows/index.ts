@@ -1,0 +1,1 @@
+export { companyTokenWorkflow } from './company-token-workflow';

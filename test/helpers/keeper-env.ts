@@ -1,0 +1,108 @@
+import { Client, Connection } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { StaticCredentialSource } from '../../src/activities/credentials';
+import type { WorkerSettings } from '../../src/activities/settings';
+import { DEFAULT_WORKER_SETTINGS } from '../../src/activities/settings';
+import { WORKFLOWS_PATH, createKeeperWorker } from '../../src/keeper/create-worker';
+import { PlumClient } from '../../src/plum/client';
+import type { PlumSandbox, StartSandboxOptions } from '../../src/sandbox/plum-sandbox';
+import type { DevServer } from '../../src/temporal/dev-server';
+import type { CompanyTokenInput } from '../../src/workflows/messages';
+import { enrolCompany } from '../../src/keeper/enrol';
+import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
+import { startTestServer } from './temporal';
+
+/** Fast settings for tests whose sandbox tokens live seconds. */
+export const TEST_SETTINGS: WorkerSettings = {
+  ...DEFAULT_WORKER_SETTINGS,
+  policy: { leadFraction: 0.5, minLeadMs: 0, jitterFraction: 0 },
+  backoffInitialMs: 200,
+  backoffMaxMs: 2000,
+  noCredentialsRetryMs: 500,
+  activityHeartbeatTimeoutMs: 4000,
+  activityStartToCloseMs: 15_000,
+};
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
+
+/** The workflow bundle, built once per test process. */
+export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
+  bundlePromise ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+  });
+  return bundlePromise;
+}
+
+export interface KeeperEnv {
+  server: DevServer;
+  sandbox: PlumSandbox;
+  native: NativeConnection;
+  client: Client;
+  credentials: StaticCredentialSource;
+  stop(): Promise<void>;
+}
+
+export async function startKeeperEnv(sandboxOptions: StartSandboxOptions = {}): Promise<KeeperEnv> {
+  const [server, sandbox] = await Promise.all([startTestServer(), startSandbox(sandboxOptions)]);
+  const native = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  return {
+    server,
+    sandbox,
+    native,
+    client,
+    credentials: new StaticCredentialSource(),
+    async stop() {
+      await connection.close();
+      await native.close();
+      await sandbox.stop();
+      await server.stop();
+    },
+  };
+}
+
+let queueCounter = 0;
+
+/** Runs `fn` with a fresh worker on a fresh task queue. */
+export async function withWorker<T>(
+  env: KeeperEnv,
+  fn: (taskQueue: string) => Promise<T>,
+  options: {
+    settings?: Partial<WorkerSettings>;
+    httpTimeoutMs?: number;
+    extra?: Partial<WorkerOptions>;
+    taskQueue?: string;
+  } = {},
+): Promise<T> {
+  queueCounter += 1;
+  const taskQueue = options.taskQueue ?? `test-${process.pid}-${queueCounter}`;
+  const worker = await createKeeperWorker({
+    connection: env.native,
+    namespace: env.server.namespace,
+    taskQueue,
+    plum: new PlumClient({ baseUrl: env.sandbox.url, timeoutMs: options.httpTimeoutMs ?? 1500 }),
+    credentials: env.credentials,
+    settings: { ...TEST_SETTINGS, ...options.settings },
+    workflowBundle: await workflowBundle(),
+    ...(options.extra && { extra: options.extra }),
+  });
+  return worker.runUntil(fn(taskQueue));
+}
+
+/** Seeds a sandbox company, gives the worker its credentials and enrols it. */
+export async function enrolSandboxCompany(
+  env: KeeperEnv,
+  taskQueue: string,
+  overrides: Partial<CompanyTokenInput> = {},
+) {
+  const companyId = uniqueCompanyId();
+  const seeded = await env.sandbox.seedCompany({ companyId });
+  env.credentials.set(companyId, credentialsOf(seeded));
+  const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens, ...overrides }, { taskQueue });
+  return { companyId, seeded, handle };
+}
