@@ -1,47 +1,167 @@
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { CredentialSource } from './activities/credentials';
+import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
+import type { Config } from './config';
 import { loadConfigOrExit } from './config';
+import { createKeeperWorker } from './keeper/create-worker';
+import { enrolCompany } from './keeper/enrol';
 import { createLog } from './log';
+import { PlumClient } from './plum/client';
 import { PlumSandbox } from './sandbox/plum-sandbox';
-import { DevServer } from './temporal/dev-server';
 import { locateTemporalCli } from './temporal/cli-locator';
+import { DevServer } from './temporal/dev-server';
+import { TASK_QUEUE, reseedUpdate, workflowIdFor } from './workflows/messages';
+
+const DEMO_COMPANY = 'demo-company';
+const log = createLog('main');
+
+interface Started {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  stop: () => Promise<void>;
+}
+
+async function startTemporal(config: Config): Promise<Started> {
+  if (config.temporal.mode === 'external') {
+    const { connectionOptions } = config.temporal.connect;
+    return {
+      address: connectionOptions.address ?? 'localhost:7233',
+      namespace: config.temporal.namespace,
+      stop: async () => {},
+    };
+  }
+  const cliPath = await locateTemporalCli({ log: (line) => log.info(line) });
+  if (!cliPath) {
+    throw new Error(
+      'The embedded Temporal server needs the temporal CLI and none was found, nor Go to install it. ' +
+        'Install Go (then run npm start again), or set TEMPORAL_CLI_PATH to a temporal binary, or TEMPORAL_ADDRESS to a running server.',
+    );
+  }
+  const server = await DevServer.start({
+    cliPath,
+    dbFile: join(config.dataDir, 'temporal.sqlite'),
+    namespace: config.temporal.namespace,
+    port: 7233,
+    uiPort: config.temporal.uiPort,
+  });
+  return {
+    address: server.address,
+    namespace: server.namespace,
+    ...(server.uiUrl && { uiUrl: server.uiUrl }),
+    stop: () => server.stop(),
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLog('main', config.logLevel);
+  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
   const stops: (() => Promise<void>)[] = [];
-
-  let address: string;
-  if (config.temporal.mode === 'embedded') {
-    const cliPath = await locateTemporalCli({ log: (line) => log.info(line) });
-    if (!cliPath)
-      throw new Error('No temporal CLI and no Go to install it: set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS.');
-    const server = await DevServer.start({
-      cliPath,
-      dbFile: join(config.dataDir, 'temporal.sqlite'),
-      namespace: config.temporal.namespace,
-      port: 7233,
-      uiPort: config.temporal.uiPort,
-    });
-    stops.unshift(() => server.stop());
-    address = server.address;
-    log.info(`Embedded Temporal dev server at ${address}, UI at ${server.uiUrl}`);
-  } else {
-    address = config.temporal.connect.connectionOptions.address ?? 'localhost:7233';
-  }
-
-  if (config.plum.mode === 'sandbox') {
-    const sandbox = await PlumSandbox.start({ accessLifetimeMs: 180_000, refreshLifetimeMs: 600_000 });
-    stops.unshift(() => sandbox.stop());
-    log.warn(`NO PLUM_BASE_URL: running against the local Plum SANDBOX at ${sandbox.url}, not the real Plum.`);
-  }
-
-  log.info(`Ready (Temporal at ${address}). Ctrl-C to stop.`);
-  const shutdown = async () => {
-    for (const stop of stops) await stop();
-    process.exit(0);
+  const stopAll = async () => {
+    for (const stop of stops.splice(0)) await stop().catch((e: unknown) => log.error(`stopping: ${String(e)}`));
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+
+  try {
+    const temporal = await startTemporal(config);
+    stops.unshift(temporal.stop);
+
+    let plumUrl: string;
+    let credentials: CredentialSource;
+    let sandbox: PlumSandbox | undefined;
+    if (config.plum.mode === 'sandbox') {
+      sandbox = await PlumSandbox.start({ accessLifetimeMs: 4 * 60_000, refreshLifetimeMs: 30 * 60_000 });
+      stops.unshift(() => sandbox!.stop());
+      plumUrl = sandbox.url;
+      credentials = new StaticCredentialSource();
+    } else {
+      plumUrl = config.plum.baseUrl;
+      credentials = new FileCredentialSource(config.plum.credentialsFile, config.plum.defaultCredentials);
+    }
+
+    const native =
+      config.temporal.mode === 'external'
+        ? await NativeConnection.connect(config.temporal.connect.connectionOptions)
+        : await NativeConnection.connect({ address: temporal.address });
+    stops.unshift(() => native.close());
+    const worker = await createKeeperWorker({
+      connection: native,
+      namespace: temporal.namespace,
+      plum: new PlumClient({ baseUrl: plumUrl, timeoutMs: config.httpTimeoutMs }),
+      credentials,
+      settings: { policy: config.policy },
+      activitiesPerSecond: config.refreshActivitiesPerSecond,
+    });
+
+    printBanner(config, temporal, plumUrl, sandbox !== undefined);
+    log.info('worker polling; Ctrl-C drains it and stops');
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal} received: draining the worker`);
+      worker.shutdown();
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    const running = worker.run();
+    if (sandbox && credentials instanceof StaticCredentialSource) {
+      await enrolDemo(temporal, sandbox, credentials);
+    }
+    await running;
+    await stopAll();
+    log.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * Enrols the demo company in the sandbox; after a restart (the sandbox forgot its tokens, the SQLite state did not)
+ * the running workflow is reseeded instead.
+ */
+async function enrolDemo(temporal: Started, sandbox: PlumSandbox, credentials: StaticCredentialSource): Promise<void> {
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const handle = client.workflow.getHandle(workflowIdFor(DEMO_COMPANY));
+    const running = await handle
+      .describe()
+      .then((d) => d.status.name === 'RUNNING')
+      .catch(() => false);
+    const seeded = await sandbox.seedCompany({
+      companyId: DEMO_COMPANY,
+      clientId: 'demo-client',
+      clientSecret: 'demo-secret',
+    });
+    credentials.set(DEMO_COMPANY, { clientId: seeded.clientId, clientSecret: seeded.clientSecret });
+    if (running) await handle.executeUpdate(reseedUpdate, { args: [{ tokens: seeded.tokens }] });
+    else await enrolCompany(client, { companyId: DEMO_COMPANY, tokens: seeded.tokens, policy: { minLeadMs: 60_000 } });
+  } finally {
+    await connection.close();
+  }
+}
+
+function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox: boolean): void {
+  const lines = [
+    '',
+    '  plum-token-keeper is running',
+    `  Temporal : ${temporal.address} (${config.temporal.mode === 'embedded' ? 'EMBEDDED dev server, state in ' + config.dataDir : 'external'}), namespace ${temporal.namespace}`,
+    ...(temporal.uiUrl ? [`  UI       : ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`] : []),
+    `  Plum     : ${plumUrl}${sandbox ? '  <-- LOCAL SANDBOX, NOT THE REAL PLUM (set PLUM_BASE_URL for production)' : ''}`,
+    `  Queue    : ${TASK_QUEUE}`,
+    ...(sandbox
+      ? [
+          `  Demo     : company "${DEMO_COMPANY}" enrolled; its tokens live 4 minutes and rotate about every 2.`,
+          `  Try      : temporal workflow query --address ${temporal.address} --workflow-id ${workflowIdFor(DEMO_COMPANY)} --type status`,
+        ]
+      : []),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {
