@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenQuery, userTokenUpdate } from '../../src/workflows/messages';
+import type { KeeperEnv } from '../helpers/keeper-env';
+import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { waitFor } from '../helpers/wait';
+
+describe('continue-as-new', () => {
+  let env: KeeperEnv;
+  before(async () => {
+    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+  });
+  after(() => env.stop());
+
+  it('60 updates in flight across the boundary: none lost, state intact', async () => {
+    await withWorker(
+      env,
+      async (taskQueue) => {
+        const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
+        const first = await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'before' }] });
+        const firstRun = (await handle.describe()).runId;
+        const emails = Array.from({ length: 55 }, (_, i) => `u${i}@acme.test`);
+        const results = await Promise.all([
+          ...emails.map((email) => handle.executeUpdate(userTokenUpdate, { args: [{ email }] })),
+          ...Array.from({ length: 5 }, (_, i) => handle.executeUpdate(refreshNowUpdate, { args: [{ reason: `r${i}` }] })),
+        ]);
+        assert.equal(results.length, 60);
+        for (const result of results) assert.ok(result.accessToken, 'every update answered');
+        const runs = await waitFor('a new run', async () => {
+          const d = await handle.describe();
+          return d.runId !== firstRun ? d : undefined;
+        });
+        assert.equal(runs.status.name, 'RUNNING');
+        const status = await handle.query(statusQuery);
+        assert.equal(status.cachedUserTokens, 55, 'the user-token cache crossed the boundary');
+        assert.ok(status.generation >= 2, 'the generation survived');
+        assert.equal(status.upstreamRefreshes, env.sandbox.rotationCount(companyId));
+        assert.equal(status.status, 'ACTIVE');
+        for (const email of emails) assert.notEqual(await handle.query(userTokenQuery, { email }), null);
+        const served = await handle.query(accessTokenQuery);
+        assert.equal(served.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
+        assert.notEqual(served.accessToken, first.accessToken);
+      },
+      { settings: { maxHistoryEvents: 40 } },
+    );
+  });
+});
