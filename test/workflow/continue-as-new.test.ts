@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenQuery, userTokenUpdate } from '../../src/workflows/messages';
+import {
+  accessTokenQuery,
+  refreshNowUpdate,
+  statusQuery,
+  userTokenQuery,
+  userTokenUpdate,
+} from '../../src/workflows/messages';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
+import { recordHistory } from '../helpers/histories';
 
 describe('continue-as-new', () => {
   let env: KeeperEnv;
@@ -22,7 +29,9 @@ describe('continue-as-new', () => {
         const emails = Array.from({ length: 55 }, (_, i) => `u${i}@acme.test`);
         const results = await Promise.all([
           ...emails.map((email) => handle.executeUpdate(userTokenUpdate, { args: [{ email }] })),
-          ...Array.from({ length: 5 }, (_, i) => handle.executeUpdate(refreshNowUpdate, { args: [{ reason: `r${i}` }] })),
+          ...Array.from({ length: 5 }, (_, i) =>
+            handle.executeUpdate(refreshNowUpdate, { args: [{ reason: `r${i}` }] }),
+          ),
         ]);
         assert.equal(results.length, 60);
         for (const result of results) assert.ok(result.accessToken, 'every update answered');
@@ -40,6 +49,8 @@ describe('continue-as-new', () => {
         const served = await handle.query(accessTokenQuery);
         assert.equal(served.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
         assert.notEqual(served.accessToken, first.accessToken);
+        await recordHistory(handle, 'continue-as-new-first-run', firstRun);
+        await recordHistory(handle, 'continue-as-new-second-run');
       },
       { settings: { maxHistoryEvents: 40 } },
     );

@@ -20,6 +20,7 @@ import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
+import { recordHistory } from '../helpers/histories';
 
 type Handle = WorkflowHandle<typeof companyTokenWorkflow>;
 
@@ -93,6 +94,7 @@ describe('companyTokenWorkflow failure paths', () => {
         const rotated = await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'after reseed' }] });
         assert.notEqual(rotated.accessToken, fresh.access_token);
         await waitFor('the search attribute', async () => (await searchStatus(handle)) === 'ACTIVE');
+        await recordHistory(handle, `reauth-${reason.toLowerCase()}`);
       });
     });
   }
@@ -109,6 +111,7 @@ describe('companyTokenWorkflow failure paths', () => {
       const recovered = await statusOf(handle, (s) => s.status === 'ACTIVE' && s.generation === 1, 'recovery');
       assert.equal(recovered.consecutiveFailures, 0);
       assert.equal(env.sandbox.rotationCount(companyId), 1);
+      await recordHistory(handle, '5xx-storm');
     });
   });
 
@@ -129,6 +132,7 @@ describe('companyTokenWorkflow failure paths', () => {
         assert.equal(calls.length, 2);
         assert.ok(calls[1]! - calls[0]! >= 1900, `retried after ${calls[1]! - calls[0]!} ms`);
         assert.equal(env.sandbox.rotationCount(companyId), 1);
+        await recordHistory(handle, 'rate-limited');
       } finally {
         env.sandbox.events.off('call', onCall);
       }
@@ -144,6 +148,7 @@ describe('companyTokenWorkflow failure paths', () => {
       assert.equal(status.reason, 'LOST_IN_FLIGHT');
       assert.equal(env.sandbox.rotationCount(companyId), 1, 'the lost reply did rotate upstream');
       await waitFor('the search attribute', async () => (await searchStatus(handle)) === 'NEEDS_REAUTH');
+      await recordHistory(handle, 'lost-in-flight-strict');
     });
   });
 
@@ -157,6 +162,7 @@ describe('companyTokenWorkflow failure paths', () => {
         const status = await statusOf(handle, (s) => s.generation === 1, 'the retry');
         assert.equal(status.status, 'ACTIVE');
         assert.equal(env.sandbox.rotationCount(companyId), 2);
+        await recordHistory(handle, 'lost-in-flight-grace');
         assert.equal(
           (await handle.query(accessTokenQuery)).accessToken,
           env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken,
@@ -180,6 +186,7 @@ describe('companyTokenWorkflow failure paths', () => {
         const status = await statusOf(handle, (s) => s.status === 'ACTIVE', 'recovery');
         assert.ok(status.generation >= 1);
         assert.notEqual((await handle.query(accessTokenQuery)).accessToken, seeded.tokens.access_token);
+        await recordHistory(handle, 'expired-and-recovered');
       });
     } finally {
       await env.sandbox.setOptions({ accessLifetimeMs: 60_000 });
@@ -197,6 +204,7 @@ describe('companyTokenWorkflow failure paths', () => {
       assert.equal(env.sandbox.callCount('refresh') >= 0, true);
       env.credentials.set(companyId, credentialsOf(seeded));
       await statusOf(handle, (s) => s.status === 'ACTIVE' && s.generation === 1, 'healing');
+      await recordHistory(handle, 'no-credentials');
     });
   });
 
@@ -207,6 +215,7 @@ describe('companyTokenWorkflow failure paths', () => {
       const result = await handle.result();
       assert.equal(result.status, 'RETIRED');
       assert.equal((await handle.describe()).status.name, 'COMPLETED');
+      await recordHistory(handle, 'retired');
     });
   });
 

@@ -5,6 +5,7 @@ import { accessTokenQuery, refreshNowUpdate, forceRefreshSignal, statusQuery } f
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
+import { recordHistory } from '../helpers/histories';
 
 describe('companyTokenWorkflow rotation', () => {
   let env: KeeperEnv;
@@ -38,6 +39,7 @@ describe('companyTokenWorkflow rotation', () => {
       const final = await handle.query(statusQuery);
       assert.equal(env.sandbox.rotationCount(companyId), final.upstreamRefreshes);
       assert.equal(env.sandbox.callCount('refresh', 'rejected'), 0);
+      await recordHistory(handle, 'rotation-cycles');
     });
   });
 
@@ -75,6 +77,7 @@ describe('companyTokenWorkflow rotation', () => {
         assert.equal(status.generation, initial.generation + 1);
         assert.equal(env.sandbox.callCount('refresh', 'rejected'), 0, 'no upstream rejection');
         assert.equal([...tokens][0], newestAccessToken(companyId));
+        await recordHistory(handle, 'concurrent-refreshes');
         await env.sandbox.setOptions({ accessLifetimeMs: 3000 });
       },
       { httpTimeoutMs: 30_000 },

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { refreshNowUpdate, statusQuery, userTokenQuery, userTokenUpdate } from '../../src/workflows/messages';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { recordHistory } from '../helpers/histories';
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -21,7 +22,11 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 describe('user tokens', () => {
   let env: KeeperEnv;
   before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000, userTokenLifetimeMs: 600_000 });
+    env = await startKeeperEnv({
+      accessLifetimeMs: 600_000,
+      refreshLifetimeMs: 1_200_000,
+      userTokenLifetimeMs: 600_000,
+    });
   });
   after(() => env.stop());
 
@@ -31,13 +36,18 @@ describe('user tokens', () => {
       assert.equal(await handle.query(userTokenQuery, { email: 'a@acme.test' }), null);
       const before = env.sandbox.callCount('createUserToken');
       const first = await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'A@acme.test' }] });
-      const second = await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'a@acme.test', scope: 'user_session' }] });
+      const second = await handle.executeUpdate(userTokenUpdate, {
+        args: [{ email: 'a@acme.test', scope: 'user_session' }],
+      });
       assert.deepEqual(second, first);
       assert.equal(env.sandbox.callCount('createUserToken') - before, 1);
       assert.deepEqual(await handle.query(userTokenQuery, { email: 'a@acme.test' }), first);
-      const other = await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'a@acme.test', scope: 'store_admin_manage' }] });
+      const other = await handle.executeUpdate(userTokenUpdate, {
+        args: [{ email: 'a@acme.test', scope: 'store_admin_manage' }],
+      });
       assert.notEqual(other.accessToken, first.accessToken, 'scopes are cached apart');
       assert.equal(env.sandbox.callCount('createUserToken') - before, 2);
+      await recordHistory(handle, 'user-token-cache');
     });
   });
 
@@ -61,6 +71,7 @@ describe('user tokens', () => {
       assert.match(user.accessToken, /^sbx_ut_/);
       assert.equal(env.sandbox.rotationCount(companyId), 1, 'the company token went through its refresh path');
       assert.equal((await handle.query(statusQuery)).status, 'ACTIVE');
+      await recordHistory(handle, 'user-token-refresh-path');
     });
   });
 
@@ -79,7 +90,11 @@ describe('user tokens', () => {
       assert.equal(env.sandbox.callCount('createUserToken'), before, 'a cache hit');
       await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'newcomer@acme.test' }] });
       assert.equal((await handle.query(statusQuery)).cachedUserTokens, 1000);
-      assert.equal(await handle.query(userTokenQuery, { email: 'victim@acme.test' }), null, 'the LRU entry was evicted');
+      assert.equal(
+        await handle.query(userTokenQuery, { email: 'victim@acme.test' }),
+        null,
+        'the LRU entry was evicted',
+      );
       assert.notEqual(await handle.query(userTokenQuery, { email: 'kept@acme.test' }), null);
       assert.notEqual(await handle.query(userTokenQuery, { email: 'newcomer@acme.test' }), null);
       assert.notEqual(await handle.query(userTokenQuery, { email: 'user0@acme.test' }), null);

@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Connection, WorkflowHandle } from '@temporalio/client';
+import { testCliPath } from './temporal';
+
+export const HISTORIES_DIR = join(__dirname, '..', 'histories');
+
+/**
+ * With RECORD_HISTORIES=1, saves the workflow's history (as `temporal workflow show --output json` prints it) for
+ * the replay test.
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string, runId?: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const address = (handle.client.connection as Connection).options.address;
+  const args = ['workflow', 'show', '--address', address, '--workflow-id', handle.workflowId, '--output', 'json'];
+  if (runId) args.push('--run-id', runId);
+  const { stdout } = await promisify(execFile)(await testCliPath(), args, { maxBuffer: 256 * 1024 * 1024 });
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  writeFileSync(join(HISTORIES_DIR, `${name}.json`), stdout);
+}

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { HISTORIES_DIR } from './helpers/histories';
+import { workflowBundle } from './helpers/keeper-env';
+
+const files = readdirSync(HISTORIES_DIR)
+  .filter((name) => name.endsWith('.json'))
+  .sort();
+
+describe('replay of recorded histories (RECORD_HISTORIES=1 npm test re-records them)', () => {
+  it('has recorded histories to replay', () => {
+    assert.ok(files.length >= 10, `only ${files.length} histories under test/histories`);
+  });
+
+  for (const file of files) {
+    it(`replays ${file} without a determinism error`, async () => {
+      const history: unknown = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+    });
+  }
+});
