@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { WORKFLOW_TYPE, workflowIdFor } from '../../src/workflows/messages';
+import type { KeeperEnv } from '../helpers/keeper-env';
+import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
+import { testCliPath } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+
+const run = promisify(execFile);
+
+describe('interop with the real temporal CLI (plain JSON)', () => {
+  let env: KeeperEnv;
+  before(async () => {
+    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+  });
+  after(() => env.stop());
+
+  async function temporal(...args: string[]): Promise<string> {
+    const { stdout } = await run(await testCliPath(), [...args, '--address', env.server.address]);
+    return stdout;
+  }
+
+  async function query(workflowId: string, type: string): Promise<Record<string, unknown>> {
+    const out = await temporal('workflow', 'query', '--workflow-id', workflowId, '--type', type, '--output', 'json');
+    const parsed = JSON.parse(out) as { queryResult: unknown[] };
+    return parsed.queryResult[0] as Record<string, unknown>;
+  }
+
+  it('starts the workflow from Plum’s own JSON, queries accessToken and status, and sends forceRefresh', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const companyId = uniqueCompanyId('cli');
+      const seeded = await env.sandbox.seedCompany({ companyId });
+      env.credentials.set(companyId, credentialsOf(seeded));
+      const workflowId = workflowIdFor(companyId);
+      // Expiries as numeric strings, as some Plum fixtures carry them.
+      const tokens = { ...seeded.tokens, expires_in: String(seeded.tokens.expires_in) };
+      await temporal(
+        'workflow',
+        'start',
+        '--type',
+        WORKFLOW_TYPE,
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        JSON.stringify({ companyId, tokens }),
+      );
+      const status = await waitFor('the status query', () => query(workflowId, 'status'));
+      assert.equal(status.status, 'ACTIVE');
+      assert.equal(status.companyId, companyId);
+      assert.equal(status.accessTokenExpiresAt, seeded.tokens.access_token_expiry);
+      const token = await query(workflowId, 'accessToken');
+      assert.equal(token.accessToken, seeded.tokens.access_token);
+
+      await temporal(
+        'workflow',
+        'signal',
+        '--workflow-id',
+        workflowId,
+        '--name',
+        'forceRefresh',
+        '--input',
+        '{"reason":"cli"}',
+      );
+      await waitFor('the forced rotation', async () => (await query(workflowId, 'status')).generation === 1);
+      const rotated = await query(workflowId, 'accessToken');
+      assert.equal(rotated.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
+      assert.equal(env.sandbox.rotationCount(companyId), 1);
+
+      const described = await temporal('workflow', 'describe', '--workflow-id', workflowId, '--output', 'json');
+      assert.match(described, /PlumTokenStatus/);
+      assert.match(described, /PlumCompanyId/);
+    });
+  });
+});
