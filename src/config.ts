@@ -24,7 +24,7 @@ export interface RefreshPolicyDefaults {
 
 export interface Config {
   temporal:
-    | { mode: 'embedded'; namespace: string; uiPort: number; cliPath?: string }
+    | { mode: 'embedded'; namespace: string; port: number; uiPort: number; cliPath?: string }
     | { mode: 'external'; connect: ClientConnectConfig; namespace: string };
   plum:
     | { mode: 'sandbox' }
@@ -35,6 +35,8 @@ export interface Config {
         credentialsFile?: string;
       };
   httpTimeoutMs: number;
+  /** Lifetime of the demo company's sandbox tokens (sandbox mode only). */
+  demoTokenLifetimeMs: number;
   policy: RefreshPolicyDefaults;
   refreshActivitiesPerSecond: number;
   dataDir: string;
@@ -66,6 +68,8 @@ const nonSecretVars = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_PORT: number(1, 65_535, true).default(8233),
+  PLUM_EMBEDDED_TEMPORAL_PORT: number(1, 65_535, true).default(7233),
+  PLUM_DEMO_TOKEN_LIFETIME_MS: number(10_000, 30 * 24 * 3600_000, true).default(240_000),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
 });
 
@@ -153,9 +157,11 @@ export function loadConfig(env: Env = process.env): Config {
       : {
           mode: 'embedded',
           namespace: vars.TEMPORAL_NAMESPACE,
+          port: vars.PLUM_EMBEDDED_TEMPORAL_PORT,
           uiPort: vars.TEMPORAL_UI_PORT,
           ...(vars.TEMPORAL_CLI_PATH && { cliPath: vars.TEMPORAL_CLI_PATH }),
         },
+    demoTokenLifetimeMs: vars.PLUM_DEMO_TOKEN_LIFETIME_MS,
     plum: vars.PLUM_BASE_URL
       ? {
           mode: 'upstream',

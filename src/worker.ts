@@ -44,7 +44,7 @@ async function startTemporal(config: Config): Promise<Started> {
     cliPath,
     dbFile: join(config.dataDir, 'temporal.sqlite'),
     namespace: config.temporal.namespace,
-    port: 7233,
+    port: config.temporal.port,
     uiPort: config.temporal.uiPort,
   });
   return {
@@ -71,7 +71,10 @@ async function main(): Promise<void> {
     let credentials: CredentialSource;
     let sandbox: PlumSandbox | undefined;
     if (config.plum.mode === 'sandbox') {
-      sandbox = await PlumSandbox.start({ accessLifetimeMs: 4 * 60_000, refreshLifetimeMs: 30 * 60_000 });
+      sandbox = await PlumSandbox.start({
+        accessLifetimeMs: config.demoTokenLifetimeMs,
+        refreshLifetimeMs: config.demoTokenLifetimeMs * 8,
+      });
       stops.unshift(() => sandbox!.stop());
       plumUrl = sandbox.url;
       credentials = new StaticCredentialSource();
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     const running = worker.run();
     if (sandbox && credentials instanceof StaticCredentialSource) {
-      await enrolDemo(temporal, sandbox, credentials);
+      await enrolDemo(temporal, sandbox, credentials, config.demoTokenLifetimeMs);
     }
     await running;
     await stopAll();
@@ -123,7 +126,12 @@ async function main(): Promise<void> {
  * Enrols the demo company in the sandbox; after a restart (the sandbox forgot its tokens, the SQLite state did not)
  * the running workflow is reseeded instead.
  */
-async function enrolDemo(temporal: Started, sandbox: PlumSandbox, credentials: StaticCredentialSource): Promise<void> {
+async function enrolDemo(
+  temporal: Started,
+  sandbox: PlumSandbox,
+  credentials: StaticCredentialSource,
+  lifetimeMs: number,
+): Promise<void> {
   const connection = await Connection.connect({ address: temporal.address });
   try {
     const client = new Client({ connection, namespace: temporal.namespace });
@@ -139,7 +147,12 @@ async function enrolDemo(temporal: Started, sandbox: PlumSandbox, credentials: S
     });
     credentials.set(DEMO_COMPANY, { clientId: seeded.clientId, clientSecret: seeded.clientSecret });
     if (running) await handle.executeUpdate(reseedUpdate, { args: [{ tokens: seeded.tokens }] });
-    else await enrolCompany(client, { companyId: DEMO_COMPANY, tokens: seeded.tokens, policy: { minLeadMs: 60_000 } });
+    else
+      await enrolCompany(client, {
+        companyId: DEMO_COMPANY,
+        tokens: seeded.tokens,
+        policy: { minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)) },
+      });
   } finally {
     await connection.close();
   }
@@ -155,7 +168,7 @@ function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox
     `  Queue    : ${TASK_QUEUE}`,
     ...(sandbox
       ? [
-          `  Demo     : company "${DEMO_COMPANY}" enrolled; its tokens live 4 minutes and rotate about every 2.`,
+          `  Demo     : company "${DEMO_COMPANY}" enrolled; its tokens live ${Math.round(config.demoTokenLifetimeMs / 1000)} s and rotate at half-life.`,
           `  Try      : temporal workflow query --address ${temporal.address} --workflow-id ${workflowIdFor(DEMO_COMPANY)} --type status`,
         ]
       : []),

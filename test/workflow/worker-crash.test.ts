@@ -46,7 +46,10 @@ describe('a worker killed between Plum’s reply and the activity’s completion
     const seeded = await env.sandbox.seedCompany({ companyId });
     const dir = mkdtempSync(join(tmpdir(), 'plum-crash-'));
     const credentialsFile = join(dir, 'credentials.json');
-    writeFileSync(credentialsFile, JSON.stringify({ [companyId]: { client_id: seeded.clientId, client_secret: seeded.clientSecret } }));
+    writeFileSync(
+      credentialsFile,
+      JSON.stringify({ [companyId]: { client_id: seeded.clientId, client_secret: seeded.clientSecret } }),
+    );
     const taskQueue = `crash-${process.pid}`;
 
     const doomed = startWorkerChild(env, taskQueue, credentialsFile, true);

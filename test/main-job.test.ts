@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../src/temporal/dev-server';
+import { statusQuery, workflowIdFor } from '../src/workflows/messages';
+import { testCliPath } from './helpers/temporal';
+import { waitFor } from './helpers/wait';
+
+describe('the main job (npm start) in embedded mode', () => {
+  it('comes up with the dev server and sandbox, rotates the demo company, and stops cleanly on SIGINT', async () => {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'plum-main-'));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      env: {
+        ...clean,
+        TEMPORAL_CLI_PATH: await testCliPath(),
+        PLUM_DATA_DIR: dataDir,
+        PLUM_EMBEDDED_TEMPORAL_PORT: String(port),
+        TEMPORAL_UI_PORT: String(uiPort),
+        PLUM_DEMO_TOKEN_LIFETIME_MS: '20000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      await waitFor('the banner', () => stdout.includes('plum-token-keeper is running'), 90_000);
+      assert.match(stdout, /EMBEDDED dev server/);
+      assert.match(stdout, /LOCAL SANDBOX, NOT THE REAL PLUM/);
+      assert.match(stdout, new RegExp(`UI +: http://localhost:${uiPort}/`));
+      assert.match(
+        stdout,
+        /temporal workflow query --address 127\.0\.0\.1:\d+ --workflow-id plum-company:demo-company --type status/,
+      );
+
+      const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+      try {
+        const handle = new Client({ connection }).workflow.getHandle(workflowIdFor('demo-company'));
+        const status = await waitFor(
+          'the demo company to rotate',
+          async () => {
+            const s = await handle.query(statusQuery);
+            return s.upstreamRefreshes >= 1 && s.status === 'ACTIVE' ? s : undefined;
+          },
+          120_000,
+        );
+        assert.ok(status.generation >= 1);
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /stopped/);
+    assert.doesNotMatch(stdout + stderr, /sbx_(at|rt)_/, 'a token was printed');
+  });
+});
