@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { z } from 'zod';
+import type { RejectionReason } from '../plum/errors';
+import { epochMs, numberOrNumericString } from '../plum/token-set';
 
 /** Task queue every worker polls. */
 export const TASK_QUEUE = 'plum-tokens';
@@ -18,23 +20,8 @@ export const TOKEN_STATUSES = ['ACTIVE', 'REFRESHING', 'DEGRADED', 'EXPIRED', 'N
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 /** Why a company needs a person, or waits. */
-export type StatusReason =
-  | 'INVALID_GRANT'
-  | 'TOKEN_KILLED'
-  | 'COMPANY_DISABLED'
-  | 'USER_DISABLED'
-  | 'IP_NOT_WHITELISTED'
-  | 'INVALID_CLIENT'
-  | 'BAD_REQUEST'
-  | 'LOST_IN_FLIGHT'
-  | 'NO_CREDENTIALS'
-  | 'REFRESH_TOKEN_EXPIRED';
+export type StatusReason = RejectionReason | 'LOST_IN_FLIGHT' | 'NO_CREDENTIALS' | 'REFRESH_TOKEN_EXPIRED';
 
-const nonNegativeInt = z
-  .union([z.number(), z.string().regex(/^\d{1,16}$/)])
-  .transform(Number)
-  .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
-const epochMs = nonNegativeInt.transform((v) => (v > 0 && v < 1e11 ? v * 1000 : v));
 const secret = z.string().min(1, 'must be a non-empty string').max(8192);
 
 /** Plum's own token-set shape (plum-api.md §1); only `refresh_token` is required. */
@@ -42,7 +29,7 @@ export const plumTokensSchema = z.object(
   {
     access_token: secret.optional(),
     token_type: z.string().max(64).optional(),
-    expires_in: nonNegativeInt.optional(),
+    expires_in: numberOrNumericString.optional(),
     refresh_token: secret,
     access_token_expiry: epochMs.optional(),
     refresh_token_expiry: epochMs.optional(),
