@@ -45,10 +45,6 @@ export class FaultQueues {
     return head;
   }
 
-  pending(endpoint: SandboxEndpoint): number {
-    return (this.queues.get(endpoint) ?? []).reduce((sum, fault) => sum + (fault.times ?? 1), 0);
-  }
-
   clear(): void {
     this.queues.clear();
   }
