@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { ClientConnectConfig } from '@temporalio/envconfig';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import type { KeyRing } from './codec/key-ring';
+import { KeyRingConfigError, keyRingFromEnv } from './codec/key-ring';
 
 /** Configuration that cannot be used; `problems` names each bad variable. Never carries a secret value. */
 export class ConfigError extends Error {
@@ -40,6 +42,15 @@ export interface Config {
   policy: RefreshPolicyDefaults;
   refreshActivitiesPerSecond: number;
   dataDir: string;
+  codec: {
+    /** Undefined only in embedded mode, where the main job keeps a generated key under `dataDir`. */
+    keyRing?: KeyRing;
+    serverPort: number;
+    serverHost: string;
+    /** Bearer token of the codec server; `null` when authorisation was explicitly disabled. */
+    serverToken: string | null | undefined;
+    corsOrigins: string[];
+  };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -71,6 +82,13 @@ const nonSecretVars = z.object({
   PLUM_EMBEDDED_TEMPORAL_PORT: number(1, 65_535, true).default(7233),
   PLUM_DEMO_TOKEN_LIFETIME_MS: number(10_000, 30 * 24 * 3600_000, true).default(240_000),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  PLUM_CODEC_SERVER_PORT: number(1, 65_535, true).default(8234),
+  PLUM_CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  PLUM_CODEC_SERVER_AUTH: z.enum(['bearer', 'none'], { error: 'must be bearer or none' }).default('bearer'),
+  PLUM_CODEC_CORS_ORIGINS: z
+    .string()
+    .regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be comma-separated http(s) origins')
+    .optional(),
 });
 
 /** Reads a secret from `NAME` or from the file named by `NAME_FILE`; never both. */
@@ -139,6 +157,27 @@ export function loadConfig(env: Env = process.env): Config {
     });
   }
 
+  let keyRing: KeyRing | undefined;
+  try {
+    keyRing = keyRingFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof KeyRingConfigError)) throw error;
+    problems.push({ variable: error.variable, problem: error.message.slice(error.variable.length + 2) });
+  }
+  if (
+    !keyRing &&
+    parsed.success &&
+    parsed.data.TEMPORAL_ADDRESS &&
+    !problems.some((p) => p.variable.startsWith('PLUM_CODEC_KEYS'))
+  ) {
+    problems.push({
+      variable: 'PLUM_CODEC_KEYS',
+      problem:
+        'is required with TEMPORAL_ADDRESS: workflow state holds tokens and must be encrypted (id:base64 32-byte key)',
+    });
+  }
+  const codecToken = secret(env, 'PLUM_CODEC_SERVER_TOKEN', problems);
+
   let connect: ClientConnectConfig | undefined;
   if (parsed.success && parsed.data.TEMPORAL_ADDRESS) {
     try {
@@ -178,6 +217,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
     refreshActivitiesPerSecond: vars.PLUM_REFRESH_ACTIVITIES_PER_SECOND,
     dataDir,
+    codec: {
+      ...(keyRing && { keyRing }),
+      serverPort: vars.PLUM_CODEC_SERVER_PORT,
+      serverHost: vars.PLUM_CODEC_SERVER_HOST,
+      serverToken: vars.PLUM_CODEC_SERVER_AUTH === 'none' ? null : codecToken,
+      corsOrigins: vars.PLUM_CODEC_CORS_ORIGINS?.split(',') ?? [
+        `http://localhost:${vars.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${vars.TEMPORAL_UI_PORT}`,
+      ],
+    },
     logLevel: vars.PLUM_LOG_LEVEL,
   };
 }

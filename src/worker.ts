@@ -3,6 +3,12 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { CredentialSource } from './activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
+import type { DataConverter } from '@temporalio/common';
+import { AesGcmCodec } from './codec/aes-gcm-codec';
+import { CodecServer } from './codec/codec-server';
+import { createDataConverter } from './codec/data-converter';
+import type { KeyRing } from './codec/key-ring';
+import { loadOrCreateLocalKeyRing } from './codec/local-key';
 import type { Config } from './config';
 import { loadConfigOrExit } from './config';
 import { createKeeperWorker } from './keeper/create-worker';
@@ -24,7 +30,33 @@ interface Started {
   stop: () => Promise<void>;
 }
 
-async function startTemporal(config: Config): Promise<Started> {
+/** The key ring from configuration, or the embedded demo's local one. */
+function keyRingFor(config: Config): KeyRing {
+  if (config.codec.keyRing) return config.codec.keyRing;
+  const local = loadOrCreateLocalKeyRing(config.dataDir);
+  log.info(
+    `${local.created ? 'Generated' : 'Using'} the local payload-encryption key in ${local.path} (embedded mode only)`,
+  );
+  return local.keyRing;
+}
+
+/** In embedded mode the dev server's UI decrypts through a codec server on loopback. */
+async function startCodecServer(config: Config, keyRing: KeyRing): Promise<CodecServer | undefined> {
+  if (config.temporal.mode !== 'embedded') return undefined;
+  const authToken = config.codec.serverToken ?? null;
+  const server = await CodecServer.start({
+    codec: new AesGcmCodec(keyRing),
+    authToken,
+    allowedOrigins: config.codec.corsOrigins,
+    host: config.codec.serverHost,
+    port: config.codec.serverPort,
+  });
+  if (authToken === null)
+    log.warn(`codec server at ${server.url} has no authorisation: it listens on loopback for the local UI only`);
+  return server;
+}
+
+async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<Started> {
   if (config.temporal.mode === 'external') {
     const { connectionOptions } = config.temporal.connect;
     return {
@@ -46,6 +78,7 @@ async function startTemporal(config: Config): Promise<Started> {
     namespace: config.temporal.namespace,
     port: config.temporal.port,
     uiPort: config.temporal.uiPort,
+    ...(uiCodecEndpoint && { uiCodecEndpoint }),
   });
   return {
     address: server.address,
@@ -64,7 +97,11 @@ async function main(): Promise<void> {
   };
 
   try {
-    const temporal = await startTemporal(config);
+    const keyRing = keyRingFor(config);
+    const dataConverter = createDataConverter(keyRing);
+    const codecServer = await startCodecServer(config, keyRing);
+    if (codecServer) stops.unshift(() => codecServer.stop());
+    const temporal = await startTemporal(config, codecServer?.url);
     stops.unshift(temporal.stop);
 
     let plumUrl: string;
@@ -95,9 +132,10 @@ async function main(): Promise<void> {
       credentials,
       settings: { policy: config.policy },
       activitiesPerSecond: config.refreshActivitiesPerSecond,
+      dataConverter,
     });
 
-    printBanner(config, temporal, plumUrl, sandbox !== undefined);
+    printBanner(config, temporal, plumUrl, sandbox !== undefined, codecServer?.url);
     log.info('worker polling; Ctrl-C drains it and stops');
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -110,7 +148,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     const running = worker.run();
     if (sandbox && credentials instanceof StaticCredentialSource) {
-      await enrolDemo(temporal, sandbox, credentials, config.demoTokenLifetimeMs);
+      await enrolDemo(temporal, sandbox, credentials, config.demoTokenLifetimeMs, dataConverter);
     }
     await running;
     await stopAll();
@@ -131,10 +169,11 @@ async function enrolDemo(
   sandbox: PlumSandbox,
   credentials: StaticCredentialSource,
   lifetimeMs: number,
+  dataConverter: DataConverter,
 ): Promise<void> {
   const connection = await Connection.connect({ address: temporal.address });
   try {
-    const client = new Client({ connection, namespace: temporal.namespace });
+    const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
     const handle = client.workflow.getHandle(workflowIdFor(DEMO_COMPANY));
     const running = await handle
       .describe()
@@ -158,7 +197,7 @@ async function enrolDemo(
   }
 }
 
-function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox: boolean): void {
+function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox: boolean, codecUrl?: string): void {
   const lines = [
     '',
     '  plum-token-keeper is running',
@@ -166,10 +205,11 @@ function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox
     ...(temporal.uiUrl ? [`  UI       : ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`] : []),
     `  Plum     : ${plumUrl}${sandbox ? '  <-- LOCAL SANDBOX, NOT THE REAL PLUM (set PLUM_BASE_URL for production)' : ''}`,
     `  Queue    : ${TASK_QUEUE}`,
+    ...(codecUrl ? [`  Codec    : ${codecUrl} (payloads are AES-256-GCM encrypted; the UI decrypts through it)`] : []),
     ...(sandbox
       ? [
           `  Demo     : company "${DEMO_COMPANY}" enrolled; its tokens live ${Math.round(config.demoTokenLifetimeMs / 1000)} s and rotate at half-life.`,
-          `  Try      : temporal workflow query --address ${temporal.address} --workflow-id ${workflowIdFor(DEMO_COMPANY)} --type status`,
+          `  Try      : temporal workflow query --address ${temporal.address} --workflow-id ${workflowIdFor(DEMO_COMPANY)} --type status --codec-endpoint ${codecUrl ?? '<codec-server-url>'}`,
         ]
       : []),
     '',

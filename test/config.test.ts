@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ConfigError } from '../src/config';
 import { loadConfig } from '../src/config';
+import { TEST_KEYS_ENV } from './helpers/codec';
 
 const SECRET = 'sbx_secret_do-not-print-me';
 
@@ -69,6 +70,7 @@ describe('configuration', () => {
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_NAMESPACE: 'payments',
       TEMPORAL_CONFIG_FILE: join(dir, 'absent.toml'),
+      PLUM_CODEC_KEYS: TEST_KEYS_ENV,
     });
     assert.deepEqual(config.plum, {
       mode: 'upstream',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { HISTORIES_DIR } from './helpers/histories';
-import { workflowBundle } from './helpers/keeper-env';
+import { TEST_DATA_CONVERTER, workflowBundle } from './helpers/keeper-env';
 
 const files = readdirSync(HISTORIES_DIR)
   .filter((name) => name.endsWith('.json'))
@@ -18,7 +18,11 @@ describe('replay of recorded histories (RECORD_HISTORIES=1 npm test re-records t
   for (const file of files) {
     it(`replays ${file} without a determinism error`, async () => {
       const history: unknown = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER },
+        history,
+        file,
+      );
     });
   }
 });

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { CredentialSource } from '../activities/credentials';
@@ -19,6 +20,8 @@ export interface KeeperWorkerOptions {
   activitiesPerSecond?: number;
   /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The project's data converter (`createDataConverter`): payload encryption and encoded failure attributes. */
+  dataConverter: DataConverter;
   /** Extra worker options (interceptors in tests). */
   extra?: Partial<WorkerOptions>;
 }
@@ -44,6 +47,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
+    dataConverter: options.dataConverter,
     activities: createActivities({ plum: options.plum, credentials: options.credentials, settings }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),

@@ -12,6 +12,8 @@ import type { CompanyTokenInput } from '../../src/workflows/messages';
 import { enrolCompany } from '../../src/keeper/enrol';
 import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
+import { TEST_KEY_RING } from './codec';
+import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
 
 /** Fast settings for tests whose sandbox tokens live seconds. */
 export const TEST_SETTINGS: WorkerSettings = {
@@ -23,6 +25,9 @@ export const TEST_SETTINGS: WorkerSettings = {
   activityHeartbeatTimeoutMs: 4000,
   activityStartToCloseMs: 15_000,
 };
+
+/** The project's data converter under the test key ring. */
+export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -50,7 +55,7 @@ export async function startKeeperEnv(sandboxOptions: StartSandboxOptions = {}): 
   const [server, sandbox] = await Promise.all([startTestServer(), startSandbox(sandboxOptions)]);
   const native = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: TEST_DATA_CONVERTER });
   return {
     server,
     sandbox,
@@ -89,6 +94,7 @@ export async function withWorker<T>(
     credentials: env.credentials,
     settings: { ...TEST_SETTINGS, ...options.settings },
     workflowBundle: await workflowBundle(),
+    dataConverter: TEST_DATA_CONVERTER,
     ...(options.extra && { extra: options.extra }),
   });
   return worker.runUntil(fn(taskQueue));

@@ -7,19 +7,34 @@ import type { KeeperEnv } from '../helpers/keeper-env';
 import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { CodecServer } from '../../src/codec/codec-server';
+import { TEST_KEY_RING } from '../helpers/codec';
 import { waitFor } from '../helpers/wait';
 
 const run = promisify(execFile);
 
-describe('interop with the real temporal CLI (plain JSON)', () => {
+describe('interop with the real temporal CLI (plain JSON through the codec server)', () => {
   let env: KeeperEnv;
+  let codecServer: CodecServer;
+  const codecToken = 'codec-test-token';
   before(async () => {
     env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+    codecServer = await CodecServer.start({
+      codec: new AesGcmCodec(TEST_KEY_RING),
+      authToken: codecToken,
+      allowedOrigins: [],
+    });
   });
-  after(() => env.stop());
+  after(async () => {
+    await codecServer.stop();
+    await env.stop();
+  });
 
+  /** Runs the CLI against the test server; through the codec server unless `raw`. */
   async function temporal(...args: string[]): Promise<string> {
-    const { stdout } = await run(await testCliPath(), [...args, '--address', env.server.address]);
+    const codec = ['--codec-endpoint', codecServer.url, '--codec-auth', `Bearer ${codecToken}`];
+    const { stdout } = await run(await testCliPath(), [...args, '--address', env.server.address, ...codec]);
     return stdout;
   }
 
@@ -71,6 +86,19 @@ describe('interop with the real temporal CLI (plain JSON)', () => {
       assert.equal(rotated.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
       assert.equal(env.sandbox.rotationCount(companyId), 1);
 
+      const raw = await run(await testCliPath(), [
+        'workflow',
+        'query',
+        '--workflow-id',
+        workflowId,
+        '--type',
+        'accessToken',
+        '--output',
+        'json',
+        '--address',
+        env.server.address,
+      ]);
+      assert.ok(!raw.stdout.includes(String(rotated.accessToken)), 'without the codec the token stays ciphertext');
       const described = await temporal('workflow', 'describe', '--workflow-id', workflowId, '--output', 'json');
       assert.match(described, /PlumTokenStatus/);
       assert.match(described, /PlumCompanyId/);

@@ -12,6 +12,7 @@ import { startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
+import { TEST_KEYS_ENV } from '../helpers/codec';
 
 function startWorkerChild(env: KeeperEnv, taskQueue: string, credentialsFile: string, hang: boolean) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'worker-child.ts')], {
@@ -21,6 +22,7 @@ function startWorkerChild(env: KeeperEnv, taskQueue: string, credentialsFile: st
       PLUM_BASE_URL: env.sandbox.url,
       PLUM_CREDENTIALS_FILE: credentialsFile,
       TASK_QUEUE: taskQueue,
+      PLUM_CODEC_KEYS: TEST_KEYS_ENV,
       HANG_AFTER_REFRESH: hang ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

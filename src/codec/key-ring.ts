@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+
+/** A key-ring configuration that cannot be used; names the variable and key id, never key material. */
+export class KeyRingConfigError extends Error {
+  override readonly name = 'KeyRingConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+/** A payload was encrypted under a key this ring does not hold. */
+export class UnknownKeyIdError extends Error {
+  override readonly name = 'UnknownKeyIdError';
+  constructor(
+    readonly keyId: string,
+    known: string[],
+  ) {
+    super(
+      `payload is encrypted with key id "${keyId}", which is not in the key ring (known: ${known.join(', ') || 'none'}); add that key to PLUM_CODEC_KEYS to read it`,
+    );
+  }
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** AES-256 keys by id; `activeKeyId` encrypts, every key decrypts, so keys rotate without losing old histories. */
+export class KeyRing {
+  private constructor(
+    private readonly keys: ReadonlyMap<string, Buffer>,
+    readonly activeKeyId: string,
+  ) {}
+
+  static of(keys: Record<string, Buffer>, activeKeyId: string): KeyRing {
+    for (const [id, key] of Object.entries(keys)) {
+      if (!KEY_ID.test(id))
+        throw new KeyRingConfigError('PLUM_CODEC_KEYS', `key id "${id.slice(0, 64)}" is not 1–64 of [A-Za-z0-9._-]`);
+      if (key.length !== 32)
+        throw new KeyRingConfigError('PLUM_CODEC_KEYS', `key "${id}" is ${key.length} bytes; AES-256 needs 32`);
+    }
+    if (!(activeKeyId in keys)) {
+      throw new KeyRingConfigError(
+        'PLUM_CODEC_ACTIVE_KEY_ID',
+        `"${activeKeyId.slice(0, 64)}" is not one of the keys (${Object.keys(keys).join(', ')})`,
+      );
+    }
+    return new KeyRing(new Map(Object.entries(keys)), activeKeyId);
+  }
+
+  get activeKey(): Buffer {
+    return this.keys.get(this.activeKeyId)!;
+  }
+
+  key(keyId: string): Buffer {
+    const key = this.keys.get(keyId);
+    if (!key) throw new UnknownKeyIdError(keyId, [...this.keys.keys()]);
+    return key;
+  }
+
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+}
+
+/**
+ * Parses `id:base64key` pairs separated by commas (e.g. `2026a:…,2026b:…`); the active key is
+ * `PLUM_CODEC_ACTIVE_KEY_ID`, else the last one listed.
+ */
+export function parseKeyRing(spec: string, activeKeyId: string | undefined, variable = 'PLUM_CODEC_KEYS'): KeyRing {
+  const keys: Record<string, Buffer> = {};
+  const entries = spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 0)
+    throw new KeyRingConfigError(variable, 'holds no keys; expected id:base64key[,id:base64key…]');
+  let last = '';
+  for (const [index, entry] of entries.entries()) {
+    const colon = entry.indexOf(':');
+    if (colon <= 0) throw new KeyRingConfigError(variable, `entry ${index + 1} is not id:base64key`);
+    const id = entry.slice(0, colon);
+    const material = entry.slice(colon + 1);
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material)) {
+      throw new KeyRingConfigError(variable, `key "${id.slice(0, 64)}" is not base64`);
+    }
+    if (id in keys) throw new KeyRingConfigError(variable, `key id "${id.slice(0, 64)}" appears twice`);
+    keys[id] = Buffer.from(material, 'base64');
+    last = id;
+  }
+  return KeyRing.of(keys, activeKeyId ?? last);
+}
+
+/** Reads the key ring from `PLUM_CODEC_KEYS` or `PLUM_CODEC_KEYS_FILE`; undefined when neither is set. */
+export function keyRingFromEnv(env: Record<string, string | undefined>): KeyRing | undefined {
+  const direct = env.PLUM_CODEC_KEYS;
+  const file = env.PLUM_CODEC_KEYS_FILE;
+  if (direct !== undefined && file !== undefined) {
+    throw new KeyRingConfigError('PLUM_CODEC_KEYS', 'set only one of PLUM_CODEC_KEYS and PLUM_CODEC_KEYS_FILE');
+  }
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new KeyRingConfigError(
+        'PLUM_CODEC_KEYS_FILE',
+        `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+    return parseKeyRing(text.replace(/\s+/g, ','), env.PLUM_CODEC_ACTIVE_KEY_ID, 'PLUM_CODEC_KEYS_FILE');
+  }
+  if (direct === undefined) return undefined;
+  return parseKeyRing(direct, env.PLUM_CODEC_ACTIVE_KEY_ID);
+}

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KeyRing, parseKeyRing } from './key-ring';
+
+/**
+ * The embedded demo's key ring: kept in `<dataDir>/codec-keys` (mode 0600) so the SQLite history it encrypted stays
+ * readable across restarts. Production sets PLUM_CODEC_KEYS instead.
+ */
+export function loadOrCreateLocalKeyRing(dataDir: string): { keyRing: KeyRing; created: boolean; path: string } {
+  const path = join(dataDir, 'codec-keys');
+  if (existsSync(path)) {
+    return { keyRing: parseKeyRing(readFileSync(path, 'utf8').trim(), undefined, path), created: false, path };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const id = `local-${new Date().toISOString().slice(0, 10)}`;
+  const key = randomBytes(32);
+  writeFileSync(path, `${id}:${key.toString('base64')}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { keyRing: KeyRing.of({ [id]: key }, id), created: true, path };
+}

@@ -1,0 +1,13 @@
+import { createHash } from 'node:crypto';
+import { KeyRing } from '../../src/codec/key-ring';
+
+/** A deterministic 32-byte test key; test keys are committed because they protect only throwaway sandbox tokens. */
+export function testKey(label: string): Buffer {
+  return createHash('sha256').update(`plum-token-keeper test key ${label}`).digest();
+}
+
+/** The key ring every test worker and client uses (and that encrypted the recorded histories). */
+export const TEST_KEY_RING = KeyRing.of({ 'test-a': testKey('a') }, 'test-a');
+
+/** The same ring as PLUM_CODEC_KEYS would spell it. */
+export const TEST_KEYS_ENV = `test-a:${testKey('a').toString('base64')}`;
