@@ -37,6 +37,7 @@ let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
   bundlePromise ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
   });
   return bundlePromise;
