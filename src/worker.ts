@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { installRuntimeLogging } from './keeper/runtime-logging';
 import type { CredentialSource } from './activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
 import type { DataConverter } from '@temporalio/common';
@@ -90,7 +91,7 @@ async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
+  installRuntimeLogging(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : 'WARN');
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.splice(0)) await stop().catch((e: unknown) => log.error(`stopping: ${String(e)}`));

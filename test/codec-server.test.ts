@@ -12,7 +12,9 @@ const ORIGIN = 'http://localhost:8233';
 function jsonPayload(value: unknown) {
   const payload = defaultPayloadConverter.toPayload(value);
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+    ),
     data: Buffer.from(payload.data!).toString('base64'),
   };
 }
@@ -61,7 +63,11 @@ describe('the codec server over HTTP', () => {
   it('answers the CORS preflight for the configured origin, with the headers the UI sends', async () => {
     const res = await fetch(`${server.url}/decode`, {
       method: 'OPTIONS',
-      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     assert.equal(res.status, 204);
     assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN);
@@ -72,7 +78,10 @@ describe('the codec server over HTTP', () => {
   });
 
   it('refuses other origins', async () => {
-    const preflight = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.test' } });
+    const preflight = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.test' },
+    });
     assert.equal(preflight.status, 403);
     assert.equal(preflight.headers.get('access-control-allow-origin'), null);
     assert.equal((await post('/decode', '{}', { origin: 'http://evil.test' })).status, 403);
@@ -92,7 +101,9 @@ describe('the codec server over HTTP', () => {
     const body = JSON.stringify({
       payloads: [
         {
-          metadata: Object.fromEntries(Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+          metadata: Object.fromEntries(
+            Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+          ),
           data: Buffer.from(sealed!.data!).toString('base64'),
         },
       ],

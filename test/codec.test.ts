@@ -29,12 +29,15 @@ describe('the key ring', () => {
   ];
   for (const [name, spec, active, message] of bad) {
     it(`refuses ${name}, naming the problem and never the key material`, () => {
-      assert.throws(() => parseKeyRing(spec, active), (error: Error) => {
-        assert.ok(error instanceof KeyRingConfigError);
-        assert.match(error.message, message);
-        assert.ok(!error.message.includes(b64('a')) && !error.message.includes(b64('b')));
-        return true;
-      });
+      assert.throws(
+        () => parseKeyRing(spec, active),
+        (error: Error) => {
+          assert.ok(error instanceof KeyRingConfigError);
+          assert.match(error.message, message);
+          assert.ok(!error.message.includes(b64('a')) && !error.message.includes(b64('b')));
+          return true;
+        },
+      );
     });
   }
 
@@ -42,7 +45,10 @@ describe('the key ring', () => {
     assert.equal(keyRingFromEnv({}), undefined);
     assert.equal(keyRingFromEnv({ PLUM_CODEC_KEYS: `k:${b64('k')}` })?.activeKeyId, 'k');
     assert.throws(() => keyRingFromEnv({ PLUM_CODEC_KEYS: 'x', PLUM_CODEC_KEYS_FILE: '/y' }), /set only one/);
-    assert.throws(() => keyRingFromEnv({ PLUM_CODEC_KEYS_FILE: '/nonexistent/keys' }), /cannot read \/nonexistent\/keys \(ENOENT\)/);
+    assert.throws(
+      () => keyRingFromEnv({ PLUM_CODEC_KEYS_FILE: '/nonexistent/keys' }),
+      /cannot read \/nonexistent\/keys \(ENOENT\)/,
+    );
   });
 });
 

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { StaticCredentialSource } from '../../src/activities/credentials';
 import type { WorkerSettings } from '../../src/activities/settings';
-import { DEFAULT_WORKER_SETTINGS } from '../../src/activities/settings';
 import { WORKFLOWS_PATH, createKeeperWorker } from '../../src/keeper/create-worker';
 import { PlumClient } from '../../src/plum/client';
 import type { PlumSandbox, StartSandboxOptions } from '../../src/sandbox/plum-sandbox';
@@ -12,19 +12,11 @@ import type { CompanyTokenInput } from '../../src/workflows/messages';
 import { enrolCompany } from '../../src/keeper/enrol';
 import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
+import { TEST_SETTINGS } from './settings';
 import { TEST_KEY_RING } from './codec';
 import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
 
-/** Fast settings for tests whose sandbox tokens live seconds. */
-export const TEST_SETTINGS: WorkerSettings = {
-  ...DEFAULT_WORKER_SETTINGS,
-  policy: { leadFraction: 0.5, minLeadMs: 0, jitterFraction: 0 },
-  backoffInitialMs: 200,
-  backoffMaxMs: 2000,
-  noCredentialsRetryMs: 500,
-  activityHeartbeatTimeoutMs: 4000,
-  activityStartToCloseMs: 15_000,
-};
+export { TEST_SETTINGS };
 
 /** The project's data converter under the test key ring. */
 export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING);
@@ -79,6 +71,7 @@ export async function withWorker<T>(
   env: KeeperEnv,
   fn: (taskQueue: string) => Promise<T>,
   options: {
+    dataConverter?: DataConverter;
     settings?: Partial<WorkerSettings>;
     httpTimeoutMs?: number;
     extra?: Partial<WorkerOptions>;
@@ -95,7 +88,7 @@ export async function withWorker<T>(
     credentials: env.credentials,
     settings: { ...TEST_SETTINGS, ...options.settings },
     workflowBundle: await workflowBundle(),
-    dataConverter: TEST_DATA_CONVERTER,
+    dataConverter: options.dataConverter ?? TEST_DATA_CONVERTER,
     ...(options.extra && { extra: options.extra }),
   });
   return worker.runUntil(fn(taskQueue));

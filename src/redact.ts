@@ -1,0 +1,29 @@
+/** Field names whose values are secrets wherever they appear in logged objects. */
+const SECRET_FIELD =
+  /^(access_?token|refresh_?token|client_?secret|company_?access_?token|authorization|password|api_?key|tokens|secret)$/i;
+
+const TEXT_PATTERNS: [RegExp, string][] = [
+  // JSON-ish "field": "value" pairs for secret fields.
+  [/("(?:access_?token|refresh_?token|client_?secret|authorization)"\s*:\s*)"[^"]*"/gi, '$1"[REDACTED]"'],
+  [/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [REDACTED]'],
+  // JWTs (Plum's access tokens are JWTs).
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\b/g, '[REDACTED-JWT]'],
+  // The sandbox's tokens and secrets.
+  [/\bsbx_(?:at|rt|ut|urt|secret)_[A-Za-z0-9_-]+/g, '[REDACTED]'],
+];
+
+/** Replaces anything that looks like a token or secret in free text. */
+export function redactText(text: string): string {
+  return TEXT_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+}
+
+/** A copy of `value` with secret fields and secret-looking strings replaced; safe to log. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, SECRET_FIELD.test(key) ? '[REDACTED]' : redact(item, depth + 1)]),
+  );
+}

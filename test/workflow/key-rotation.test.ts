@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@temporalio/client';
+import { createDataConverter } from '../../src/codec/data-converter';
+import { KeyRing } from '../../src/codec/key-ring';
+import { enrolCompany } from '../../src/keeper/enrol';
+import { accessTokenQuery, refreshNowUpdate, statusQuery } from '../../src/workflows/messages';
+import { testKey } from '../helpers/codec';
+import type { KeeperEnv } from '../helpers/keeper-env';
+import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
+
+const keyIdsOf = (events: readonly object[]): Set<string> => {
+  const ids = new Set<string>();
+  const walk = (value: unknown) => {
+    if (!value || typeof value !== 'object') return;
+    const metadata = (value as { metadata?: Record<string, Uint8Array> }).metadata;
+    const id = metadata?.['encryption-key-id'];
+    if (id instanceof Uint8Array) ids.add(Buffer.from(id).toString());
+    for (const child of Object.values(value)) walk(child);
+  };
+  events.forEach(walk);
+  return ids;
+};
+
+describe('payload key rotation on a real workflow', () => {
+  let env: KeeperEnv;
+  before(async () => {
+    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+  });
+  after(() => env.stop());
+
+  it('a history written under key A keeps working after B becomes active; new payloads carry B', async () => {
+    const ringA = createDataConverter(KeyRing.of({ a: testKey('rot-a') }, 'a'));
+    const ringAB = createDataConverter(KeyRing.of({ a: testKey('rot-a'), b: testKey('rot-b') }, 'b'));
+    const ringB = createDataConverter(KeyRing.of({ b: testKey('rot-b') }, 'b'));
+    const taskQueue = `rotation-${process.pid}`;
+    const companyId = uniqueCompanyId('keys');
+    const seeded = await env.sandbox.seedCompany({ companyId });
+    env.credentials.set(companyId, credentialsOf(seeded));
+    const clientA = new Client({ connection: env.client.connection, dataConverter: ringA });
+    const clientAB = new Client({ connection: env.client.connection, dataConverter: ringAB });
+    const clientB = new Client({ connection: env.client.connection, dataConverter: ringB });
+
+    const handleA = await enrolCompany(clientA, { companyId, tokens: seeded.tokens }, { taskQueue });
+    await withWorker(env, () => handleA.executeUpdate(refreshNowUpdate, { args: [{}] }), {
+      taskQueue,
+      dataConverter: ringA,
+    });
+    const eventsUnderA = (await handleA.fetchHistory()).events ?? [];
+    assert.deepEqual([...keyIdsOf(eventsUnderA)], ['a']);
+
+    const handleAB = clientAB.workflow.getHandle(handleA.workflowId);
+    const rotated = await withWorker(
+      env,
+      async () => {
+        const before = await handleAB.query(statusQuery);
+        assert.equal(before.generation, 1, 'the new worker replayed the history written under key A');
+        return handleAB.executeUpdate(refreshNowUpdate, { args: [{}] });
+      },
+      { taskQueue, dataConverter: ringAB },
+    );
+    const events = (await handleAB.fetchHistory()).events ?? [];
+    assert.deepEqual([...keyIdsOf(events.slice(eventsUnderA.length))], ['b'], 'new payloads carry key b');
+    await withWorker(
+      env,
+      async () => assert.equal((await handleAB.query(accessTokenQuery)).accessToken, rotated.accessToken),
+      { taskQueue, dataConverter: ringAB },
+    );
+
+    const started = clientB.workflow.getHandle(handleA.workflowId);
+    await assert.rejects(
+      started.fetchHistory().then(async (history) => {
+        const first = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+        await ringB.payloadCodecs![0]!.decode(first);
+      }),
+      /key id "a", which is not in the key ring \(known: b\)/,
+    );
+  });
+});

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { enrolCompany } from '../../src/keeper/enrol';
+import { forceRefreshSignal, refreshNowUpdate, statusQuery, userTokenUpdate } from '../../src/workflows/messages';
+import { TEST_KEYS_ENV, TEST_KEY_RING } from '../helpers/codec';
+import type { KeeperEnv } from '../helpers/keeper-env';
+import { startKeeperEnv } from '../helpers/keeper-env';
+import { uniqueCompanyId } from '../helpers/sandbox';
+import { testCliPath } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+
+/** Every object in `value` shaped like a Payload (metadata + bytes). */
+function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
+  if (!value || typeof value !== 'object') return found;
+  const candidate = value as { metadata?: unknown; data?: unknown };
+  if (candidate.metadata && typeof candidate.metadata === 'object' && candidate.data instanceof Uint8Array) {
+    found.push(value as Payload);
+    return found;
+  }
+  for (const child of Object.values(value)) payloadsIn(child, found);
+  return found;
+}
+
+describe('secrets stay secret', () => {
+  let env: KeeperEnv;
+  let worker: ChildProcess;
+  let output = '';
+  before(async () => {
+    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+  });
+  after(async () => {
+    worker?.kill('SIGKILL');
+    await env.stop();
+  });
+
+  it('no token or client secret in raw history, search attributes, memo or output; the codec shows them', async () => {
+    const companyId = uniqueCompanyId('secret');
+    const seeded = await env.sandbox.seedCompany({ companyId });
+    const dir = mkdtempSync(join(tmpdir(), 'plum-secrets-'));
+    const credentialsFile = join(dir, 'credentials.json');
+    writeFileSync(
+      credentialsFile,
+      JSON.stringify({ [companyId]: { client_id: seeded.clientId, client_secret: seeded.clientSecret } }),
+    );
+    const taskQueue = `secrets-${process.pid}`;
+    worker = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'worker-child.ts')], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.server.address,
+        PLUM_BASE_URL: env.sandbox.url,
+        PLUM_CREDENTIALS_FILE: credentialsFile,
+        TASK_QUEUE: taskQueue,
+        PLUM_CODEC_KEYS: TEST_KEYS_ENV,
+        LOG_LEVEL: 'DEBUG',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor('the worker', () => output.includes('ready'), 60_000);
+
+    const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens }, { taskQueue });
+    for (let i = 0; i < 3; i++) await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: `rotation ${i}` }] });
+    await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'one@acme.test' }] });
+    await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'two@acme.test', scope: 'store_admin_manage' }] });
+    await env.sandbox.setUserDisabled(companyId, 'three@acme.test', true);
+    await assert.rejects(handle.executeUpdate(userTokenUpdate, { args: [{ email: 'three@acme.test' }] }));
+    await env.sandbox.injectFault('refresh', { kind: 'serverError', status: 503 });
+    await handle.signal(forceRefreshSignal, { reason: 'fail once' });
+    await waitFor('the failure and recovery', async () => {
+      const status = await handle.query(statusQuery);
+      return status.generation === 4 && status.status === 'ACTIVE';
+    });
+
+    const company = env.sandbox.store.requireCompany(companyId);
+    const userTokens = [...env.sandbox.store.userTokens.values()].filter((u) => u.companyId === companyId);
+    assert.equal(userTokens.length, 2);
+    const secrets = [
+      ...company.pairs.flatMap((p) => [p.accessToken, p.refreshToken]),
+      ...userTokens.flatMap((u) => [u.pair.accessToken, u.pair.refreshToken]),
+      seeded.clientSecret,
+    ];
+    assert.equal(secrets.length, 5 * 2 + 2 * 2 + 1);
+
+    const raw = new Client({ connection: env.client.connection });
+    const rawHandle = raw.workflow.getHandle(handle.workflowId);
+    const history = await rawHandle.fetchHistory();
+    const historyBytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    const description = await rawHandle.describe();
+    const visible = JSON.stringify({
+      memo: description.raw.workflowExecutionInfo?.memo,
+      searchAttributes: description.raw.workflowExecutionInfo?.searchAttributes,
+      pending: description.raw.pendingActivities,
+    });
+    const { stdout: cliJson } = await promisify(execFile)(
+      await testCliPath(),
+      ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', env.server.address, '--output', 'json'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    const failures = (history.events ?? [])
+      .flatMap((e) => [
+        e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.failure?.message,
+        e.activityTaskFailedEventAttributes?.failure?.message,
+      ])
+      .filter((m): m is string => typeof m === 'string');
+    assert.ok(failures.length >= 2, 'the history holds failures');
+    for (const message of failures) assert.equal(message, 'Encoded failure', 'failure messages are encrypted');
+
+    for (const secret of secrets) {
+      assert.equal(historyBytes.indexOf(secret), -1, 'a secret in raw history bytes');
+      assert.ok(
+        !cliJson.includes(secret) && !cliJson.includes(Buffer.from(secret).toString('base64')),
+        'a secret in CLI JSON',
+      );
+      assert.ok(!visible.includes(secret), 'a secret in memo, search attributes or pending activities');
+      assert.ok(!output.includes(secret), 'a secret in the worker output');
+    }
+    assert.ok(output.length > 0, 'the worker did log');
+
+    const decoded = await new AesGcmCodec(TEST_KEY_RING).decode(payloadsIn(history));
+    const plain = decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('\n');
+    const newest = company.pairs.at(-1)!;
+    for (const secret of [newest.accessToken, newest.refreshToken, userTokens[0]!.pair.accessToken]) {
+      assert.ok(plain.includes(secret), 'the codec shows the tokens');
+    }
+    assert.ok(!plain.includes(seeded.clientSecret), 'the client secret never entered history at all');
+  });
+});
