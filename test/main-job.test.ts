@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../src/temporal/dev-server';
+import { createDataConverter } from '../src/codec/data-converter';
+import { loadOrCreateLocalKeyRing } from '../src/codec/local-key';
 import { statusQuery, workflowIdFor } from '../src/workflows/messages';
 import { testCliPath } from './helpers/temporal';
 import { waitFor } from './helpers/wait';
 
 describe('the main job (npm start) in embedded mode', () => {
   it('comes up with the dev server and sandbox, rotates the demo company, and stops cleanly on SIGINT', async () => {
-    const [port, uiPort] = [await freePort(), await freePort()];
+    const [port, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
     const dataDir = mkdtempSync(join(tmpdir(), 'plum-main-'));
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
@@ -26,6 +28,7 @@ describe('the main job (npm start) in embedded mode', () => {
         PLUM_EMBEDDED_TEMPORAL_PORT: String(port),
         TEMPORAL_UI_PORT: String(uiPort),
         PLUM_DEMO_TOKEN_LIFETIME_MS: '20000',
+        PLUM_CODEC_SERVER_PORT: String(codecPort),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,9 +47,20 @@ describe('the main job (npm start) in embedded mode', () => {
         /temporal workflow query --address 127\.0\.0\.1:\d+ --workflow-id plum-company:demo-company --type status/,
       );
 
+      assert.match(stdout, /Codec +: http:\/\/127\.0\.0\.1:\d+ \(payloads are AES-256-GCM encrypted/);
+      const settings = await waitFor('the UI settings', async () =>
+        (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).text(),
+      );
+      assert.match(
+        settings,
+        new RegExp(`http://127\\.0\\.0\\.1:${codecPort}`),
+        'the UI decodes through the codec server',
+      );
       const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
       try {
-        const handle = new Client({ connection }).workflow.getHandle(workflowIdFor('demo-company'));
+        const { keyRing } = loadOrCreateLocalKeyRing(dataDir);
+        const dataConverter = createDataConverter(keyRing);
+        const handle = new Client({ connection, dataConverter }).workflow.getHandle(workflowIdFor('demo-company'));
         const status = await waitFor(
           'the demo company to rotate',
           async () => {

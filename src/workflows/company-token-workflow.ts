@@ -5,7 +5,7 @@ import type { PlumActivities } from '../activities/plum-activities';
 import type { WorkerSettings } from '../activities/settings';
 import type { TokenSet } from '../plum/token-set';
 import type { PlumFailureDetails } from './failure-types';
-import { FAILURE_TYPES } from './failure-types';
+import { FAILURE_TYPES, QUERY_FAILURE_TYPE } from './failure-types';
 import type {
   AccessTokenResult,
   CompanyTokenInput,
@@ -48,6 +48,10 @@ const SPENT_TOKEN_REASONS = new Set(['INVALID_GRANT', 'TOKEN_KILLED']);
 
 function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE_TYPES.invalidInput, message, nonRetryable: true });
+}
+
+function queryFailure(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: QUERY_FAILURE_TYPE, message, nonRetryable: true });
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -145,7 +149,9 @@ class CompanyKeeper {
     wf.setHandler(accessTokenQuery, () => this.accessToken());
     wf.setHandler(statusQuery, () => this.statusResult());
     wf.setHandler(userTokenQuery, (request) => {
-      const { email, scope } = parseOrThrow(userTokenRequestSchema, request, 'userToken query');
+      const parsed = userTokenRequestSchema.safeParse(request);
+      if (!parsed.success) throw queryFailure(`invalid userToken query: ${describeZodError(parsed.error)}`);
+      const { email, scope } = parsed.data;
       const cached = this.userTokens.get(userTokenKey(email, scope ?? DEFAULT_USER_SCOPE));
       return cached && this.settings && this.userTokenFresh(cached) ? toUserResult(cached) : null;
     });
@@ -450,12 +456,12 @@ class CompanyKeeper {
     const { accessToken, accessTokenExpiresAt } = this.state.tokens;
     const { companyId, status, reason } = this.state;
     const why = `status ${status}${reason ? `, reason ${reason}` : ''}`;
-    if (accessToken === undefined) throw new Error(`company ${companyId} has no access token yet (${why})`);
+    if (accessToken === undefined) throw queryFailure(`company ${companyId} has no access token yet (${why})`);
     if (!this.accessTokenUsable(Date.now())) {
-      throw new Error(`the access token of company ${companyId} has expired (${why})`);
+      throw queryFailure(`the access token of company ${companyId} has expired (${why})`);
     }
     if (status === 'NEEDS_REAUTH' && reason === 'TOKEN_KILLED') {
-      throw new Error(`the access token of company ${companyId} was revoked upstream (${why})`);
+      throw queryFailure(`the access token of company ${companyId} was revoked upstream (${why})`);
     }
     return { accessToken, expiresAt: accessTokenExpiresAt ?? 0, status };
   }

@@ -13,6 +13,9 @@ export const FAILURE_TYPES = {
   retired: 'RetiredError',
 } as const;
 
+/** Failures thrown by query handlers; they never enter history and stay readable (see codec/failure-converter). */
+export const QUERY_FAILURE_TYPE = 'QueryFailedError';
+
 /** Details carried by a Plum failure, for the workflow to read without parsing messages. */
 export interface PlumFailureDetails {
   outcome: 'rejected' | 'rate_limited' | 'not_sent' | 'server_error' | 'unknown';

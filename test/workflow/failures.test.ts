@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PlumClient } from '../../src/plum/client';
@@ -51,6 +51,7 @@ describe('companyTokenWorkflow failure paths', () => {
     env = await startKeeperEnv({ accessLifetimeMs: 60_000, refreshLifetimeMs: 120_000 });
   });
   after(() => env.stop());
+  afterEach(() => env.sandbox.clearFaults());
 
   const rejections: [string, (companyId: string, tokens: { refresh_token: string }) => Promise<void>, string][] = [
     [
