@@ -94,6 +94,21 @@ describe('configuration', () => {
     );
   });
 
+  it('codec keys: production needs them; bad ones exit 2 naming the variable, never the key', () => {
+    const key = Buffer.alloc(16, 7).toString('base64');
+    const result = runMain({
+      TEMPORAL_ADDRESS: 'localhost:7233',
+      PLUM_CODEC_KEYS: `k1:${key}`,
+      PLUM_CODEC_SERVER_AUTH: 'sometimes',
+    });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^  PLUM_CODEC_KEYS: key "k1" is 16 bytes; AES-256 needs 32/m);
+    assert.match(result.stderr, /^  PLUM_CODEC_SERVER_AUTH: must be bearer or none/m);
+    assert.ok(!result.stderr.includes(key), 'key material was echoed');
+    assert.throws(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost:7233' }), /PLUM_CODEC_KEYS: is required with TEMPORAL_ADDRESS/);
+    assert.equal(loadConfig({}).codec.keyRing, undefined, 'embedded mode keeps a local key instead');
+  });
+
   it('a real base URL needs credentials', () => {
     assert.throws(
       () => loadConfig({ PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef' }),

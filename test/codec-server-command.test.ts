@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { freePort } from '../src/temporal/dev-server';
+import { TEST_KEYS_ENV } from './helpers/codec';
+import { waitFor } from './helpers/wait';
+
+const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')));
+
+describe('npm run codec-server', () => {
+  it('refuses to start without keys or without a bearer token (exit 2)', () => {
+    const noKeys = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], { env: cleanEnv(), encoding: 'utf8' });
+    assert.equal(noKeys.status, 2);
+    assert.match(noKeys.stderr, /PLUM_CODEC_KEYS/);
+    const noToken = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
+      env: { ...cleanEnv(), PLUM_CODEC_KEYS: TEST_KEYS_ENV },
+      encoding: 'utf8',
+    });
+    assert.equal(noToken.status, 2);
+    assert.match(noToken.stderr, /PLUM_CODEC_SERVER_TOKEN: set a bearer token/);
+    assert.ok(!noToken.stderr.includes(TEST_KEYS_ENV.split(':')[1]!));
+  });
+
+  it('serves the codec protocol with the configured token', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
+      env: { ...cleanEnv(), PLUM_CODEC_KEYS: TEST_KEYS_ENV, PLUM_CODEC_SERVER_TOKEN: 'tok', PLUM_CODEC_SERVER_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await waitFor('the codec server', () => out.includes('Codec server at'), 30_000);
+      assert.ok(!out.includes(TEST_KEYS_ENV.split(':')[1]!), 'key material printed');
+      const res = await fetch(`http://127.0.0.1:${port}/encode`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [{ metadata: {}, data: Buffer.from('"x"').toString('base64') }] }),
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+  });
+});
