@@ -11,7 +11,10 @@ const cleanEnv = () =>
 
 describe('npm run codec-server', () => {
   it('refuses to start without keys or without a bearer token (exit 2)', () => {
-    const noKeys = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], { env: cleanEnv(), encoding: 'utf8' });
+    const noKeys = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
     assert.equal(noKeys.status, 2);
     assert.match(noKeys.stderr, /PLUM_CODEC_KEYS/);
     const noToken = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
@@ -26,7 +29,12 @@ describe('npm run codec-server', () => {
   it('serves the codec protocol with the configured token', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
-      env: { ...cleanEnv(), PLUM_CODEC_KEYS: TEST_KEYS_ENV, PLUM_CODEC_SERVER_TOKEN: 'tok', PLUM_CODEC_SERVER_PORT: String(port) },
+      env: {
+        ...cleanEnv(),
+        PLUM_CODEC_KEYS: TEST_KEYS_ENV,
+        PLUM_CODEC_SERVER_TOKEN: 'tok',
+        PLUM_CODEC_SERVER_PORT: String(port),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -102,10 +102,13 @@ describe('configuration', () => {
       PLUM_CODEC_SERVER_AUTH: 'sometimes',
     });
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^  PLUM_CODEC_KEYS: key "k1" is 16 bytes; AES-256 needs 32/m);
-    assert.match(result.stderr, /^  PLUM_CODEC_SERVER_AUTH: must be bearer or none/m);
+    assert.match(result.stderr, /^ {2}PLUM_CODEC_KEYS: key "k1" is 16 bytes; AES-256 needs 32/m);
+    assert.match(result.stderr, /^ {2}PLUM_CODEC_SERVER_AUTH: must be bearer or none/m);
     assert.ok(!result.stderr.includes(key), 'key material was echoed');
-    assert.throws(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost:7233' }), /PLUM_CODEC_KEYS: is required with TEMPORAL_ADDRESS/);
+    assert.throws(
+      () => loadConfig({ TEMPORAL_ADDRESS: 'localhost:7233' }),
+      /PLUM_CODEC_KEYS: is required with TEMPORAL_ADDRESS/,
+    );
     assert.equal(loadConfig({}).codec.keyRing, undefined, 'embedded mode keeps a local key instead');
   });
 
