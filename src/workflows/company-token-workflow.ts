@@ -230,6 +230,8 @@ class CompanyKeeper {
 
   private async reseed(input: ReseedInput): Promise<StatusResult> {
     await wf.condition(() => !this.refreshing && !this.reseeding);
+    // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held.
+    if (wf.patched('reseed-with-held-set-is-a-no-op') && this.holds(input.tokens)) return this.statusResult();
     this.reseeding = true;
     try {
       const now = Date.now();
@@ -252,6 +254,15 @@ class CompanyKeeper {
     } finally {
       this.reseeding = false;
     }
+  }
+
+  private holds(tokens: ReseedInput['tokens']): boolean {
+    const held = this.state.tokens;
+    return (
+      this.state.status !== 'NEEDS_REAUTH' &&
+      tokens.refresh_token === held.refreshToken &&
+      (tokens.access_token === undefined || tokens.access_token === held.accessToken)
+    );
   }
 
   /** Fills in what an enrolment or reseed left out: expiries through validate, or the whole set through a refresh. */
@@ -463,7 +474,13 @@ class CompanyKeeper {
     if (status === 'NEEDS_REAUTH' && reason === 'TOKEN_KILLED') {
       throw queryFailure(`the access token of company ${companyId} was revoked upstream (${why})`);
     }
-    return { accessToken, expiresAt: accessTokenExpiresAt ?? 0, status };
+    const nextRefreshAt = this.settings ? this.nextRefreshAt() : undefined;
+    return {
+      accessToken,
+      expiresAt: accessTokenExpiresAt ?? 0,
+      status,
+      ...(nextRefreshAt !== undefined && { nextRefreshAt }),
+    };
   }
 
   private userTokenFresh(token: CachedUserToken): boolean {

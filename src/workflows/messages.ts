@@ -87,6 +87,8 @@ export interface AccessTokenResult {
   accessToken: string;
   expiresAt: number;
   status: TokenStatus;
+  /** When the workflow will replace this token; a cache may keep it until shortly before. */
+  nextRefreshAt?: number;
 }
 
 /** What the `status` query tells; never a secret. */

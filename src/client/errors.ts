@@ -1,0 +1,64 @@
+import type { StatusReason } from '../workflows/messages';
+
+/** Base of every error the client library throws; `hint` says what to do next. */
+export abstract class TokenKeeperError extends Error {
+  abstract readonly hint: string;
+}
+
+/** No keeper runs for this company (never enrolled, or retired). */
+export class NotEnrolledError extends TokenKeeperError {
+  override readonly name = 'NotEnrolledError';
+  readonly hint = 'enrol the company first (plum-keeper enrol <companyId> --tokens-file …)';
+  constructor(readonly companyId: string) {
+    super(`company ${companyId} is not enrolled (no running keeper workflow)`);
+  }
+}
+
+/** Plum refused the company's tokens for good; a person must generate new ones and reseed. */
+export class NeedsReauthError extends TokenKeeperError {
+  override readonly name = 'NeedsReauthError';
+  readonly hint = 'generate new tokens in the Plum dashboard (Settings → API) and reseed them';
+  constructor(
+    readonly companyId: string,
+    readonly reason: StatusReason | undefined,
+  ) {
+    super(`company ${companyId} needs re-authorisation (${reason ?? 'unknown reason'})`);
+  }
+}
+
+/** The access token ran out while refreshes kept failing; the keeper is still retrying. */
+export class TokenExpiredError extends TokenKeeperError {
+  override readonly name = 'TokenExpiredError';
+  readonly hint = 'check the keeper status (lastError) and Plum’s availability; it retries on its own';
+  constructor(
+    readonly companyId: string,
+    readonly expiredAt: number | undefined,
+  ) {
+    super(
+      `the access token of company ${companyId} has expired${expiredAt ? ` (at ${new Date(expiredAt).toISOString()})` : ''}`,
+    );
+  }
+}
+
+/** An argument was refused before anything was sent; `field` names it. */
+export class InvalidInputError extends TokenKeeperError {
+  override readonly name = 'InvalidInputError';
+  readonly hint = 'fix the named field and try again';
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** Temporal could not be reached. */
+export class TemporalUnavailableError extends TokenKeeperError {
+  override readonly name = 'TemporalUnavailableError';
+  readonly hint = 'check TEMPORAL_ADDRESS and that the Temporal server (or npm start) is running';
+  constructor(cause: unknown) {
+    super(`Temporal is unavailable: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`, {
+      cause,
+    });
+  }
+}

@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import type { ConnectionOptions, WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
+import { companyTokenWorkflow } from '../workflows';
+import { FAILURE_TYPES } from '../workflows/failure-types';
+import type {
+  AccessTokenResult,
+  PlumTokens,
+  RefreshPolicy,
+  StatusResult,
+  TokenStatus,
+  UserTokenResult,
+} from '../workflows/messages';
+import {
+  TASK_QUEUE,
+  WORKFLOW_TYPE,
+  accessTokenExpiresAtKey,
+  accessTokenQuery,
+  companyIdKey,
+  nextRefreshAtKey,
+  tokenStatusKey,
+  companyIdSchema,
+  forceRefreshSignal,
+  plumTokensSchema,
+  refreshNowUpdate,
+  refreshPolicySchema,
+  reseedUpdate,
+  retireSignal,
+  statusQuery,
+  TOKEN_STATUSES,
+  userTokenQuery,
+  userTokenRequestSchema,
+  userTokenUpdate,
+  workflowIdFor,
+} from '../workflows/messages';
+import {
+  InvalidInputError,
+  NeedsReauthError,
+  NotEnrolledError,
+  TemporalUnavailableError,
+  TokenExpiredError,
+  TokenKeeperError,
+} from './errors';
+import { SingleFlight } from './single-flight';
+import { createDataConverter } from '../codec/data-converter';
+import type { KeyRing } from '../codec/key-ring';
+
+export interface TokenKeeperClientOptions {
+  /** A Temporal client built with the project's data converter (`createDataConverter`). */
+  client: Client;
+  /** Task queue new keepers are started on (default `plum-tokens`). */
+  taskQueue?: string;
+  /** How long before the workflow's next refresh a cached token is dropped (default 5 s). */
+  refreshMarginMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** One row of {@link TokenKeeperClient.list}. */
+export interface CompanySummary {
+  companyId: string;
+  status: TokenStatus | undefined;
+  accessTokenExpiresAt?: Date;
+  nextRefreshAt?: Date;
+  workflowId: string;
+}
+
+interface CachedToken {
+  token: AccessTokenResult;
+  freshUntil: number;
+}
+
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue && issue.path.length > 0 ? `${field}.${issue.path.join('.')}` : field;
+    throw new InvalidInputError(path, issue?.message ?? 'invalid');
+  }
+  return result.data;
+}
+
+/**
+ * How services read Plum tokens: an in-process cache in front of the company workflows, single-flight per company,
+ * plus every operator action. All methods throw {@link TokenKeeperError} subclasses.
+ */
+export class TokenKeeperClient {
+  private readonly client: Client;
+  private readonly taskQueue: string;
+  private readonly marginMs: number;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, CachedToken>();
+  private readonly tokenFlights = new SingleFlight<string, AccessTokenResult>();
+  private readonly userFlights = new SingleFlight<string, UserTokenResult>();
+
+  /** Connects to Temporal with the project's data converter; fails with {@link TemporalUnavailableError}. */
+  static async connect(options: {
+    address: string;
+    namespace?: string;
+    keyRing: KeyRing;
+    taskQueue?: string;
+    tls?: ConnectionOptions['tls'];
+    apiKey?: string;
+  }): Promise<TokenKeeperClient> {
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({
+        address: options.address,
+        connectTimeout: 5000,
+        ...(options.tls !== undefined && { tls: options.tls }),
+        ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
+      });
+    } catch (error) {
+      throw new TemporalUnavailableError(error);
+    }
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? 'default',
+      dataConverter: createDataConverter(options.keyRing),
+    });
+    return new TokenKeeperClient({ client, ...(options.taskQueue && { taskQueue: options.taskQueue }) });
+  }
+
+  /** Closes the Temporal connection this client was built on. */
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  constructor(options: TokenKeeperClientOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue ?? TASK_QUEUE;
+    this.marginMs = options.refreshMarginMs ?? 5000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Enrols a company, or reseeds it when it is already enrolled, atomically (update-with-start). Returns the
+   * status once the keeper holds `tokens`.
+   */
+  async enrol(companyId: string, tokens: PlumTokens, policy?: RefreshPolicy): Promise<StatusResult> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    parse(plumTokensSchema, tokens, 'tokens');
+    if (policy !== undefined) parse(refreshPolicySchema, policy, 'policy');
+    const start = new WithStartWorkflowOperation(companyTokenWorkflow, {
+      workflowId: workflowIdFor(id),
+      taskQueue: this.taskQueue,
+      args: [{ companyId: id, tokens, ...(policy && { policy }) }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: companyIdKey, value: id }],
+    });
+    this.cache.delete(id);
+    return this.call(id, () =>
+      this.client.workflow.executeUpdateWithStart(reseedUpdate, { args: [{ tokens }], startWorkflowOperation: start }),
+    );
+  }
+
+  /**
+   * The company's current access token, from the in-process cache until shortly before the workflow's next
+   * refresh; concurrent callers on a cold cache share one query.
+   */
+  async getAccessToken(companyId: string): Promise<AccessTokenResult> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    const cached = this.cache.get(id);
+    if (cached && this.now() < cached.freshUntil) return cached.token;
+    return this.tokenFlights.run(id, async () => {
+      const token = await this.queryAccessToken(id);
+      this.cache.set(id, { token, freshUntil: this.freshUntil(token) });
+      return token;
+    });
+  }
+
+  /** Drops the cached token (call it after Plum answered 401 to that token). */
+  invalidate(companyId: string): void {
+    this.cache.delete(companyId);
+  }
+
+  /** A user-scoped token: the workflow's cache first, an exchange only on a miss; single-flight per user. */
+  async getUserToken(companyId: string, email: string, scope?: string): Promise<UserTokenResult> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    const request = parse(userTokenRequestSchema, scope === undefined ? { email } : { email, scope }, 'userToken');
+    const key = `${id}|${request.email.toLowerCase()}|${request.scope ?? ''}`;
+    return this.userFlights.run(key, () =>
+      this.call(id, async () => {
+        const handle = this.handle(id);
+        const cached = await handle.query(userTokenQuery, request);
+        if (cached) return cached;
+        return handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` });
+      }),
+    );
+  }
+
+  /** Rotates now and returns the new token (one upstream refresh serves every concurrent caller). */
+  async refreshNow(companyId: string, reason?: string): Promise<{ accessToken: string; expiresAt: number }> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    this.cache.delete(id);
+    const result = await this.call(id, () =>
+      this.handle(id).executeUpdate(refreshNowUpdate, { args: [reason === undefined ? {} : { reason }] }),
+    );
+    this.cache.delete(id);
+    return result;
+  }
+
+  /** Asks for a rotation without waiting for it. */
+  async forceRefresh(companyId: string, reason?: string): Promise<void> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    this.cache.delete(id);
+    await this.call(id, () => this.handle(id).signal(forceRefreshSignal, reason === undefined ? {} : { reason }));
+  }
+
+  /** Installs tokens a person generated in the Plum dashboard (after NEEDS_REAUTH). */
+  async reseed(companyId: string, tokens: PlumTokens): Promise<StatusResult> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    parse(plumTokensSchema, tokens, 'tokens');
+    this.cache.delete(id);
+    return this.call(id, () => this.handle(id).executeUpdate(reseedUpdate, { args: [{ tokens }] }));
+  }
+
+  /** Stops managing the company; its workflow completes. */
+  async retire(companyId: string, reason?: string): Promise<void> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    this.cache.delete(id);
+    await this.call(id, async () => {
+      await this.requireRunning(id);
+      await this.handle(id).signal(retireSignal, reason === undefined ? {} : { reason });
+    });
+  }
+
+  /** The keeper's status (no secrets). */
+  async status(companyId: string): Promise<StatusResult> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    return this.call(id, () => this.handle(id).query(statusQuery));
+  }
+
+  /** Running keepers from Temporal's visibility store, optionally only those with `status`. */
+  async list(filter: { status?: TokenStatus } = {}): Promise<CompanySummary[]> {
+    if (filter.status !== undefined && !TOKEN_STATUSES.includes(filter.status)) {
+      throw new InvalidInputError('status', `must be one of ${TOKEN_STATUSES.join(', ')}`);
+    }
+    const query = [
+      `WorkflowType = '${WORKFLOW_TYPE}'`,
+      `ExecutionStatus = 'Running'`,
+      ...(filter.status ? [`PlumTokenStatus = '${filter.status}'`] : []),
+    ].join(' AND ');
+    const rows: CompanySummary[] = [];
+    try {
+      for await (const execution of this.client.workflow.list({ query })) {
+        const attributes = execution.typedSearchAttributes;
+        const accessTokenExpiresAt = attributes.get(accessTokenExpiresAtKey);
+        const nextRefreshAt = attributes.get(nextRefreshAtKey);
+        rows.push({
+          companyId: attributes.get(companyIdKey) ?? execution.workflowId.replace(/^plum-company:/, ''),
+          status: attributes.get(tokenStatusKey) as TokenStatus | undefined,
+          workflowId: execution.workflowId,
+          ...(accessTokenExpiresAt && { accessTokenExpiresAt }),
+          ...(nextRefreshAt && { nextRefreshAt }),
+        });
+      }
+    } catch (error) {
+      throw this.translate(error, '');
+    }
+    return rows.sort((a, b) => a.companyId.localeCompare(b.companyId));
+  }
+
+  private handle(companyId: string): WorkflowHandle<typeof companyTokenWorkflow> {
+    return this.client.workflow.getHandle<typeof companyTokenWorkflow>(workflowIdFor(companyId));
+  }
+
+  private async requireRunning(companyId: string): Promise<void> {
+    const description = await this.handle(companyId).describe();
+    if (description.status.name !== 'RUNNING') throw new NotEnrolledError(companyId);
+  }
+
+  private freshUntil(token: AccessTokenResult): number {
+    const now = this.now();
+    if (token.status !== 'ACTIVE') return now + 1000;
+    const until = Math.min(token.nextRefreshAt ?? token.expiresAt, token.expiresAt) - this.marginMs;
+    return Math.max(now + 1000, Math.min(until, token.expiresAt - this.marginMs));
+  }
+
+  private async queryAccessToken(companyId: string): Promise<AccessTokenResult> {
+    return this.call(companyId, async () => {
+      const handle = this.handle(companyId);
+      try {
+        const token = await handle.query(accessTokenQuery);
+        if (token.status === 'RETIRED') throw new NotEnrolledError(companyId);
+        if (token.expiresAt <= this.now()) throw new TokenExpiredError(companyId, token.expiresAt);
+        return token;
+      } catch (error) {
+        if (error instanceof TokenKeeperError || !isQueryFailure(error)) throw error;
+        const status = await handle.query(statusQuery);
+        if (status.status === 'RETIRED') throw new NotEnrolledError(companyId);
+        if (status.status === 'NEEDS_REAUTH') throw new NeedsReauthError(companyId, status.reason);
+        if (status.status === 'EXPIRED') throw new TokenExpiredError(companyId, status.accessTokenExpiresAt);
+        throw error;
+      }
+    });
+  }
+
+  /** Runs a Temporal call and turns its failures into the library's errors. */
+  private async call<T>(companyId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw await this.translateWithStatus(error, companyId);
+    }
+  }
+
+  private async translateWithStatus(error: unknown, companyId: string): Promise<Error> {
+    const translated = this.translate(error, companyId);
+    if (translated instanceof TokenKeeperError || !(error instanceof WorkflowUpdateFailedError)) return translated;
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.invalidInput) {
+      if (/needs re-authorisation/.test(cause.message)) {
+        const status = await this.handle(companyId)
+          .query(statusQuery)
+          .catch(() => undefined);
+        return new NeedsReauthError(companyId, status?.reason);
+      }
+      if (/retired/.test(cause.message)) return new NotEnrolledError(companyId);
+      const field = /^invalid [\w ]+: ([\w.]+):/.exec(cause.message)?.[1] ?? 'input';
+      return new InvalidInputError(field, cause.message);
+    }
+    return translated;
+  }
+
+  private translate(error: unknown, companyId: string): Error {
+    if (error instanceof TokenKeeperError) return error;
+    if (error instanceof WorkflowNotFoundError) return new NotEnrolledError(companyId);
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : '';
+    if (/workflow execution already completed|workflow not found/i.test(message))
+      return new NotEnrolledError(companyId);
+    if (
+      (typeof code === 'number' && GRPC_UNAVAILABLE.has(code)) ||
+      error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+      /UNAVAILABLE|ECONNREFUSED|Failed to connect|DEADLINE_EXCEEDED|No connection established/i.test(message)
+    ) {
+      return new TemporalUnavailableError(error);
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function isQueryFailure(error: unknown): boolean {
+  return error instanceof Error && /Query|query/.test(error.name + error.constructor.name);
+}
