@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { InvalidInputError } from '../client/errors';
+import type { PlumTokens } from '../workflows/messages';
+
+/** Reads a Plum token set (JSON) from a file, or from standard input when `path` is `-`. */
+export function readTokens(path: string): PlumTokens {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(
+      '--tokens-file',
+      `cannot read ${path === '-' ? 'standard input' : path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  try {
+    return JSON.parse(text) as PlumTokens;
+  } catch {
+    throw new InvalidInputError(
+      '--tokens-file',
+      `${path === '-' ? 'standard input' : path} is not JSON; paste the token set exactly as Plum returned it`,
+    );
+  }
+}

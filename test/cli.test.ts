@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { TASK_QUEUE, statusQuery } from '../src/workflows/messages';
+import { TEST_KEYS_ENV } from './helpers/codec';
+import type { KeeperEnv } from './helpers/keeper-env';
+import { startKeeperEnv, withWorker } from './helpers/keeper-env';
+import { credentialsOf, uniqueCompanyId } from './helpers/sandbox';
+import { waitFor } from './helpers/wait';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('plum-keeper CLI, end to end through child processes', () => {
+  let env: KeeperEnv;
+  const dir = mkdtempSync(join(tmpdir(), 'plum-cli-'));
+  const unrevealed: string[] = [];
+
+  before(async () => {
+    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+  });
+  after(() => env.stop());
+
+  function cli(args: string[], options: { stdin?: string; reveal?: boolean } = {}): Promise<Run> {
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
+    );
+    const child = spawn(process.execPath, ['bin/plum-keeper.js', ...args], {
+      env: { ...clean, TEMPORAL_ADDRESS: env.server.address, PLUM_CODEC_KEYS: TEST_KEYS_ENV, PLUM_DATA_DIR: dir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(options.stdin ?? '');
+    return new Promise((resolve) =>
+      child.on('close', (code) => {
+        if (!args.includes('--reveal')) unrevealed.push(stdout);
+        resolve({ code, stdout, stderr });
+      }),
+    );
+  }
+
+  const json = <T>(run: Run): T => {
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout) as T;
+  };
+
+  async function company() {
+    const companyId = uniqueCompanyId('cli');
+    const seeded = await env.sandbox.seedCompany({ companyId });
+    env.credentials.set(companyId, credentialsOf(seeded));
+    const file = join(dir, `${companyId}.json`);
+    writeFileSync(file, JSON.stringify(seeded.tokens));
+    return { companyId, seeded, file };
+  }
+
+  it('every command works, with --json output that parses', async () => {
+    await withWorker(
+      env,
+      async () => {
+        const a = await company();
+        const b = await company();
+        assert.equal(
+          json<{ status: string }>(await cli(['--json', 'enrol', a.companyId, '--tokens-file', a.file])).status,
+          'ACTIVE',
+        );
+        const viaStdin = await cli(['enrol', b.companyId, '--tokens-file', '-'], {
+          stdin: JSON.stringify(b.seeded.tokens),
+        });
+        assert.equal(viaStdin.code, 0, viaStdin.stderr);
+        assert.match(viaStdin.stdout, new RegExp(`Enrolled ${b.companyId}: ACTIVE`));
+
+        const status = json<{ companyId: string; generation: number }>(await cli(['--json', 'status', a.companyId]));
+        assert.equal(status.companyId, a.companyId);
+        assert.match((await cli(['status', a.companyId])).stdout, /access token expires/);
+
+        await waitFor('both companies listed', async () => {
+          const rows = json<{ companyId: string }[]>(await cli(['--json', 'list', '--status', 'ACTIVE']));
+          return [a.companyId, b.companyId].every((id) => rows.some((r) => r.companyId === id));
+        });
+
+        const hidden = json<{ accessToken: string | null; revealed: boolean }>(
+          await cli(['--json', 'token', a.companyId]),
+        );
+        assert.deepEqual([hidden.accessToken, hidden.revealed], [null, false]);
+        assert.match((await cli(['token', a.companyId])).stdout, /<hidden: \d+ characters; add --reveal to print it>/);
+        const revealed = await cli(['token', a.companyId, '--reveal']);
+        assert.equal(revealed.stdout.split('\n')[0], a.seeded.tokens.access_token);
+
+        const user = json<{ email: string; accessToken: string | null }>(
+          await cli(['--json', 'user-token', a.companyId, 'boss@acme.test']),
+        );
+        assert.deepEqual([user.email, user.accessToken], ['boss@acme.test', null]);
+        const userRevealed = json<{ accessToken: string }>(
+          await cli(['--json', 'user-token', a.companyId, 'boss@acme.test', '--reveal']),
+        );
+        assert.match(userRevealed.accessToken, /^sbx_ut_/);
+
+        json(await cli(['--json', 'rotate', a.companyId, '--wait']));
+        json(await cli(['--json', 'rotate', a.companyId, '--reason', 'ops']));
+        const handle = env.client.workflow.getHandle(`plum-company:${a.companyId}`);
+        await waitFor('the second rotation', async () => (await handle.query(statusQuery)).generation >= 2);
+
+        const fresh = await env.sandbox.regenerateTokens(a.companyId);
+        const freshFile = join(dir, 'fresh.json');
+        writeFileSync(freshFile, JSON.stringify(fresh));
+        assert.equal(
+          json<{ status: string }>(await cli(['--json', 'reseed', a.companyId, '--tokens-file', freshFile])).status,
+          'ACTIVE',
+        );
+
+        json(await cli(['--json', 'retire', b.companyId]));
+        await env.client.workflow.getHandle(`plum-company:${b.companyId}`).result();
+        const gone = await cli(['token', b.companyId]);
+        assert.equal(gone.code, 2);
+        assert.match(gone.stderr, /not enrolled/);
+
+        const secrets = env.sandbox.store
+          .requireCompany(a.companyId)
+          .pairs.flatMap((p) => [p.accessToken, p.refreshToken]);
+        secrets.push(a.seeded.clientSecret, b.seeded.tokens.access_token, userRevealed.accessToken);
+        for (const out of unrevealed)
+          for (const secret of secrets) assert.ok(!out.includes(secret), 'a secret on stdout without --reveal');
+      },
+      { taskQueue: TASK_QUEUE },
+    );
+  });
+
+  it('bad input exits 2 with a clear message and changes nothing', async () => {
+    await withWorker(
+      env,
+      async () => {
+        const a = await company();
+        json(await cli(['--json', 'enrol', a.companyId, '--tokens-file', a.file]));
+        const handle = env.client.workflow.getHandle(`plum-company:${a.companyId}`);
+        const eventsBefore = await waitFor('a settled history', async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          const last = events.at(-1);
+          const busy = last?.workflowTaskScheduledEventAttributes || last?.workflowTaskStartedEventAttributes;
+          return events.some((e) => e.timerStartedEventAttributes) && !busy ? events.length : undefined;
+        });
+
+        const cases: [string[], RegExp][] = [
+          [['status', 'nobody-here'], /company nobody-here is not enrolled[\s\S]*next: enrol the company first/],
+          [['user-token', a.companyId, 'not-an-email'], /email: email must be an e-mail address/],
+          [['status', 'bad id!'], /companyId: companyId must be 1–128 characters/],
+          [
+            ['enrol', 'new-co', '--tokens-file', '/nonexistent/tokens.json'],
+            /--tokens-file: cannot read \/nonexistent\/tokens\.json \(ENOENT\)/,
+          ],
+          [['enrol', 'new-co'], /required option '--tokens-file <file>' not specified/],
+          [['list', '--status', 'SLEEPY'], /Allowed choices are ACTIVE/],
+          [['frobnicate'], /unknown command 'frobnicate'[\s\S]*plum-keeper --help/],
+        ];
+        for (const [args, message] of cases) {
+          const run = await cli(args);
+          assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+          assert.match(run.stderr, message);
+        }
+        const badJson = join(dir, 'bad.json');
+        writeFileSync(badJson, '{"refresh_token": ');
+        const parse = await cli(['--json', 'reseed', a.companyId, '--tokens-file', badJson]);
+        assert.equal(parse.code, 2);
+        assert.equal((JSON.parse(parse.stdout) as { error: { name: string } }).error.name, 'InvalidInputError');
+
+        assert.equal(((await handle.fetchHistory()).events ?? []).length, eventsBefore, 'nothing changed in Temporal');
+        await assert.rejects(env.client.workflow.getHandle('plum-company:new-co').describe(), /not found/i);
+      },
+      { taskQueue: TASK_QUEUE },
+    );
+  });
+});
