@@ -127,6 +127,23 @@ describe('secrets stay secret', () => {
     }
     assert.ok(output.length > 0, 'the worker did log');
 
+    const cliOutput: string[] = [];
+    for (const args of [
+      ['--json', 'status', companyId],
+      ['token', companyId],
+      ['--json', 'token', companyId],
+      ['--json', 'user-token', companyId, 'one@acme.test'],
+      ['user-token', companyId, 'three@acme.test'],
+      ['--json', 'list'],
+    ]) {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/plum-keeper.js', ...args], {
+        env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, PLUM_CODEC_KEYS: TEST_KEYS_ENV },
+      }).catch((error: { stdout: string; stderr: string }) => error);
+      cliOutput.push(stdout + stderr);
+    }
+    assert.match(cliOutput.join('\n'), /"status": "ACTIVE"/);
+    for (const secret of secrets) assert.ok(!cliOutput.join('\n').includes(secret), 'a secret in the CLI output');
+
     const decoded = await new AesGcmCodec(TEST_KEY_RING).decode(payloadsIn(history));
     const plain = decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('\n');
     const newest = company.pairs.at(-1)!;
