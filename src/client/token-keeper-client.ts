@@ -16,6 +16,7 @@ import type {
   AccessTokenResult,
   PlumTokens,
   RefreshPolicy,
+  StatusReason,
   StatusResult,
   TokenStatus,
   UserTokenResult,
@@ -317,21 +318,14 @@ export class TokenKeeperClient {
   }
 
   private async translateWithStatus(error: unknown, companyId: string): Promise<Error> {
-    const translated = this.translate(error, companyId);
-    if (translated instanceof TokenKeeperError || !(error instanceof WorkflowUpdateFailedError)) return translated;
-    const cause = error.cause;
-    if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.invalidInput) {
-      if (/needs re-authorisation/.test(cause.message)) {
-        const status = await this.handle(companyId)
-          .query(statusQuery)
-          .catch(() => undefined);
-        return new NeedsReauthError(companyId, status?.reason);
-      }
-      if (/retired/.test(cause.message)) return new NotEnrolledError(companyId);
-      const field = /^invalid [\w ]+: ([\w.]+):/.exec(cause.message)?.[1] ?? 'input';
-      return new InvalidInputError(field, cause.message);
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      const { type, message, details } = error.cause;
+      const detail = (details?.[0] ?? {}) as { reason?: StatusReason; field?: string };
+      if (type === FAILURE_TYPES.needsReauth) return new NeedsReauthError(companyId, detail.reason);
+      if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
+      if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
     }
-    return translated;
+    return this.translate(error, companyId);
   }
 
   private translate(error: unknown, companyId: string): Error {

@@ -46,8 +46,21 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
 /** Rejections of the refresh token (rather than of the company or client) that an earlier unknown outcome explains. */
 const SPENT_TOKEN_REASONS = new Set(['INVALID_GRANT', 'TOKEN_KILLED']);
 
-function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FAILURE_TYPES.invalidInput, message, nonRetryable: true });
+function invalidInput(message: string, field?: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.invalidInput,
+    message,
+    nonRetryable: true,
+    details: field === undefined ? [] : [{ field }],
+  });
+}
+
+function retiredFailure(): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.retired,
+    message: 'this company is retired; enrol it again to keep its tokens',
+    nonRetryable: true,
+  });
 }
 
 function queryFailure(message: string): ApplicationFailure {
@@ -56,7 +69,10 @@ function queryFailure(message: string): ApplicationFailure {
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw invalidInput(`invalid ${what}: ${describeZodError(result.error)}`);
+  if (!result.success) {
+    const path = result.error.issues[0]?.path.join('.');
+    throw invalidInput(`invalid ${what}: ${describeZodError(result.error)}`, path || 'input');
+  }
   return result.data;
 }
 
@@ -170,7 +186,7 @@ class CompanyKeeper {
     wf.setHandler(reseedUpdate, async (input) => (await this.ready(), this.reseed(input)), {
       validator: (input) => {
         parseOrThrow(reseedInputSchema, input, 'reseed input');
-        if (this.retired) throw invalidInput('this company is retired; start a new enrolment instead');
+        if (this.retired) throw retiredFailure();
       },
     });
     wf.setHandler(forceRefreshSignal, (input) => {
@@ -194,11 +210,14 @@ class CompanyKeeper {
   }
 
   private assertRefreshable(): void {
-    if (this.retired) throw invalidInput('this company is retired');
+    if (this.retired) throw retiredFailure();
     if (this.state.status === 'NEEDS_REAUTH') {
-      throw invalidInput(
-        `company ${this.state.companyId} needs re-authorisation (${this.state.reason ?? 'unknown reason'}): generate new tokens in the Plum dashboard and reseed`,
-      );
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.needsReauth,
+        message: `company ${this.state.companyId} needs re-authorisation (${this.state.reason ?? 'unknown reason'}): generate new tokens in the Plum dashboard and reseed`,
+        nonRetryable: true,
+        details: [{ reason: this.state.reason }],
+      });
     }
   }
 

@@ -10,6 +10,7 @@ export const FAILURE_TYPES = {
   refreshFailed: 'RefreshFailedError',
   userTokenFailed: 'UserTokenFailedError',
   noValidToken: 'NoValidTokenError',
+  needsReauth: 'NeedsReauthError',
   retired: 'RetiredError',
 } as const;
 
