@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config';
+import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/temporal/search-attributes';
+import { testKey } from './helpers/codec';
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  ports?: string[];
+  secrets?: string[];
+  deploy?: { replicas?: number };
+}
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  secrets: Record<string, { file: string }>;
+  configs: Record<string, { content: string }>;
+};
+const services = compose.services;
+
+/** Resolves `${NAME:-default}` the way compose does when NAME is unset. */
+const resolveDefaults = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+describe('docker-compose.yml (checked statically: no Docker engine here)', () => {
+  it('has PostgreSQL, Temporal with its schema and search attributes, the UI, two workers and the codec server', () => {
+    for (const name of [
+      'postgresql',
+      'temporal',
+      'temporal-search-attributes',
+      'temporal-ui',
+      'worker',
+      'codec-server',
+    ]) {
+      assert.ok(services[name], `service ${name} is missing`);
+    }
+    assert.equal(services.worker!.deploy?.replicas, 2);
+    assert.equal(services.temporal!.environment?.DB, 'postgres12');
+    assert.match(compose.configs['temporal-dynamic-config']!.content, /history\.maxInFlightUpdates:\n\s+- value: 500/);
+  });
+
+  it('registers exactly the four search attributes of DESIGN.md with their types', () => {
+    const command = [services['temporal-search-attributes']!.command].flat().join(' ');
+    for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
+      assert.match(command, new RegExp(`--name ${name} --type ${type}\\b`));
+    }
+  });
+
+  it('points the UI at the codec server the compose file publishes', () => {
+    const endpoint = services['temporal-ui']!.environment?.TEMPORAL_CODEC_ENDPOINT;
+    const codec = services['codec-server']!;
+    const port = codec.environment?.PLUM_CODEC_SERVER_PORT;
+    assert.equal(endpoint, `http://localhost:${port}`);
+    assert.ok(codec.ports?.some((p) => p.endsWith(`:${port}:${port}`)));
+    assert.ok(codec.environment?.PLUM_CODEC_CORS_ORIGINS?.split(',').includes('http://localhost:8080'));
+  });
+
+  for (const name of ['worker', 'codec-server']) {
+    it(`the ${name}'s environment is a valid configuration for this code`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'plum-compose-'));
+      writeFileSync(join(dir, 'codec-keys'), `prod-1:${testKey('compose').toString('base64')}\n`);
+      writeFileSync(
+        join(dir, 'plum-credentials'),
+        JSON.stringify({ acme: { client_id: 'id', client_secret: 'secret' } }),
+      );
+      const env = Object.fromEntries(
+        Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [
+          k,
+          resolveDefaults(String(v)).replace('/run/secrets', dir),
+        ]),
+      );
+      for (const secret of services[name]!.secrets ?? [])
+        assert.ok(compose.secrets[secret], `secret ${secret} is not declared`);
+      const config = loadConfig(env);
+      assert.equal(config.temporal.mode, 'external');
+      assert.equal(config.plum.mode, 'upstream');
+      assert.deepEqual(config.codec.keyRing?.keyIds, ['prod-1']);
+    });
+  }
+
+  it('builds one image whose default command is the main job', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    assert.match(dockerfile, /RUN npm ci --omit=dev/);
+    assert.match(dockerfile, /COPY src \.\/src/);
+    assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/worker\.ts"\]/);
+    assert.deepEqual(services['codec-server']!.command, ['node', '--import', 'tsx', 'src/codec/main.ts']);
+  });
+});
