@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
@@ -18,6 +14,8 @@ import { startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import type { WorkerChild } from '../helpers/worker-child';
+import { credentialsFileFor, startWorkerChild } from '../helpers/worker-child';
 
 /** Every object in `value` shaped like a Payload (metadata + bytes). */
 function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
@@ -33,41 +31,25 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 
 describe('secrets stay secret', () => {
   let env: KeeperEnv;
-  let worker: ChildProcess;
-  let output = '';
+  let worker: WorkerChild;
   before(async () => {
     env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
   });
   after(async () => {
-    worker?.kill('SIGKILL');
+    worker?.child.kill('SIGKILL');
     await env.stop();
   });
 
   it('no token or client secret in raw history, search attributes, memo or output; the codec shows them', async () => {
     const companyId = uniqueCompanyId('secret');
     const seeded = await env.sandbox.seedCompany({ companyId });
-    const dir = mkdtempSync(join(tmpdir(), 'plum-secrets-'));
-    const credentialsFile = join(dir, 'credentials.json');
-    writeFileSync(
-      credentialsFile,
-      JSON.stringify({ [companyId]: { client_id: seeded.clientId, client_secret: seeded.clientSecret } }),
-    );
     const taskQueue = `secrets-${process.pid}`;
-    worker = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'worker-child.ts')], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.server.address,
-        PLUM_BASE_URL: env.sandbox.url,
-        PLUM_CREDENTIALS_FILE: credentialsFile,
-        TASK_QUEUE: taskQueue,
-        PLUM_CODEC_KEYS: TEST_KEYS_ENV,
-        LOG_LEVEL: 'DEBUG',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    worker = startWorkerChild(env, {
+      taskQueue,
+      credentialsFile: credentialsFileFor(seeded),
+      extraEnv: { LOG_LEVEL: 'DEBUG' },
     });
-    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor('the worker', () => output.includes('ready'), 60_000);
+    await waitFor('the worker', () => worker.said('ready'), 60_000);
 
     const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens }, { taskQueue });
     for (let i = 0; i < 3; i++) await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: `rotation ${i}` }] });
@@ -123,9 +105,9 @@ describe('secrets stay secret', () => {
         'a secret in CLI JSON',
       );
       assert.ok(!visible.includes(secret), 'a secret in memo, search attributes or pending activities');
-      assert.ok(!output.includes(secret), 'a secret in the worker output');
+      assert.ok(!worker.output().includes(secret), 'a secret in the worker output');
     }
-    assert.ok(output.length > 0, 'the worker did log');
+    assert.ok(worker.output().length > 0, 'the worker did log');
 
     const cliOutput: string[] = [];
     for (const args of [

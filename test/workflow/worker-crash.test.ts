@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { enrolCompany } from '../../src/keeper/enrol';
 import { accessTokenQuery, forceRefreshSignal, statusQuery } from '../../src/workflows/messages';
@@ -12,25 +8,7 @@ import { startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
-import { TEST_KEYS_ENV } from '../helpers/codec';
-
-function startWorkerChild(env: KeeperEnv, taskQueue: string, credentialsFile: string, hang: boolean) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'worker-child.ts')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.server.address,
-      PLUM_BASE_URL: env.sandbox.url,
-      PLUM_CREDENTIALS_FILE: credentialsFile,
-      TASK_QUEUE: taskQueue,
-      PLUM_CODEC_KEYS: TEST_KEYS_ENV,
-      HANG_AFTER_REFRESH: hang ? '1' : '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, said: (line: string) => output.split('\n').includes(line) };
-}
+import { credentialsFileFor, startWorkerChild } from '../helpers/worker-child';
 
 describe('a worker killed between Plum’s reply and the activity’s completion', () => {
   let env: KeeperEnv;
@@ -46,15 +24,10 @@ describe('a worker killed between Plum’s reply and the activity’s completion
   it('a new worker finishes the refresh from the heartbeated token set: one rotation upstream', async () => {
     const companyId = uniqueCompanyId('crash');
     const seeded = await env.sandbox.seedCompany({ companyId });
-    const dir = mkdtempSync(join(tmpdir(), 'plum-crash-'));
-    const credentialsFile = join(dir, 'credentials.json');
-    writeFileSync(
-      credentialsFile,
-      JSON.stringify({ [companyId]: { client_id: seeded.clientId, client_secret: seeded.clientSecret } }),
-    );
+    const credentialsFile = credentialsFileFor(seeded);
     const taskQueue = `crash-${process.pid}`;
 
-    const doomed = startWorkerChild(env, taskQueue, credentialsFile, true);
+    const doomed = startWorkerChild(env, { taskQueue, credentialsFile, extraEnv: { HANG_AFTER_REFRESH: '1' } });
     children.push(doomed.child);
     await waitFor('the first worker', () => doomed.said('ready'), 60_000);
     const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens }, { taskQueue });
@@ -69,7 +42,7 @@ describe('a worker killed between Plum’s reply and the activity’s completion
     assert.equal((await handle.query(statusQuery)).generation, 0, 'the workflow has not seen the new set yet');
     doomed.child.kill('SIGKILL');
 
-    const rescuer = startWorkerChild(env, taskQueue, credentialsFile, false);
+    const rescuer = startWorkerChild(env, { taskQueue, credentialsFile });
     children.push(rescuer.child);
     const status = await waitFor(
       'the refresh to finish on the new worker',
