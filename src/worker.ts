@@ -19,6 +19,7 @@ import { PlumClient } from './plum/client';
 import { PlumSandbox } from './sandbox/plum-sandbox';
 import { locateTemporalCli } from './temporal/cli-locator';
 import { DevServer } from './temporal/dev-server';
+import { startSdkDownloadedServer } from './temporal/sdk-download-server';
 import { TASK_QUEUE, reseedUpdate, workflowIdFor } from './workflows/messages';
 
 const DEMO_COMPANY = 'demo-company';
@@ -68,10 +69,15 @@ async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<
   }
   const cliPath = await locateTemporalCli({ log: (line) => log.info(line) });
   if (!cliPath) {
-    throw new Error(
-      'The embedded Temporal server needs the temporal CLI and none was found, nor Go to install it. ' +
-        'Install Go (then run npm start again), or set TEMPORAL_CLI_PATH to a temporal binary, or TEMPORAL_ADDRESS to a running server.',
-    );
+    log.warn('No temporal CLI and no Go to install it: trying the Temporal SDK’s own download of the dev server');
+    const downloaded = await startSdkDownloadedServer({
+      dbFile: join(config.dataDir, 'temporal.sqlite'),
+      namespace: config.temporal.namespace,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      ...(uiCodecEndpoint && { uiCodecEndpoint }),
+    });
+    return { ...downloaded, namespace: config.temporal.namespace };
   }
   const server = await DevServer.start({
     cliPath,
