@@ -13,17 +13,18 @@ import { loadOrCreateLocalKeyRing } from './codec/local-key';
 import type { Config } from './config';
 import { loadConfigOrExit } from './config';
 import { createKeeperWorker } from './keeper/create-worker';
-import { enrolCompany } from './keeper/enrol';
+import { TokenKeeperClient } from './client/token-keeper-client';
 import { createLog } from './log';
 import { PlumClient } from './plum/client';
 import { PlumSandbox } from './sandbox/plum-sandbox';
 import { locateTemporalCli } from './temporal/cli-locator';
 import { DevServer } from './temporal/dev-server';
 import { startSdkDownloadedServer } from './temporal/sdk-download-server';
-import { TASK_QUEUE, reseedUpdate, workflowIdFor } from './workflows/messages';
+import { TASK_QUEUE, workflowIdFor } from './workflows/messages';
 
 const DEMO_COMPANY = 'demo-company';
-const log = createLog('main');
+/** Replaced by one at the configured level as soon as the configuration is read. */
+let log = createLog('main');
 
 interface Started {
   address: string;
@@ -97,6 +98,7 @@ async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  log = createLog('main', config.logLevel);
   installRuntimeLogging(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : 'WARN');
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -180,25 +182,17 @@ async function enrolDemo(
 ): Promise<void> {
   const connection = await Connection.connect({ address: temporal.address });
   try {
-    const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
-    const handle = client.workflow.getHandle(workflowIdFor(DEMO_COMPANY));
-    const running = await handle
-      .describe()
-      .then((d) => d.status.name === 'RUNNING')
-      .catch(() => false);
     const seeded = await sandbox.seedCompany({
       companyId: DEMO_COMPANY,
       clientId: 'demo-client',
       clientSecret: 'demo-secret',
     });
     credentials.set(DEMO_COMPANY, { clientId: seeded.clientId, clientSecret: seeded.clientSecret });
-    if (running) await handle.executeUpdate(reseedUpdate, { args: [{ tokens: seeded.tokens }] });
-    else
-      await enrolCompany(client, {
-        companyId: DEMO_COMPANY,
-        tokens: seeded.tokens,
-        policy: { minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)) },
-      });
+    const keeper = new TokenKeeperClient({
+      client: new Client({ connection, namespace: temporal.namespace, dataConverter }),
+    });
+    // Enrol-or-reseed: after a restart the sandbox has new tokens and the running workflow takes them.
+    await keeper.enrol(DEMO_COMPANY, seeded.tokens, { minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)) });
   } finally {
     await connection.close();
   }

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TokenKeeperClient } from '../client/token-keeper-client';
 import { TemporalUnavailableError } from '../client/errors';
 import { createDataConverter } from '../codec/data-converter';
 import type { KeyRing } from '../codec/key-ring';
-import { loadOrCreateLocalKeyRing } from '../codec/local-key';
+import { loadLocalKeyRing, localKeyPath } from '../codec/local-key';
 import type { Config } from '../config';
 
 /** The CLI cannot work with this configuration; exit 2. */
@@ -20,14 +18,12 @@ export class CliSetupError extends Error {
 }
 
 function keyRingFor(config: Config): KeyRing {
-  if (config.codec.keyRing) return config.codec.keyRing;
-  if (!existsSync(join(config.dataDir, 'codec-keys'))) {
-    throw new CliSetupError(
-      `no payload-encryption key: PLUM_CODEC_KEYS is unset and ${join(config.dataDir, 'codec-keys')} does not exist`,
-      'set PLUM_CODEC_KEYS to the worker’s key ring, or run npm start once in this folder (embedded mode)',
-    );
-  }
-  return loadOrCreateLocalKeyRing(config.dataDir).keyRing;
+  const keyRing = config.codec.keyRing ?? loadLocalKeyRing(config.dataDir);
+  if (keyRing) return keyRing;
+  throw new CliSetupError(
+    `no payload-encryption key: PLUM_CODEC_KEYS is unset and ${localKeyPath(config.dataDir)} does not exist`,
+    'set PLUM_CODEC_KEYS to the worker’s key ring, or run npm start once in this folder (embedded mode)',
+  );
 }
 
 /** Connects to the Temporal the configuration names: TEMPORAL_ADDRESS, else the main job's embedded server. */

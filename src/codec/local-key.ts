@@ -3,15 +3,22 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { KeyRing, parseKeyRing } from './key-ring';
 
+export const localKeyPath = (dataDir: string): string => join(dataDir, 'codec-keys');
+
+/** The embedded demo's key ring if `npm start` has made one in `dataDir`, else undefined. */
+export function loadLocalKeyRing(dataDir: string): KeyRing | undefined {
+  const path = localKeyPath(dataDir);
+  return existsSync(path) ? parseKeyRing(readFileSync(path, 'utf8').trim(), undefined, path) : undefined;
+}
+
 /**
  * The embedded demo's key ring: kept in `<dataDir>/codec-keys` (mode 0600) so the SQLite history it encrypted stays
  * readable across restarts. Production sets PLUM_CODEC_KEYS instead.
  */
 export function loadOrCreateLocalKeyRing(dataDir: string): { keyRing: KeyRing; created: boolean; path: string } {
-  const path = join(dataDir, 'codec-keys');
-  if (existsSync(path)) {
-    return { keyRing: parseKeyRing(readFileSync(path, 'utf8').trim(), undefined, path), created: false, path };
-  }
+  const path = localKeyPath(dataDir);
+  const existing = loadLocalKeyRing(dataDir);
+  if (existing) return { keyRing: existing, created: false, path };
   mkdirSync(dataDir, { recursive: true });
   const id = `local-${new Date().toISOString().slice(0, 10)}`;
   const key = randomBytes(32);

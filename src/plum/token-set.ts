@@ -16,17 +16,6 @@ export const epochMs = numberOrNumericString.transform((value) =>
 
 const tokenString = z.string().min(1, 'must be a non-empty string').max(8192);
 
-/** Plum's snake_case token-set shape, as a person would paste it from the dashboard or a reply. */
-export const plumTokenSetInput = z.object({
-  access_token: tokenString.optional(),
-  token_type: z.string().max(64).optional(),
-  expires_in: numberOrNumericString.optional(),
-  refresh_token: tokenString,
-  access_token_expiry: epochMs.optional(),
-  refresh_token_expiry: epochMs.optional(),
-});
-export type PlumTokenSetInput = z.input<typeof plumTokenSetInput>;
-
 /** The body of a 200 from the refresh or user-token endpoint. */
 export const tokenGrantBody = z
   .object({

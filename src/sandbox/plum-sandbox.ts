@@ -10,7 +10,7 @@ import { RateLimiter } from './rate-limiter';
 import type { Reply } from './replies';
 import { applicationError, legacyError, oauthError, rateLimitError, shapeReply } from './replies';
 import type { KillKind, SandboxCompany, SandboxOptions, SeedCompanyInput, SeededCompany, TokenPair } from './store';
-import { DEFAULT_SANDBOX_OPTIONS, SandboxStore } from './store';
+import { DEFAULT_SANDBOX_OPTIONS, SandboxStore, newToken } from './store';
 
 /** The outcome of one call, as counted. */
 export type CallOutcome =
@@ -425,8 +425,8 @@ export class PlumSandbox implements SandboxControl {
     const now = this.now();
     const lifetime = this.store.options.userTokenLifetimeMs;
     const pair: TokenPair = {
-      accessToken: `sbx_ut_${crypto.randomUUID().replaceAll('-', '')}`,
-      refreshToken: `sbx_urt_${crypto.randomUUID().replaceAll('-', '')}`,
+      accessToken: newToken('sbx_ut_'),
+      refreshToken: newToken('sbx_urt_'),
       accessExpiresAt: now + lifetime,
       refreshExpiresAt: now + lifetime,
     };

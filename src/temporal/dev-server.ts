@@ -57,6 +57,14 @@ child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 /** Admitted-but-unfinished updates the server allows per workflow (Temporal's default is 10). */
 export const MAX_IN_FLIGHT_UPDATES = 500;
 
+/** Flags every dev server of this project gets, however it is started. */
+export function devServerTuningArgs(uiCodecEndpoint?: string): string[] {
+  // The default of 10 in-flight updates per workflow would make concurrent refreshNow callers wait for each other.
+  const args = ['--dynamic-config-value', `history.maxInFlightUpdates=${MAX_IN_FLIGHT_UPDATES}`];
+  if (uiCodecEndpoint) args.push('--ui-codec-endpoint', uiCodecEndpoint);
+  return args;
+}
+
 /** Finds a free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -101,9 +109,7 @@ export class DevServer {
     }
     if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
     else args.push('--headless');
-    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
-    // The default of 10 in-flight updates per workflow would make concurrent refreshNow callers wait for each other.
-    args.push('--dynamic-config-value', `history.maxInFlightUpdates=${MAX_IN_FLIGHT_UPDATES}`);
+    args.push(...devServerTuningArgs(options.uiCodecEndpoint));
     for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
       args.push('--search-attribute', `${name}=${type}`);
     }

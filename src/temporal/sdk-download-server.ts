@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { MAX_IN_FLIGHT_UPDATES } from './dev-server';
-import { accessTokenExpiresAtKey, companyIdKey, nextRefreshAtKey, tokenStatusKey } from '../workflows/messages';
+import { devServerTuningArgs } from './dev-server';
+import { PLUM_SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
 
 /** The SDK could not download the dev server either; the message says what to install. */
 export class SdkDownloadFailedError extends Error {
@@ -32,12 +32,8 @@ export async function startSdkDownloadedServer(options: {
         dbFilename: options.dbFile,
         ui: true,
         uiPort: options.uiPort,
-        searchAttributes: [companyIdKey, tokenStatusKey, accessTokenExpiresAtKey, nextRefreshAtKey],
-        extraArgs: [
-          '--dynamic-config-value',
-          `history.maxInFlightUpdates=${MAX_IN_FLIGHT_UPDATES}`,
-          ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
-        ],
+        searchAttributes: PLUM_SEARCH_ATTRIBUTE_KEYS,
+        extraArgs: devServerTuningArgs(options.uiCodecEndpoint),
       },
     });
   } catch (error) {

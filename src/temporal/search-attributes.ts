@@ -1,7 +1,11 @@
-/** The search attributes of DESIGN.md, with the types the dev server registers them as. */
-export const PLUM_SEARCH_ATTRIBUTE_TYPES = {
-  PlumCompanyId: 'Keyword',
-  PlumTokenStatus: 'Keyword',
-  PlumAccessTokenExpiresAt: 'Datetime',
-  PlumNextRefreshAt: 'Datetime',
-} as const;
+import { accessTokenExpiresAtKey, companyIdKey, nextRefreshAtKey, tokenStatusKey } from '../workflows/messages';
+
+/** The search attributes of DESIGN.md, as the workflow defines them. */
+export const PLUM_SEARCH_ATTRIBUTE_KEYS = [companyIdKey, tokenStatusKey, accessTokenExpiresAtKey, nextRefreshAtKey];
+
+const CLI_TYPE_NAMES = { KEYWORD: 'Keyword', DATETIME: 'Datetime' } as const;
+
+/** The same attributes as the `temporal` CLI spells their types (`--search-attribute Name=Type`). */
+export const PLUM_SEARCH_ATTRIBUTE_TYPES: Record<string, string> = Object.fromEntries(
+  PLUM_SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, CLI_TYPE_NAMES[key.type as keyof typeof CLI_TYPE_NAMES]]),
+);
