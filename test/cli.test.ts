@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TASK_QUEUE, statusQuery } from '../src/workflows/messages';
+import { TASK_QUEUE, statusQuery } from '../src/contract';
 import { TEST_KEYS_ENV } from './helpers/codec';
 import type { KeeperEnv } from './helpers/keeper-env';
 import { startKeeperEnv, withWorker } from './helpers/keeper-env';

@@ -11,13 +11,13 @@ const cleanEnv = () =>
 
 describe('npm run codec-server', () => {
   it('refuses to start without keys or without a bearer token (exit 2)', () => {
-    const noKeys = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
+    const noKeys = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
       env: cleanEnv(),
       encoding: 'utf8',
     });
     assert.equal(noKeys.status, 2);
     assert.match(noKeys.stderr, /PLUM_CODEC_KEYS/);
-    const noToken = spawnSync(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
+    const noToken = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
       env: { ...cleanEnv(), PLUM_CODEC_KEYS: TEST_KEYS_ENV },
       encoding: 'utf8',
     });
@@ -28,7 +28,7 @@ describe('npm run codec-server', () => {
 
   it('serves the codec protocol with the configured token', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/codec/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
       env: {
         ...cleanEnv(),
         PLUM_CODEC_KEYS: TEST_KEYS_ENV,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config';
-import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/temporal/search-attributes';
+import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { testKey } from './helpers/codec';
 
 interface Service {
@@ -89,6 +89,6 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
     assert.match(dockerfile, /RUN npm ci --omit=dev/);
     assert.match(dockerfile, /COPY src \.\/src/);
     assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/worker\.ts"\]/);
-    assert.deepEqual(services['codec-server']!.command, ['node', '--import', 'tsx', 'src/codec/main.ts']);
+    assert.deepEqual(services['codec-server']!.command, ['node', '--import', 'tsx', 'src/main/codec-server.ts']);
   });
 });

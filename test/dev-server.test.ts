@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DevServer } from '../src/temporal/dev-server';
-import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/temporal/search-attributes';
+import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { startTestServer, testCliPath } from './helpers/temporal';
 import { waitFor } from './helpers/wait';
 

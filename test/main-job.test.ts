@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../src/temporal/dev-server';
 import { createDataConverter } from '../src/codec/data-converter';
 import { loadOrCreateLocalKeyRing } from '../src/codec/local-key';
-import { statusQuery, workflowIdFor } from '../src/workflows/messages';
+import { statusQuery, workflowIdFor } from '../src/contract';
 import { testCliPath } from './helpers/temporal';
 import { waitFor } from './helpers/wait';
 
@@ -20,7 +20,7 @@ describe('the main job (npm start) in embedded mode', () => {
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/keeper.ts'], {
       env: {
         ...clean,
         TEMPORAL_CLI_PATH: await testCliPath(),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, dueAt, earliestExpiry, leadFor, toEpochMs } from '../src/workflows/schedule';
+import { toEpochMs } from '../src/contract';
+import { backoffMs, dueAt, earliestExpiry, leadFor } from '../src/workflows/schedule';
 
 const DAY = 24 * 3600_000;
 const MIN = 60_000;

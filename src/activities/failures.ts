@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AnyPlumError } from '../plum/errors';
 import { PlumError, PlumRateLimitedError, PlumRejectedError } from '../plum/errors';
-import type { PlumFailureDetails } from '../workflows/failure-types';
+import type { PlumFailureDetails } from '../contract';
 
 /** Converts a classified Plum error into a non-retryable ApplicationFailure; other errors pass through. */
 export function toFailure(error: unknown, afterUnknownOutcome = false): unknown {

@@ -4,8 +4,8 @@ import type { PlumClient } from '../plum/client';
 import type { TokenSet, TokenValidity } from '../plum/token-set';
 import type { CredentialSource } from './credentials';
 import { toFailure } from './failures';
-import { FAILURE_TYPES } from '../workflows/failure-types';
-import type { WorkerSettings } from './settings';
+import { FAILURE_TYPES } from '../contract';
+import type { WorkerSettings } from '../contract';
 
 export interface RefreshInput {
   companyId: string;

@@ -1,10 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
 import { TokenKeeperClient } from '../client/token-keeper-client';
-import { TemporalUnavailableError } from '../client/errors';
-import { createDataConverter } from '../codec/data-converter';
-import type { KeyRing } from '../codec/key-ring';
-import { loadLocalKeyRing, localKeyPath } from '../codec/local-key';
 import type { Config } from '../config';
+import { MissingKeyRingError, resolveKeyRing } from '../config/key-ring';
+import { clientFromConfig } from '../config/temporal-client';
 
 /** The CLI cannot work with this configuration; exit 2. */
 export class CliSetupError extends Error {
@@ -17,34 +14,14 @@ export class CliSetupError extends Error {
   }
 }
 
-function keyRingFor(config: Config): KeyRing {
-  const keyRing = config.codec.keyRing ?? loadLocalKeyRing(config.dataDir);
-  if (keyRing) return keyRing;
-  throw new CliSetupError(
-    `no payload-encryption key: PLUM_CODEC_KEYS is unset and ${localKeyPath(config.dataDir)} does not exist`,
-    'set PLUM_CODEC_KEYS to the worker’s key ring, or run npm start once in this folder (embedded mode)',
-  );
-}
-
 /** Connects to the Temporal the configuration names: TEMPORAL_ADDRESS, else the main job's embedded server. */
 export async function connectKeeper(config: Config): Promise<TokenKeeperClient> {
-  const keyRing = keyRingFor(config);
-  const connectionOptions =
-    config.temporal.mode === 'external'
-      ? config.temporal.connect.connectionOptions
-      : { address: `127.0.0.1:${config.temporal.port}` };
-  let connection: Connection;
+  let keyRing;
   try {
-    connection = await Connection.connect({ ...connectionOptions, connectTimeout: 5000 } as Parameters<
-      typeof Connection.connect
-    >[0]);
+    keyRing = resolveKeyRing(config, { create: false });
   } catch (error) {
-    throw new TemporalUnavailableError(error);
+    if (error instanceof MissingKeyRingError) throw new CliSetupError(error.message, error.hint);
+    throw error;
   }
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: createDataConverter(keyRing),
-  });
-  return new TokenKeeperClient({ client });
+  return new TokenKeeperClient({ client: await clientFromConfig(config, keyRing) });
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { InvalidInputError, NotEnrolledError, TokenKeeperError } from '../client/errors';
 import { loadConfigOrExit } from '../config';
-import { TOKEN_STATUSES, companyIdSchema, userTokenRequestSchema } from '../workflows/messages';
+import { TOKEN_STATUSES, companyIdSchema, userTokenRequestSchema } from '../contract';
 import { CliSetupError, connectKeeper } from './connect';
 import { readTokens } from './read-tokens';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../client/errors';
-import type { PlumTokens } from '../workflows/messages';
+import type { PlumTokens } from '../contract';
 
 /** Reads a Plum token set (JSON) from a file, or from standard input when `path` is `-`. */
 export function readTokens(path: string): PlumTokens {

@@ -1,4 +1,4 @@
-import type { StatusReason } from '../workflows/messages';
+import type { StatusReason, TokenStatus } from '../contract';
 
 /** Base of every error the client library throws; `hint` says what to do next. */
 export abstract class TokenKeeperError extends Error {
@@ -37,6 +37,18 @@ export class TokenExpiredError extends TokenKeeperError {
     super(
       `the access token of company ${companyId} has expired${expiredAt ? ` (at ${new Date(expiredAt).toISOString()})` : ''}`,
     );
+  }
+}
+
+/** The keeper holds no access token yet (enrolled with a refresh token only, and the first refresh is pending). */
+export class NoTokenYetError extends TokenKeeperError {
+  override readonly name = 'NoTokenYetError';
+  readonly hint = 'wait for the first refresh (plum-keeper status <companyId> shows its progress)';
+  constructor(
+    readonly companyId: string,
+    readonly status: TokenStatus,
+  ) {
+    super(`company ${companyId} has no access token yet (status ${status})`);
   }
 }
 

@@ -3,6 +3,7 @@ export type { CompanySummary, TokenKeeperClientOptions } from './token-keeper-cl
 export {
   InvalidInputError,
   NeedsReauthError,
+  NoTokenYetError,
   NotEnrolledError,
   TemporalUnavailableError,
   TokenExpiredError,
@@ -10,4 +11,6 @@ export {
 } from './errors';
 export { createDataConverter } from '../codec/data-converter';
 export { KeyRing, parseKeyRing } from '../codec/key-ring';
-export type { AccessTokenResult, PlumTokens, StatusResult, TokenStatus, UserTokenResult } from '../workflows/messages';
+export type { AccessToken, PlumTokens, RefreshedToken, StatusResult, TokenStatus, UserTokenResult } from '../contract';
+export { connectTemporalClient } from './temporal-client';
+export type { TemporalClientOptions } from './temporal-client';

@@ -1,59 +1,46 @@
 import { randomUUID } from 'node:crypto';
-import type { ConnectionOptions, WorkflowHandle } from '@temporalio/client';
-import {
-  Client,
-  Connection,
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client, ConnectionOptions, WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { z } from 'zod';
-import { companyTokenWorkflow } from '../workflows';
-import { FAILURE_TYPES } from '../workflows/failure-types';
 import type {
-  AccessTokenResult,
+  AccessToken,
+  CompanyTokenInput,
   PlumTokens,
   RefreshPolicy,
-  StatusReason,
+  RefreshedToken,
   StatusResult,
   TokenStatus,
   UserTokenResult,
-} from '../workflows/messages';
+} from '../contract';
 import {
   TASK_QUEUE,
+  TOKEN_STATUSES,
   WORKFLOW_TYPE,
   accessTokenExpiresAtKey,
   accessTokenQuery,
+  cachedUserTokenQuery,
   companyIdKey,
-  nextRefreshAtKey,
-  tokenStatusKey,
+  companyIdOf,
   companyIdSchema,
+  firstIssuePath,
   forceRefreshSignal,
+  nextRefreshAtKey,
   plumTokensSchema,
   refreshNowUpdate,
   refreshPolicySchema,
   reseedUpdate,
   retireSignal,
   statusQuery,
-  TOKEN_STATUSES,
-  userTokenQuery,
+  tokenStatusKey,
   userTokenRequestSchema,
   userTokenUpdate,
   workflowIdFor,
-} from '../workflows/messages';
-import {
-  InvalidInputError,
-  NeedsReauthError,
-  NotEnrolledError,
-  TemporalUnavailableError,
-  TokenExpiredError,
-  TokenKeeperError,
-} from './errors';
-import { SingleFlight } from './single-flight';
-import { createDataConverter } from '../codec/data-converter';
+} from '../contract';
 import type { KeyRing } from '../codec/key-ring';
+import { InvalidInputError, NotEnrolledError, TokenExpiredError } from './errors';
+import { SingleFlight } from './single-flight';
+import { connectTemporalClient } from './temporal-client';
+import { tokenOrError, translateFailure } from './translate';
 
 export interface TokenKeeperClientOptions {
   /** A Temporal client built with the project's data converter (`createDataConverter`). */
@@ -76,18 +63,18 @@ export interface CompanySummary {
 }
 
 interface CachedToken {
-  token: AccessTokenResult;
+  token: AccessToken;
   freshUntil: number;
 }
 
-const GRPC_UNAVAILABLE = new Set([14, 4]);
+/** The workflow as the client sees it: by type name, so the client never loads workflow code. */
+type KeeperWorkflow = (input: CompanyTokenInput) => Promise<StatusResult>;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue && issue.path.length > 0 ? `${field}.${issue.path.join('.')}` : field;
-    throw new InvalidInputError(path, issue?.message ?? 'invalid');
+    const path = firstIssuePath(result.error, '');
+    throw new InvalidInputError(path ? `${field}.${path}` : field, result.error.issues[0]?.message ?? 'invalid');
   }
   return result.data;
 }
@@ -102,7 +89,7 @@ export class TokenKeeperClient {
   private readonly marginMs: number;
   private readonly now: () => number;
   private readonly cache = new Map<string, CachedToken>();
-  private readonly tokenFlights = new SingleFlight<string, AccessTokenResult>();
+  private readonly tokenFlights = new SingleFlight<string, AccessToken>();
   private readonly userFlights = new SingleFlight<string, UserTokenResult>();
 
   /** Connects to Temporal with the project's data converter; fails with {@link TemporalUnavailableError}. */
@@ -114,21 +101,14 @@ export class TokenKeeperClient {
     tls?: ConnectionOptions['tls'];
     apiKey?: string;
   }): Promise<TokenKeeperClient> {
-    let connection: Connection;
-    try {
-      connection = await Connection.connect({
+    const client = await connectTemporalClient({
+      connectionOptions: {
         address: options.address,
-        connectTimeout: 5000,
         ...(options.tls !== undefined && { tls: options.tls }),
         ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
-      });
-    } catch (error) {
-      throw new TemporalUnavailableError(error);
-    }
-    const client = new Client({
-      connection,
+      },
       namespace: options.namespace ?? 'default',
-      dataConverter: createDataConverter(options.keyRing),
+      keyRing: options.keyRing,
     });
     return new TokenKeeperClient({ client, ...(options.taskQueue && { taskQueue: options.taskQueue }) });
   }
@@ -153,10 +133,10 @@ export class TokenKeeperClient {
     const id = parse(companyIdSchema, companyId, 'companyId');
     parse(plumTokensSchema, tokens, 'tokens');
     if (policy !== undefined) parse(refreshPolicySchema, policy, 'policy');
-    const start = new WithStartWorkflowOperation(companyTokenWorkflow, {
+    const start = new WithStartWorkflowOperation<KeeperWorkflow>(WORKFLOW_TYPE, {
       workflowId: workflowIdFor(id),
       taskQueue: this.taskQueue,
-      args: [{ companyId: id, tokens, ...(policy && { policy }) }],
+      args: [{ companyId: id, ...(policy && { policy }) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: companyIdKey, value: id }],
     });
@@ -170,7 +150,7 @@ export class TokenKeeperClient {
    * The company's current access token, from the in-process cache until shortly before the workflow's next
    * refresh; concurrent callers on a cold cache share one query.
    */
-  async getAccessToken(companyId: string): Promise<AccessTokenResult> {
+  async getAccessToken(companyId: string): Promise<AccessToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
     const cached = this.cache.get(id);
     if (cached && this.now() < cached.freshUntil) return cached.token;
@@ -194,7 +174,7 @@ export class TokenKeeperClient {
     return this.userFlights.run(key, () =>
       this.call(id, async () => {
         const handle = this.handle(id);
-        const cached = await handle.query(userTokenQuery, request);
+        const cached = await handle.query(cachedUserTokenQuery, request);
         if (cached) return cached;
         return handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` });
       }),
@@ -202,7 +182,7 @@ export class TokenKeeperClient {
   }
 
   /** Rotates now and returns the new token (one upstream refresh serves every concurrent caller). */
-  async refreshNow(companyId: string, reason?: string): Promise<{ accessToken: string; expiresAt: number }> {
+  async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
     this.cache.delete(id);
     const result = await this.call(id, () =>
@@ -260,7 +240,7 @@ export class TokenKeeperClient {
         const accessTokenExpiresAt = attributes.get(accessTokenExpiresAtKey);
         const nextRefreshAt = attributes.get(nextRefreshAtKey);
         rows.push({
-          companyId: attributes.get(companyIdKey) ?? execution.workflowId.replace(/^plum-company:/, ''),
+          companyId: attributes.get(companyIdKey) ?? companyIdOf(execution.workflowId) ?? execution.workflowId,
           status: attributes.get(tokenStatusKey) as TokenStatus | undefined,
           workflowId: execution.workflowId,
           ...(accessTokenExpiresAt && { accessTokenExpiresAt }),
@@ -268,13 +248,13 @@ export class TokenKeeperClient {
         });
       }
     } catch (error) {
-      throw this.translate(error, '');
+      throw translateFailure(error, '');
     }
     return rows.sort((a, b) => a.companyId.localeCompare(b.companyId));
   }
 
-  private handle(companyId: string): WorkflowHandle<typeof companyTokenWorkflow> {
-    return this.client.workflow.getHandle<typeof companyTokenWorkflow>(workflowIdFor(companyId));
+  private handle(companyId: string): WorkflowHandle<KeeperWorkflow> {
+    return this.client.workflow.getHandle<KeeperWorkflow>(workflowIdFor(companyId));
   }
 
   private async requireRunning(companyId: string): Promise<void> {
@@ -282,30 +262,19 @@ export class TokenKeeperClient {
     if (description.status.name !== 'RUNNING') throw new NotEnrolledError(companyId);
   }
 
-  private freshUntil(token: AccessTokenResult): number {
+  private freshUntil(token: AccessToken): number {
     const now = this.now();
     if (token.status !== 'ACTIVE') return now + 1000;
     const until = Math.min(token.nextRefreshAt ?? token.expiresAt, token.expiresAt) - this.marginMs;
     return Math.max(now + 1000, Math.min(until, token.expiresAt - this.marginMs));
   }
 
-  private async queryAccessToken(companyId: string): Promise<AccessTokenResult> {
-    return this.call(companyId, async () => {
-      const handle = this.handle(companyId);
-      try {
-        const token = await handle.query(accessTokenQuery);
-        if (token.status === 'RETIRED') throw new NotEnrolledError(companyId);
-        if (token.expiresAt <= this.now()) throw new TokenExpiredError(companyId, token.expiresAt);
-        return token;
-      } catch (error) {
-        if (error instanceof TokenKeeperError || !isQueryFailure(error)) throw error;
-        const status = await handle.query(statusQuery);
-        if (status.status === 'RETIRED') throw new NotEnrolledError(companyId);
-        if (status.status === 'NEEDS_REAUTH') throw new NeedsReauthError(companyId, status.reason);
-        if (status.status === 'EXPIRED') throw new TokenExpiredError(companyId, status.accessTokenExpiresAt);
-        throw error;
-      }
-    });
+  private async queryAccessToken(companyId: string): Promise<AccessToken> {
+    const answer = await this.call(companyId, () => this.handle(companyId).query(accessTokenQuery));
+    const token = tokenOrError(companyId, answer);
+    // The workflow's clock and ours may differ: never hand out a token this process already sees as expired.
+    if (token.expiresAt <= this.now()) throw new TokenExpiredError(companyId, token.expiresAt);
+    return token;
   }
 
   /** Runs a Temporal call and turns its failures into the library's errors. */
@@ -313,39 +282,7 @@ export class TokenKeeperClient {
     try {
       return await fn();
     } catch (error) {
-      throw await this.translateWithStatus(error, companyId);
+      throw translateFailure(error, companyId);
     }
   }
-
-  private async translateWithStatus(error: unknown, companyId: string): Promise<Error> {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      const { type, message, details } = error.cause;
-      const detail = (details?.[0] ?? {}) as { reason?: StatusReason; field?: string };
-      if (type === FAILURE_TYPES.needsReauth) return new NeedsReauthError(companyId, detail.reason);
-      if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
-      if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
-    }
-    return this.translate(error, companyId);
-  }
-
-  private translate(error: unknown, companyId: string): Error {
-    if (error instanceof TokenKeeperError) return error;
-    if (error instanceof WorkflowNotFoundError) return new NotEnrolledError(companyId);
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? error.message : '';
-    if (/workflow execution already completed|workflow not found/i.test(message))
-      return new NotEnrolledError(companyId);
-    if (
-      (typeof code === 'number' && GRPC_UNAVAILABLE.has(code)) ||
-      error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-      /UNAVAILABLE|ECONNREFUSED|Failed to connect|DEADLINE_EXCEEDED|No connection established/i.test(message)
-    ) {
-      return new TemporalUnavailableError(error);
-    }
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
-
-function isQueryFailure(error: unknown): boolean {
-  return error instanceof Error && /Query|query/.test(error.name + error.constructor.name);
 }

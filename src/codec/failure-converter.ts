@@ -1,7 +1,7 @@
 import type { ProtoFailure } from '@temporalio/common';
 import { ApplicationFailure, DefaultFailureConverter } from '@temporalio/common';
 import type { PayloadConverter } from '@temporalio/common';
-import { QUERY_FAILURE_TYPE } from '../workflows/failure-types';
+import { QUERY_FAILURE_TYPE } from '../contract';
 
 const encoded = new DefaultFailureConverter({ encodeCommonAttributes: true });
 const plain = new DefaultFailureConverter({ encodeCommonAttributes: false });

@@ -1,12 +1,6 @@
-/** Why Plum definitively refused a call; retrying with the same input cannot succeed. */
-export type RejectionReason =
-  | 'INVALID_GRANT'
-  | 'TOKEN_KILLED'
-  | 'COMPANY_DISABLED'
-  | 'USER_DISABLED'
-  | 'IP_NOT_WHITELISTED'
-  | 'INVALID_CLIENT'
-  | 'BAD_REQUEST';
+import type { RejectionReason } from '../contract';
+
+export type { RejectionReason };
 
 /** The endpoint a call went to, named for messages and counters. */
 export type PlumOperation = 'refresh' | 'createUserToken' | 'validate';

@@ -1,20 +1,5 @@
 import { z } from 'zod';
-
-/** Epoch values below this are taken as seconds rather than milliseconds (1e11 ms is 1973; 1e11 s is year 5138). */
-const SECONDS_THRESHOLD = 1e11;
-
-/** A non-negative integer given as a JSON number or a numeric string, as Xoxoday's specs disagree on which. */
-export const numberOrNumericString = z
-  .union([z.number(), z.string().regex(/^\d{1,16}$/, 'must be a non-negative integer or a numeric string')])
-  .transform((value) => (typeof value === 'string' ? Number(value) : value))
-  .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
-
-/** An epoch timestamp in milliseconds; a value that is clearly in seconds is scaled up. */
-export const epochMs = numberOrNumericString.transform((value) =>
-  value > 0 && value < SECONDS_THRESHOLD ? value * 1000 : value,
-);
-
-const tokenString = z.string().min(1, 'must be a non-empty string').max(8192);
+import { epochMs, numberOrNumericString, tokenString } from '../contract';
 
 /** The body of a 200 from the refresh or user-token endpoint. */
 export const tokenGrantBody = z

@@ -1,11 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import type { PlumSandbox } from './plum-sandbox';
+import type { SandboxControl } from './control';
+import { ADMIN_PREFIX } from './control';
 import type { Reply } from './replies';
 import { SANDBOX_ENDPOINTS } from './faults';
-
-/** Path prefix of the routes through which another process steers the sandbox. */
-export const ADMIN_PREFIX = '/__sandbox/';
 
 const seedInput = z.object({
   companyId: z.string().min(1),
@@ -40,7 +38,7 @@ const ok = (body: unknown = { ok: true }): Reply => ({ status: 200, body });
 
 /** Serves `/__sandbox/*`: seed, stats, faults, kills and switches, for tests in other processes. */
 export async function handleAdmin(
-  sandbox: PlumSandbox,
+  sandbox: SandboxControl,
   adminToken: string | undefined,
   req: IncomingMessage,
   url: URL,

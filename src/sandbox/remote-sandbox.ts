@@ -1,7 +1,7 @@
 import type { Fault, SandboxEndpoint } from './faults';
-import type { SandboxControl, SandboxStats } from './plum-sandbox';
+import type { SandboxControl, SandboxStats } from './control';
 import type { KillKind, SandboxOptions, SeedCompanyInput, SeededCompany } from './store';
-import { ADMIN_PREFIX } from './admin-routes';
+import { ADMIN_PREFIX } from './control';
 
 /** Steers a sandbox running in another process through its admin routes. */
 export class RemoteSandbox implements SandboxControl {

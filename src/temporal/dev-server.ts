@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { PLUM_SEARCH_ATTRIBUTE_TYPES } from './search-attributes';
+import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../contract';
 
 /** The dev server did not come up; the message carries the tail of its output. */
 export class DevServerStartError extends Error {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerTuningArgs } from './dev-server';
-import { PLUM_SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
+import { PLUM_SEARCH_ATTRIBUTE_KEYS } from '../contract';
 
 /** The SDK could not download the dev server either; the message says what to install. */
 export class SdkDownloadFailedError extends Error {

@@ -1,9 +1,5 @@
-/** The refresh policy after defaults and per-company overrides are merged. */
-export interface SchedulePolicy {
-  leadFraction: number;
-  minLeadMs: number;
-  jitterFraction: number;
-}
+import type { SchedulePolicy } from '../contract';
+import { toEpochMs } from '../contract';
 
 export interface ScheduleInput {
   /** When the current token set was obtained (its lifetime starts here). */
@@ -13,13 +9,6 @@ export interface ScheduleInput {
   policy: SchedulePolicy;
   /** A number in [0, 1) from workflow randomness; 0 means no jitter. */
   random: number;
-}
-
-/** Epoch values below this are seconds, not milliseconds. */
-const SECONDS_THRESHOLD = 1e11;
-
-export function toEpochMs(value: number): number {
-  return value > 0 && value < SECONDS_THRESHOLD ? value * 1000 : value;
 }
 
 /** `min(max(minLead, leadFraction × lifetime), 0.9 × lifetime)`; the cap keeps short lifetimes sane. */

@@ -1,6 +1,5 @@
-import type { SchedulePolicy } from './schedule';
-import type { PlumTokens, RefreshPolicy, StatusReason, TokenStatus } from './messages';
-import { plumTokensSchema } from './messages';
+import type { PlumTokens, RefreshPolicy, SchedulePolicy, StatusReason, TokenStatus } from '../contract';
+import { plumTokensSchema } from '../contract';
 
 /** The company's token set as the workflow holds it. */
 export interface HeldTokens {
@@ -71,3 +70,27 @@ export function mergedPolicy(defaults: SchedulePolicy, overrides: RefreshPolicy)
 }
 
 export const userTokenKey = (email: string, scope: string): string => `${email.toLowerCase()}|${scope}`;
+
+/** The state of a company's first run, before anything happened; without tokens it waits for them. */
+export function initialState(
+  input: { companyId: string; tokens?: PlumTokens | undefined; policy?: RefreshPolicy | undefined },
+  now: number,
+  random: () => number,
+): CompanyState {
+  const awaiting = input.tokens === undefined;
+  return {
+    companyId: input.companyId,
+    policyOverrides: input.policy ?? {},
+    // Until the enrolling reseed arrives there is nothing to spend: NEEDS_REAUTH stops every refresh path.
+    tokens: input.tokens ? heldFromPlum(input.tokens, now) : { refreshToken: '', tokenType: 'bearer', obtainedAt: now },
+    status: awaiting ? 'NEEDS_REAUTH' : 'ACTIVE',
+    ...(awaiting && { reason: 'NO_TOKENS' as const }),
+    generation: 0,
+    upstreamRefreshes: 0,
+    consecutiveFailures: 0,
+    outcomeUnknown: false,
+    refreshRequested: false,
+    jitter: random(),
+    userTokens: [],
+  };
+}

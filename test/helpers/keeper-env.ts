@@ -1,15 +1,17 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { StaticCredentialSource } from '../../src/activities/credentials';
-import type { WorkerSettings } from '../../src/activities/settings';
-import { WORKFLOWS_PATH, createKeeperWorker } from '../../src/keeper/create-worker';
+import type { WorkerSettings } from '../../src/contract';
+import { WORKFLOWS_PATH, createKeeperWorker } from '../../src/worker/create-worker';
 import { PlumClient } from '../../src/plum/client';
 import type { PlumSandbox, StartSandboxOptions } from '../../src/sandbox/plum-sandbox';
 import type { DevServer } from '../../src/temporal/dev-server';
-import type { CompanyTokenInput } from '../../src/workflows/messages';
-import { enrolCompany } from '../../src/keeper/enrol';
+import type { PlumTokens, RefreshPolicy, StatusResult } from '../../src/contract';
+import { workflowIdFor } from '../../src/contract';
+import { TokenKeeperClient } from '../../src/client';
 import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
 import { TEST_SETTINGS } from './settings';
@@ -94,15 +96,25 @@ export async function withWorker<T>(
   return worker.runUntil(fn(taskQueue));
 }
 
+/** Enrols through the production path (`TokenKeeperClient.enrol`, update-with-start); a worker must be polling. */
+export async function enrol(
+  client: Client,
+  taskQueue: string,
+  input: { companyId: string; tokens: PlumTokens; policy?: RefreshPolicy },
+): Promise<{ handle: WorkflowHandle; status: StatusResult }> {
+  const status = await new TokenKeeperClient({ client, taskQueue }).enrol(input.companyId, input.tokens, input.policy);
+  return { handle: client.workflow.getHandle(workflowIdFor(input.companyId)), status };
+}
+
 /** Seeds a sandbox company, gives the worker its credentials and enrols it. */
 export async function enrolSandboxCompany(
   env: KeeperEnv,
   taskQueue: string,
-  overrides: Partial<CompanyTokenInput> = {},
+  overrides: { tokens?: PlumTokens; policy?: RefreshPolicy } = {},
 ) {
   const companyId = uniqueCompanyId();
   const seeded = await env.sandbox.seedCompany({ companyId });
   env.credentials.set(companyId, credentialsOf(seeded));
-  const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens, ...overrides }, { taskQueue });
+  const { handle } = await enrol(env.client, taskQueue, { companyId, tokens: seeded.tokens, ...overrides });
   return { companyId, seeded, handle };
 }

@@ -1,5 +1,5 @@
-import type { WorkerSettings } from '../../src/activities/settings';
-import { DEFAULT_WORKER_SETTINGS } from '../../src/activities/settings';
+import type { WorkerSettings } from '../../src/contract';
+import { DEFAULT_WORKER_SETTINGS } from '../../src/contract';
 
 /** Fast settings for tests whose sandbox tokens live seconds. */
 export const TEST_SETTINGS: WorkerSettings = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { WORKFLOW_TYPE, workflowIdFor } from '../../src/workflows/messages';
+import { WORKFLOW_TYPE, workflowIdFor } from '../../src/contract';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';

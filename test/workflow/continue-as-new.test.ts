@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  accessTokenQuery,
-  refreshNowUpdate,
-  statusQuery,
-  userTokenQuery,
-  userTokenUpdate,
-} from '../../src/workflows/messages';
+import { refreshNowUpdate, statusQuery, cachedUserTokenQuery, userTokenUpdate } from '../../src/contract';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
+import { servedToken } from '../helpers/queries';
 
 describe('continue-as-new', () => {
   let env: KeeperEnv;
@@ -45,8 +40,8 @@ describe('continue-as-new', () => {
         assert.ok(status.generation >= 2, 'the generation survived');
         assert.equal(status.upstreamRefreshes, env.sandbox.rotationCount(companyId));
         assert.equal(status.status, 'ACTIVE');
-        for (const email of emails) assert.notEqual(await handle.query(userTokenQuery, { email }), null);
-        const served = await handle.query(accessTokenQuery);
+        for (const email of emails) assert.notEqual(await handle.query(cachedUserTokenQuery, { email }), null);
+        const served = await servedToken(handle);
         assert.equal(served.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
         assert.notEqual(served.accessToken, first.accessToken);
         await recordHistory(handle, 'continue-as-new-first-run', firstRun);

@@ -3,12 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { KeyRing } from '../../src/codec/key-ring';
-import { enrolCompany } from '../../src/keeper/enrol';
-import { accessTokenQuery, refreshNowUpdate, statusQuery } from '../../src/workflows/messages';
+import { refreshNowUpdate, statusQuery } from '../../src/contract';
 import { testKey } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
-import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrol, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
+import { servedToken } from '../helpers/queries';
 
 const keyIdsOf = (events: readonly object[]): Set<string> => {
   const ids = new Set<string>();
@@ -42,11 +42,15 @@ describe('payload key rotation on a real workflow', () => {
     const clientAB = new Client({ connection: env.client.connection, dataConverter: ringAB });
     const clientB = new Client({ connection: env.client.connection, dataConverter: ringB });
 
-    const handleA = await enrolCompany(clientA, { companyId, tokens: seeded.tokens }, { taskQueue });
-    await withWorker(env, () => handleA.executeUpdate(refreshNowUpdate, { args: [{}] }), {
-      taskQueue,
-      dataConverter: ringA,
-    });
+    const handleA = await withWorker(
+      env,
+      async () => {
+        const { handle } = await enrol(clientA, taskQueue, { companyId, tokens: seeded.tokens });
+        await handle.executeUpdate(refreshNowUpdate, { args: [{}] });
+        return handle;
+      },
+      { taskQueue, dataConverter: ringA },
+    );
     const eventsUnderA = (await handleA.fetchHistory()).events ?? [];
     assert.deepEqual([...keyIdsOf(eventsUnderA)], ['a']);
 
@@ -62,11 +66,10 @@ describe('payload key rotation on a real workflow', () => {
     );
     const events = (await handleAB.fetchHistory()).events ?? [];
     assert.deepEqual([...keyIdsOf(events.slice(eventsUnderA.length))], ['b'], 'new payloads carry key b');
-    await withWorker(
-      env,
-      async () => assert.equal((await handleAB.query(accessTokenQuery)).accessToken, rotated.accessToken),
-      { taskQueue, dataConverter: ringAB },
-    );
+    await withWorker(env, async () => assert.equal((await servedToken(handleAB)).accessToken, rotated.accessToken), {
+      taskQueue,
+      dataConverter: ringAB,
+    });
 
     const started = clientB.workflow.getHandle(handleA.workflowId);
     await assert.rejects(

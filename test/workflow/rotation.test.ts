@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateStage } from '@temporalio/client';
-import { accessTokenQuery, refreshNowUpdate, forceRefreshSignal, statusQuery } from '../../src/workflows/messages';
+import { refreshNowUpdate, forceRefreshSignal, statusQuery } from '../../src/contract';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
+import { servedToken } from '../helpers/queries';
 
 describe('companyTokenWorkflow rotation', () => {
   let env: KeeperEnv;
@@ -28,7 +29,7 @@ describe('companyTokenWorkflow rotation', () => {
         assert.equal(status.status === 'ACTIVE' || status.status === 'REFRESHING', true, status.status);
         await waitFor('a consistent read of the served token', async () => {
           const before = await handle.query(statusQuery);
-          const served = await handle.query(accessTokenQuery);
+          const served = await servedToken(handle);
           const after = await handle.query(statusQuery);
           if (before.generation !== after.generation || after.status !== 'ACTIVE') return false;
           assert.equal(served.accessToken, newestAccessToken(companyId));

@@ -6,11 +6,10 @@ import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { enrolCompany } from '../../src/keeper/enrol';
-import { forceRefreshSignal, refreshNowUpdate, statusQuery, userTokenUpdate } from '../../src/workflows/messages';
+import { forceRefreshSignal, refreshNowUpdate, statusQuery, userTokenUpdate } from '../../src/contract';
 import { TEST_KEYS_ENV, TEST_KEY_RING } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
-import { startKeeperEnv } from '../helpers/keeper-env';
+import { enrol, startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -51,7 +50,7 @@ describe('secrets stay secret', () => {
     });
     await waitFor('the worker', () => worker.said('ready'), 60_000);
 
-    const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens }, { taskQueue });
+    const { handle } = await enrol(env.client, taskQueue, { companyId, tokens: seeded.tokens });
     for (let i = 0; i < 3; i++) await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: `rotation ${i}` }] });
     await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'one@acme.test' }] });
     await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'two@acme.test', scope: 'store_admin_manage' }] });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { refreshNowUpdate, statusQuery, userTokenQuery, userTokenUpdate } from '../../src/workflows/messages';
+import { refreshNowUpdate, statusQuery, cachedUserTokenQuery, userTokenUpdate } from '../../src/contract';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { recordHistory } from '../helpers/histories';
@@ -33,7 +33,7 @@ describe('user tokens', () => {
   it('a second request inside the cache window makes no upstream call; the query reads the cache', async () => {
     await withWorker(env, async (taskQueue) => {
       const { handle } = await enrolSandboxCompany(env, taskQueue);
-      assert.equal(await handle.query(userTokenQuery, { email: 'a@acme.test' }), null);
+      assert.equal(await handle.query(cachedUserTokenQuery, { email: 'a@acme.test' }), null);
       const before = env.sandbox.callCount('createUserToken');
       const first = await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'A@acme.test' }] });
       const second = await handle.executeUpdate(userTokenUpdate, {
@@ -41,7 +41,7 @@ describe('user tokens', () => {
       });
       assert.deepEqual(second, first);
       assert.equal(env.sandbox.callCount('createUserToken') - before, 1);
-      assert.deepEqual(await handle.query(userTokenQuery, { email: 'a@acme.test' }), first);
+      assert.deepEqual(await handle.query(cachedUserTokenQuery, { email: 'a@acme.test' }), first);
       const other = await handle.executeUpdate(userTokenUpdate, {
         args: [{ email: 'a@acme.test', scope: 'store_admin_manage' }],
       });
@@ -91,13 +91,13 @@ describe('user tokens', () => {
       await handle.executeUpdate(userTokenUpdate, { args: [{ email: 'newcomer@acme.test' }] });
       assert.equal((await handle.query(statusQuery)).cachedUserTokens, 1000);
       assert.equal(
-        await handle.query(userTokenQuery, { email: 'victim@acme.test' }),
+        await handle.query(cachedUserTokenQuery, { email: 'victim@acme.test' }),
         null,
         'the LRU entry was evicted',
       );
-      assert.notEqual(await handle.query(userTokenQuery, { email: 'kept@acme.test' }), null);
-      assert.notEqual(await handle.query(userTokenQuery, { email: 'newcomer@acme.test' }), null);
-      assert.notEqual(await handle.query(userTokenQuery, { email: 'user0@acme.test' }), null);
+      assert.notEqual(await handle.query(cachedUserTokenQuery, { email: 'kept@acme.test' }), null);
+      assert.notEqual(await handle.query(cachedUserTokenQuery, { email: 'newcomer@acme.test' }), null);
+      assert.notEqual(await handle.query(cachedUserTokenQuery, { email: 'user0@acme.test' }), null);
       const rotated = await handle.executeUpdate(refreshNowUpdate, { args: [{}] });
       assert.ok(rotated.accessToken);
     });

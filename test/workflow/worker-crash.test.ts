@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { enrolCompany } from '../../src/keeper/enrol';
-import { accessTokenQuery, forceRefreshSignal, statusQuery } from '../../src/workflows/messages';
+import { forceRefreshSignal, statusQuery } from '../../src/contract';
 import type { KeeperEnv } from '../helpers/keeper-env';
-import { startKeeperEnv } from '../helpers/keeper-env';
+import { enrol, startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
 import { credentialsFileFor, startWorkerChild } from '../helpers/worker-child';
+import { servedToken } from '../helpers/queries';
 
 describe('a worker killed between Plum’s reply and the activity’s completion', () => {
   let env: KeeperEnv;
@@ -30,7 +30,7 @@ describe('a worker killed between Plum’s reply and the activity’s completion
     const doomed = startWorkerChild(env, { taskQueue, credentialsFile, extraEnv: { HANG_AFTER_REFRESH: '1' } });
     children.push(doomed.child);
     await waitFor('the first worker', () => doomed.said('ready'), 60_000);
-    const handle = await enrolCompany(env.client, { companyId, tokens: seeded.tokens }, { taskQueue });
+    const { handle } = await enrol(env.client, taskQueue, { companyId, tokens: seeded.tokens });
     await handle.signal(forceRefreshSignal, { reason: 'crash test' });
 
     await waitFor('the rotation reply', () => env.sandbox.rotationCount(companyId) === 1);
@@ -55,7 +55,7 @@ describe('a worker killed between Plum’s reply and the activity’s completion
     assert.equal(status.status, 'ACTIVE');
     assert.equal(env.sandbox.rotationCount(companyId), 1, 'exactly one rotation upstream');
     assert.equal(env.sandbox.callCount('refresh', 'rejected'), 0);
-    const served = await handle.query(accessTokenQuery);
+    const served = await servedToken(handle);
     assert.equal(served.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
     await recordHistory(handle, 'worker-crash-recovered');
   });

@@ -1,4 +1,12 @@
-import type { SchedulePolicy } from '../workflows/schedule';
+/** The refresh policy after defaults and per-company overrides are merged. */
+export interface SchedulePolicy {
+  /** Refresh this fraction of the token's lifetime before it expires. */
+  leadFraction: number;
+  /** …but never less than this many milliseconds before. */
+  minLeadMs: number;
+  /** Move each refresh earlier by up to this fraction of the lead, so companies enrolled together spread out. */
+  jitterFraction: number;
+}
 
 /** Worker-side knobs the workflow reads once per run (through a local activity, so replay sees the same values). */
 export interface WorkerSettings {

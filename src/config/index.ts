@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { ClientConnectConfig } from '@temporalio/envconfig';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import type { KeyRing } from './codec/key-ring';
-import { KeyRingConfigError, keyRingFromEnv } from './codec/key-ring';
+import type { KeyRing } from '../codec/key-ring';
+import { KeyRingConfigError, keyRingFromEnv } from '../codec/key-ring';
 
 /** Configuration that cannot be used; `problems` names each bad variable. Never carries a secret value. */
 export class ConfigError extends Error {

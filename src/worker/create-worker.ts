@@ -3,10 +3,10 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { CredentialSource } from '../activities/credentials';
 import { createActivities } from '../activities/plum-activities';
-import type { WorkerSettings } from '../activities/settings';
-import { DEFAULT_WORKER_SETTINGS } from '../activities/settings';
+import type { WorkerSettings } from '../contract';
+import { DEFAULT_WORKER_SETTINGS } from '../contract';
 import type { PlumClient } from '../plum/client';
-import { TASK_QUEUE } from '../workflows/messages';
+import { TASK_QUEUE } from '../contract';
 
 export interface KeeperWorkerOptions {
   connection: NativeConnection;

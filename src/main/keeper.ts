@@ -1,26 +1,25 @@
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { installRuntimeLogging } from './keeper/runtime-logging';
-import type { CredentialSource } from './activities/credentials';
-import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
-import type { DataConverter } from '@temporalio/common';
-import { AesGcmCodec } from './codec/aes-gcm-codec';
-import { CodecServer } from './codec/codec-server';
-import { createDataConverter } from './codec/data-converter';
-import type { KeyRing } from './codec/key-ring';
-import { loadOrCreateLocalKeyRing } from './codec/local-key';
-import type { Config } from './config';
-import { loadConfigOrExit } from './config';
-import { createKeeperWorker } from './keeper/create-worker';
-import { TokenKeeperClient } from './client/token-keeper-client';
-import { createLog } from './log';
-import { PlumClient } from './plum/client';
-import { PlumSandbox } from './sandbox/plum-sandbox';
-import { locateTemporalCli } from './temporal/cli-locator';
-import { DevServer } from './temporal/dev-server';
-import { startSdkDownloadedServer } from './temporal/sdk-download-server';
-import { TASK_QUEUE, workflowIdFor } from './workflows/messages';
+import type { CredentialSource } from '../activities/credentials';
+import { FileCredentialSource, StaticCredentialSource } from '../activities/credentials';
+import { TokenKeeperClient } from '../client/token-keeper-client';
+import { AesGcmCodec } from '../codec/aes-gcm-codec';
+import { CodecServer } from '../codec/codec-server';
+import { createDataConverter } from '../codec/data-converter';
+import type { KeyRing } from '../codec/key-ring';
+import { TASK_QUEUE, workflowIdFor } from '../contract';
+import type { Config } from '../config';
+import { loadConfigOrExit } from '../config';
+import { resolveKeyRing } from '../config/key-ring';
+import { clientFromConfig, connectionOptionsFor } from '../config/temporal-client';
+import { createLog } from '../log';
+import { PlumClient } from '../plum/client';
+import { PlumSandbox } from '../sandbox/plum-sandbox';
+import { locateTemporalCli } from '../temporal/cli-locator';
+import { DevServer } from '../temporal/dev-server';
+import { startSdkDownloadedServer } from '../temporal/sdk-download-server';
+import { createKeeperWorker } from '../worker/create-worker';
+import { installRuntimeLogging } from '../worker/runtime-logging';
 
 const DEMO_COMPANY = 'demo-company';
 /** Replaced by one at the configured level as soon as the configuration is read. */
@@ -31,16 +30,6 @@ interface Started {
   namespace: string;
   uiUrl?: string;
   stop: () => Promise<void>;
-}
-
-/** The key ring from configuration, or the embedded demo's local one. */
-function keyRingFor(config: Config): KeyRing {
-  if (config.codec.keyRing) return config.codec.keyRing;
-  const local = loadOrCreateLocalKeyRing(config.dataDir);
-  log.info(
-    `${local.created ? 'Generated' : 'Using'} the local payload-encryption key in ${local.path} (embedded mode only)`,
-  );
-  return local.keyRing;
 }
 
 /** In embedded mode the dev server's UI decrypts through a codec server on loopback. */
@@ -106,7 +95,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    const keyRing = keyRingFor(config);
+    const keyRing = resolveKeyRing(config, { create: true, log: (line) => log.info(line) });
     const dataConverter = createDataConverter(keyRing);
     const codecServer = await startCodecServer(config, keyRing);
     if (codecServer) stops.unshift(() => codecServer.stop());
@@ -129,10 +118,7 @@ async function main(): Promise<void> {
       credentials = new FileCredentialSource(config.plum.credentialsFile, config.plum.defaultCredentials);
     }
 
-    const native =
-      config.temporal.mode === 'external'
-        ? await NativeConnection.connect(config.temporal.connect.connectionOptions)
-        : await NativeConnection.connect({ address: temporal.address });
+    const native = await NativeConnection.connect(connectionOptionsFor(config, temporal.address));
     stops.unshift(() => native.close());
     const worker = await createKeeperWorker({
       connection: native,
@@ -157,7 +143,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     const running = worker.run();
     if (sandbox && credentials instanceof StaticCredentialSource) {
-      await enrolDemo(temporal, sandbox, credentials, config.demoTokenLifetimeMs, dataConverter);
+      await enrolDemo(config, temporal, sandbox, credentials, keyRing);
     }
     await running;
     await stopAll();
@@ -174,13 +160,13 @@ async function main(): Promise<void> {
  * the running workflow is reseeded instead.
  */
 async function enrolDemo(
+  config: Config,
   temporal: Started,
   sandbox: PlumSandbox,
   credentials: StaticCredentialSource,
-  lifetimeMs: number,
-  dataConverter: DataConverter,
+  keyRing: KeyRing,
 ): Promise<void> {
-  const connection = await Connection.connect({ address: temporal.address });
+  const client = await clientFromConfig(config, keyRing, temporal.address);
   try {
     const seeded = await sandbox.seedCompany({
       companyId: DEMO_COMPANY,
@@ -188,13 +174,13 @@ async function enrolDemo(
       clientSecret: 'demo-secret',
     });
     credentials.set(DEMO_COMPANY, { clientId: seeded.clientId, clientSecret: seeded.clientSecret });
-    const keeper = new TokenKeeperClient({
-      client: new Client({ connection, namespace: temporal.namespace, dataConverter }),
-    });
+    const lifetimeMs = config.demoTokenLifetimeMs;
     // Enrol-or-reseed: after a restart the sandbox has new tokens and the running workflow takes them.
-    await keeper.enrol(DEMO_COMPANY, seeded.tokens, { minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)) });
+    await new TokenKeeperClient({ client }).enrol(DEMO_COMPANY, seeded.tokens, {
+      minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)),
+    });
   } finally {
-    await connection.close();
+    await client.connection.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { PlumSandbox } from './plum-sandbox';
+import { PlumSandbox } from '../sandbox/plum-sandbox';
 
 const USAGE = `Usage: npm run sandbox -- [options]
   --port N              port to listen on (default 8799; 0 picks a free one)

@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '../config';
-import { AesGcmCodec } from './aes-gcm-codec';
-import { CodecServer } from './codec-server';
+import { AesGcmCodec } from '../codec/aes-gcm-codec';
+import { CodecServer } from '../codec/codec-server';
 
 /** `npm run codec-server`: the remote codec for the Temporal UI and CLI, from the same configuration as the worker. */
 async function main(): Promise<void> {

@@ -1,0 +1,30 @@
+import type { ConnectionOptions } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { createDataConverter } from '../codec/data-converter';
+import type { KeyRing } from '../codec/key-ring';
+import { TemporalUnavailableError } from './errors';
+
+/** Where and how to reach Temporal, and the key ring that reads the keeper's payloads. */
+export interface TemporalClientOptions {
+  connectionOptions: ConnectionOptions;
+  namespace: string;
+  keyRing: KeyRing;
+}
+
+/**
+ * The one way the project builds a Temporal client: a connection (5 s to connect) and the project's data converter.
+ * Fails with {@link TemporalUnavailableError} when the server cannot be reached.
+ */
+export async function connectTemporalClient(options: TemporalClientOptions): Promise<Client> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ connectTimeout: 5000, ...options.connectionOptions });
+  } catch (error) {
+    throw new TemporalUnavailableError(error);
+  }
+  return new Client({
+    connection,
+    namespace: options.namespace,
+    dataConverter: createDataConverter(options.keyRing),
+  });
+}

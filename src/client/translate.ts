@@ -1,0 +1,66 @@
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AccessToken, AccessTokenResult, StatusReason } from '../contract';
+import { FAILURE_TYPES } from '../contract';
+import {
+  InvalidInputError,
+  NeedsReauthError,
+  NoTokenYetError,
+  NotEnrolledError,
+  TemporalUnavailableError,
+  TokenExpiredError,
+  TokenKeeperError,
+} from './errors';
+
+/** gRPC status codes the client reacts to. */
+const GRPC = { NOT_FOUND: 5, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
+
+function grpcCode(error: unknown): number | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The token of a tagged `accessToken` answer, or the library error that says why there is none. */
+export function tokenOrError(companyId: string, answer: AccessTokenResult): AccessToken {
+  if (answer.ok) {
+    const { ok: _ok, ...token } = answer;
+    return token;
+  }
+  switch (answer.why) {
+    case 'RETIRED':
+      throw new NotEnrolledError(companyId);
+    case 'NEEDS_REAUTH':
+      throw new NeedsReauthError(companyId, answer.reason);
+    case 'EXPIRED':
+      throw new TokenExpiredError(companyId, answer.expiredAt);
+    case 'NO_TOKEN_YET':
+      throw new NoTokenYetError(companyId, answer.status);
+  }
+}
+
+/** Turns a Temporal client failure into the library's typed errors, by failure type and gRPC code, never by text. */
+export function translateFailure(error: unknown, companyId: string): Error {
+  if (error instanceof TokenKeeperError) return error;
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const { type, message, details } = error.cause;
+    const detail = (details?.[0] ?? {}) as { reason?: StatusReason; field?: string };
+    if (type === FAILURE_TYPES.needsReauth) return new NeedsReauthError(companyId, detail.reason);
+    if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
+    if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
+  }
+  if (error instanceof WorkflowNotFoundError) return new NotEnrolledError(companyId);
+  const code = grpcCode(error);
+  if (code === GRPC.NOT_FOUND) return new NotEnrolledError(companyId);
+  if (code === GRPC.UNAVAILABLE || code === GRPC.DEADLINE_EXCEEDED) return new TemporalUnavailableError(error);
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new TemporalUnavailableError(error);
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,12 @@
+/**
+ * The keeper workflow's public contract: everything a Temporal client (this project's client and CLI, the UI, or a
+ * program in another language) needs to talk to a company's keeper. It imports nothing else of the project.
+ */
+export * from './ids';
+export * from './tokens';
+export * from './status';
+export * from './messages';
+export * from './failures';
+export * from './search-attributes';
+export * from './worker-settings';
+export * from './zod-errors';

@@ -1,0 +1,104 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { companyIdSchema } from './ids';
+import type { PlumTokens } from './tokens';
+import { plumTokensSchema } from './tokens';
+import type { AccessTokenResult, StatusResult, UserTokenResult } from './status';
+
+/** Per-company overrides of the worker's refresh schedule. */
+export const refreshPolicySchema = z
+  .object({
+    leadFraction: z.number().min(0).max(0.9).optional(),
+    minLeadMs: z.number().int().nonnegative().optional(),
+    jitterFraction: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+export type RefreshPolicy = z.infer<typeof refreshPolicySchema>;
+
+/** The public part of the workflow input, checked before the workflow holds anything. */
+export const workflowInputSchema = z.object({
+  companyId: companyIdSchema,
+  tokens: plumTokensSchema.optional(),
+  policy: refreshPolicySchema.optional(),
+});
+
+/**
+ * Input of `companyTokenWorkflow`. Enrolment starts it without `tokens` and installs them with the `reseed` update
+ * (update-with-start), so the set is sent once; a run started with `tokens` holds them from the start. `carried` is
+ * the workflow's own state across continue-as-new.
+ */
+export interface CompanyTokenInput {
+  companyId: string;
+  tokens?: PlumTokens;
+  policy?: RefreshPolicy;
+  /** @internal set only by continue-as-new; checked like every other input. */
+  carried?: unknown;
+}
+
+const emailSchema = z
+  .string({ error: 'email must be a string' })
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'email must be an e-mail address');
+const scopeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'scope must be 1–64 characters of letters, digits, "_", ".", ":" or "-"');
+const reasonSchema = z.string().max(500, 'reason must be at most 500 characters');
+
+export const userTokenRequestSchema = z.object({ email: emailSchema, scope: scopeSchema.optional() }).strict();
+export const reasonInputSchema = z.object({ reason: reasonSchema.optional() }).strict();
+export const reseedInputSchema = z.object({ tokens: plumTokensSchema }).strict();
+
+export type UserTokenRequest = z.infer<typeof userTokenRequestSchema>;
+export type ReasonInput = z.infer<typeof reasonInputSchema>;
+export interface ReseedInput {
+  tokens: PlumTokens;
+}
+
+/** Scope of a user token when the caller names none. */
+export const DEFAULT_USER_SCOPE = 'user_session';
+
+/** What `refreshNow` returns: the token of the rotation that served the request. */
+export interface RefreshedToken {
+  accessToken: string;
+  expiresAt: number;
+}
+
+/**
+ * The company's current access token, or why there is none (`ok: false` with `why`, `status` and `reason`).
+ * Never throws for a company state; fails only on an internal error.
+ */
+export const accessTokenQuery = defineQuery<AccessTokenResult>('accessToken');
+
+/** The keeper's state, expiries and counters; never a secret. */
+export const statusQuery = defineQuery<StatusResult>('status');
+
+/**
+ * A cached, still-fresh user token for `{ email, scope }`, or null on a miss (then send {@link userTokenUpdate}).
+ * Refuses a malformed request with a `QueryFailedError`.
+ */
+export const cachedUserTokenQuery = defineQuery<UserTokenResult | null, [UserTokenRequest]>('cachedUserToken');
+
+/**
+ * Rotates now (or joins the rotation in flight) and returns its token. Refuses bad input (`InvalidInputError`), a
+ * company in `NEEDS_REAUTH` (`NeedsReauthError`) or retired (`RetiredError`) in its validator; fails with
+ * `RefreshFailedError` when the rotation fails.
+ */
+export const refreshNowUpdate = defineUpdate<RefreshedToken, [ReasonInput]>('refreshNow');
+
+/**
+ * A user-scoped token: from the cache, or one exchange shared by concurrent callers. Refuses like `refreshNow`;
+ * fails with `UserTokenFailedError` (details carry Plum's reason) or `NoValidTokenError`.
+ */
+export const userTokenUpdate = defineUpdate<UserTokenResult, [UserTokenRequest]>('userToken');
+
+/**
+ * Installs a token set (enrolment and recovery from `NEEDS_REAUTH`) and returns the status. Refuses bad input and a
+ * retired company in its validator.
+ */
+export const reseedUpdate = defineUpdate<StatusResult, [ReseedInput]>('reseed');
+
+/** Asks for a rotation without waiting; ignored (and logged) while the company needs a person. */
+export const forceRefreshSignal = defineSignal<[ReasonInput]>('forceRefresh');
+
+/** Stops managing the company; the workflow completes once running handlers finish. */
+export const retireSignal = defineSignal<[ReasonInput]>('retire');

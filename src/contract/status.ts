@@ -1,0 +1,74 @@
+/** The states of the keeper's state machine (docs/design.md). */
+export const TOKEN_STATUSES = ['ACTIVE', 'REFRESHING', 'DEGRADED', 'EXPIRED', 'NEEDS_REAUTH', 'RETIRED'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+/** Why Plum definitively refused a call; retrying with the same input cannot succeed. */
+export type RejectionReason =
+  | 'INVALID_GRANT'
+  | 'TOKEN_KILLED'
+  | 'COMPANY_DISABLED'
+  | 'USER_DISABLED'
+  | 'IP_NOT_WHITELISTED'
+  | 'INVALID_CLIENT'
+  | 'BAD_REQUEST';
+
+/** Why a company needs a person, or waits. */
+export type StatusReason =
+  | RejectionReason
+  | 'LOST_IN_FLIGHT'
+  | 'NO_CREDENTIALS'
+  | 'REFRESH_TOKEN_EXPIRED'
+  /** Started without tokens and still waiting for the `reseed` that brings them. */
+  | 'NO_TOKENS';
+
+/** What the `status` query tells; never a secret. */
+export interface StatusResult {
+  companyId: string;
+  status: TokenStatus;
+  reason?: StatusReason;
+  accessTokenExpiresAt?: number;
+  refreshTokenExpiresAt?: number;
+  nextRefreshAt?: number;
+  lastRefreshAt?: number;
+  consecutiveFailures: number;
+  lastError?: string;
+  generation: number;
+  upstreamRefreshes: number;
+  cachedUserTokens: number;
+}
+
+/** The company's access token, as the `accessToken` query hands it out. */
+export interface AccessToken {
+  accessToken: string;
+  expiresAt: number;
+  status: TokenStatus;
+  /** When the workflow will replace this token; a cache may keep it until shortly before. */
+  nextRefreshAt?: number;
+}
+
+/** Why the `accessToken` query has no token to give. */
+export type NoTokenReason = 'NO_TOKEN_YET' | 'EXPIRED' | 'NEEDS_REAUTH' | 'RETIRED';
+
+/**
+ * The answer of the `accessToken` query: a token (`ok: true`), or why there is none as data, so any Temporal client
+ * (another SDK, the CLI, the UI) reads the reason without parsing a failure message.
+ */
+export type AccessTokenResult =
+  | ({ ok: true } & AccessToken)
+  | {
+      ok: false;
+      why: NoTokenReason;
+      status: TokenStatus;
+      reason?: StatusReason;
+      /** When the token that is no longer served expired, if the keeper knows. */
+      expiredAt?: number;
+      message: string;
+    };
+
+/** A user-scoped token set as the keeper hands it out. */
+export interface UserTokenResult {
+  email: string;
+  scope: string;
+  accessToken: string;
+  expiresAt: number;
+}

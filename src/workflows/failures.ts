@@ -1,0 +1,80 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import type { PlumFailureDetails, StatusReason } from '../contract';
+import { FAILURE_TYPES, QUERY_FAILURE_TYPE } from '../contract';
+import type { RefreshOutcome } from './refresh-machine';
+
+/** Refuses bad input; `field` names the first bad field for clients to show. */
+export function invalidInput(message: string, field?: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.invalidInput,
+    message,
+    nonRetryable: true,
+    details: field === undefined ? [] : [{ field }],
+  });
+}
+
+export function retiredFailure(): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.retired,
+    message: 'this company is retired; enrol it again to keep its tokens',
+    nonRetryable: true,
+  });
+}
+
+export function needsReauthFailure(companyId: string, reason: StatusReason | undefined): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.needsReauth,
+    message: `company ${companyId} needs re-authorisation (${reason ?? 'unknown reason'}): generate new tokens in the Plum dashboard and reseed`,
+    nonRetryable: true,
+    details: [{ reason }],
+  });
+}
+
+/** A failure thrown by a query handler: it never enters history and reaches clients as readable text. */
+export function queryFailure(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: QUERY_FAILURE_TYPE, message, nonRetryable: true });
+}
+
+/** The message of a failure, from the deepest cause that has one; Plum messages never hold secrets. */
+export function failureMessage(error: unknown): string {
+  let current: unknown = error;
+  let message = 'unknown error';
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message.slice(0, 500);
+}
+
+/** The ApplicationFailure type and Plum details behind an activity failure, if any. */
+export function plumFailureOf(error: unknown): { type?: string; details?: PlumFailureDetails; cause: unknown } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (!(cause instanceof ApplicationFailure)) return { cause };
+  return { type: cause.type ?? undefined, details: cause.details?.[0] as PlumFailureDetails | undefined, cause };
+}
+
+/** Classifies a failed refresh activity for the refresh machine. */
+export function classifyRefreshFailure(error: unknown): Exclude<RefreshOutcome, { kind: 'refreshed' }> {
+  const { type, details, cause } = plumFailureOf(error);
+  const message = failureMessage(error);
+  if (type === FAILURE_TYPES.rejected) {
+    return {
+      kind: 'rejected',
+      reason: (details?.reason ?? 'BAD_REQUEST') as StatusReason,
+      afterUnknownOutcome: details?.afterUnknownOutcome === true,
+      message,
+    };
+  }
+  if (type === FAILURE_TYPES.rateLimited) return { kind: 'rate-limited', retryAfterMs: details?.retryAfterMs, message };
+  if (type === FAILURE_TYPES.noCredentials) return { kind: 'no-credentials', message };
+  if (type === FAILURE_TYPES.unknown || cause instanceof TimeoutFailure || details?.afterUnknownOutcome) {
+    return { kind: 'outcome-unknown', message };
+  }
+  return { kind: 'transient', message };
+}
+
+/** A short name of the failure for logs. */
+export function failureKind(error: unknown): string {
+  const { type, cause } = plumFailureOf(error);
+  return type ?? (cause instanceof Error ? cause.name : 'unknown');
+}

@@ -1,0 +1,78 @@
+import * as wf from '@temporalio/workflow';
+import type { z } from 'zod';
+import {
+  accessTokenQuery,
+  cachedUserTokenQuery,
+  describeZodError,
+  firstIssuePath,
+  forceRefreshSignal,
+  reasonInputSchema,
+  refreshNowUpdate,
+  reseedInputSchema,
+  reseedUpdate,
+  retireSignal,
+  statusQuery,
+  userTokenRequestSchema,
+  userTokenUpdate,
+} from '../contract';
+import { invalidInput, queryFailure, retiredFailure } from './failures';
+import type { CompanyKeeper } from './keeper';
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw invalidInput(`invalid ${what}: ${describeZodError(result.error)}`, firstIssuePath(result.error));
+  }
+  return result.data;
+}
+
+/**
+ * Registers every query, update and signal of the contract. Updates are checked in validators, so a refused one never
+ * enters history; handlers that need the worker's settings wait for them.
+ */
+export function registerHandlers(keeper: CompanyKeeper): void {
+  wf.setHandler(accessTokenQuery, () => keeper.accessToken());
+  wf.setHandler(statusQuery, () => keeper.statusResult());
+  wf.setHandler(cachedUserTokenQuery, (request) => {
+    const parsed = userTokenRequestSchema.safeParse(request);
+    if (!parsed.success) throw queryFailure(`invalid cachedUserToken query: ${describeZodError(parsed.error)}`);
+    return keeper.cachedUserToken(parsed.data);
+  });
+  wf.setHandler(refreshNowUpdate, async (input) => (await keeper.ready(), keeper.refreshNow(input)), {
+    validator: (input) => {
+      parseOrThrow(reasonInputSchema, input ?? {}, 'refreshNow input');
+      keeper.assertRefreshable();
+    },
+  });
+  wf.setHandler(userTokenUpdate, async (request) => (await keeper.ready(), keeper.userToken(request)), {
+    validator: (request) => {
+      parseOrThrow(userTokenRequestSchema, request, 'userToken input');
+      keeper.assertRefreshable();
+    },
+  });
+  wf.setHandler(reseedUpdate, async (input) => (await keeper.ready(), keeper.reseed(input)), {
+    validator: (input) => {
+      parseOrThrow(reseedInputSchema, input, 'reseed input');
+      if (keeper.retired) throw retiredFailure();
+    },
+  });
+  wf.setHandler(forceRefreshSignal, (input) => {
+    const parsed = reasonInputSchema.safeParse(input ?? {});
+    if (!parsed.success) {
+      wf.log.warn('forceRefresh ignored: bad input', { problem: describeZodError(parsed.error) });
+      return;
+    }
+    const { status, reason } = keeper.state;
+    if (keeper.retired || status === 'NEEDS_REAUTH') {
+      wf.log.warn('forceRefresh ignored', { status, reason });
+      return;
+    }
+    wf.log.info('forceRefresh received', { reason: parsed.data.reason ?? 'unspecified' });
+    keeper.requestRefresh();
+  });
+  wf.setHandler(retireSignal, (input) => {
+    const parsed = reasonInputSchema.safeParse(input ?? {});
+    wf.log.info('retire received', { reason: parsed.success ? (parsed.data.reason ?? 'unspecified') : 'unparsable' });
+    keeper.retired = true;
+  });
+}

@@ -1,0 +1,279 @@
+import * as wf from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import type {
+  AccessTokenResult,
+  RefreshedToken,
+  ReasonInput,
+  ReseedInput,
+  SchedulePolicy,
+  StatusResult,
+  UserTokenRequest,
+  UserTokenResult,
+  WorkerSettings,
+} from '../contract';
+import { DEFAULT_USER_SCOPE, FAILURE_TYPES } from '../contract';
+import type { PlumActivities } from '../activities/plum-activities';
+import { classifyRefreshFailure, failureKind, failureMessage, needsReauthFailure, retiredFailure } from './failures';
+import { StatusPublisher, statusOf } from './publication';
+import { accessTokenAnswer } from './token-answer';
+import type { RefreshOutcome } from './refresh-machine';
+import { accessTokenUsable, afterRefresh, afterReseed, markExpiredIfDue, startAttempt } from './refresh-machine';
+import { dueAt } from './schedule';
+import type { CompanyState } from './state';
+import { heldFromPlum, mergedPolicy } from './state';
+import type { CompanyTokenSource } from './user-tokens';
+import { UserTokenCache } from './user-tokens';
+
+/**
+ * One company's token set and everything that acts on it: rotations, reseeds, user tokens and what they publish.
+ * The main loop (`company-token-workflow.ts`) decides when; this class does.
+ */
+export class CompanyKeeper implements CompanyTokenSource {
+  readonly userTokens: UserTokenCache;
+  private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
+  private readonly publisher = new StatusPublisher();
+  /** Loaded by the first local activity; handlers that need it wait for it. */
+  private settings: WorkerSettings | undefined;
+  private attemptsStarted = 0;
+  private attemptsCompleted = 0;
+  private refreshing = false;
+  private reseeding = false;
+  retired = false;
+  /** A reseed installed a new set: the loop recomputes its wake time. */
+  wakeForReseed = false;
+
+  constructor(public state: CompanyState) {
+    this.userTokens = new UserTokenCache(state.userTokens);
+  }
+
+  get companyId(): string {
+    return this.state.companyId;
+  }
+
+  get config(): WorkerSettings {
+    if (!this.settings) throw new Error('worker settings are not loaded yet');
+    return this.settings;
+  }
+
+  get settingsLoaded(): boolean {
+    return this.settings !== undefined;
+  }
+
+  load(settings: WorkerSettings): void {
+    this.settings = settings;
+  }
+
+  ready(): Promise<void> {
+    return wf.condition(() => this.settings !== undefined);
+  }
+
+  idle(): Promise<void> {
+    return wf.condition(() => !this.refreshing && !this.reseeding);
+  }
+
+  get policy(): SchedulePolicy {
+    return mergedPolicy(this.config.policy, this.state.policyOverrides);
+  }
+
+  /** Refuses requests that need a refreshable company. */
+  assertRefreshable(): void {
+    if (this.retired) throw retiredFailure();
+    if (this.state.status === 'NEEDS_REAUTH') throw needsReauthFailure(this.state.companyId, this.state.reason);
+  }
+
+  /** Asks the loop for a refresh; returns the number of the attempt that will serve this request. */
+  requestRefresh(): number {
+    if (this.refreshing) return this.attemptsStarted;
+    this.state.refreshRequested = true;
+    return this.attemptsStarted + 1;
+  }
+
+  async refreshAndWait(): Promise<boolean> {
+    if (this.state.status === 'NEEDS_REAUTH') return false;
+    const generationBefore = this.state.generation;
+    const attempt = this.requestRefresh();
+    await wf.condition(() => this.attemptsCompleted >= attempt || this.retired);
+    return this.state.generation > generationBefore;
+  }
+
+  async refreshNow(input: ReasonInput | undefined): Promise<RefreshedToken> {
+    const generationBefore = this.state.generation;
+    wf.log.info('refreshNow received', { reason: input?.reason ?? 'unspecified' });
+    const attempt = this.requestRefresh();
+    await wf.condition(() => this.attemptsCompleted >= attempt || this.retired);
+    const { accessToken, accessTokenExpiresAt } = this.state.tokens;
+    if (this.state.generation > generationBefore && accessToken && accessTokenExpiresAt !== undefined) {
+      return { accessToken, expiresAt: accessTokenExpiresAt };
+    }
+    throw ApplicationFailure.create({
+      type: this.retired ? FAILURE_TYPES.retired : FAILURE_TYPES.refreshFailed,
+      message: this.retired
+        ? 'the company was retired before the refresh ran'
+        : `refresh failed (${this.describeStatus()}): ${this.state.lastError ?? 'unknown error'}`,
+      nonRetryable: true,
+      details: [this.statusResult()],
+    });
+  }
+
+  async reseed(input: ReseedInput): Promise<StatusResult> {
+    await this.idle();
+    // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held.
+    if (wf.patched('reseed-with-held-set-is-a-no-op') && this.holds(input.tokens)) return this.statusResult();
+    this.reseeding = true;
+    try {
+      this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
+      this.userTokens.clear();
+      await this.learnMissing();
+      this.wakeForReseed = true;
+      this.publish();
+      return this.statusResult();
+    } finally {
+      this.reseeding = false;
+    }
+  }
+
+  private holds(tokens: ReseedInput['tokens']): boolean {
+    const held = this.state.tokens;
+    return (
+      this.state.status !== 'NEEDS_REAUTH' &&
+      tokens.refresh_token === held.refreshToken &&
+      (tokens.access_token === undefined || tokens.access_token === held.accessToken)
+    );
+  }
+
+  /** Fills in what an enrolment or reseed left out: expiries through validate, or the whole set through a refresh. */
+  async learnMissing(): Promise<void> {
+    const { accessToken, accessTokenExpiresAt } = this.state.tokens;
+    if (accessToken === undefined) {
+      this.state.refreshRequested = true;
+      return;
+    }
+    if (accessTokenExpiresAt !== undefined) return;
+    try {
+      const validity = await this.activities.validateAccessToken.executeWithOptions(
+        {
+          startToCloseTimeout: this.config.activityStartToCloseMs,
+          retry: { maximumAttempts: 3 },
+          summary: 'learn token expiry',
+        },
+        [{ companyId: this.state.companyId, accessToken }],
+      );
+      this.state.tokens.accessTokenExpiresAt = validity.accessTokenExpiresAt;
+      if (validity.refreshTokenExpiresAt !== undefined) {
+        this.state.tokens.refreshTokenExpiresAt = validity.refreshTokenExpiresAt;
+      }
+    } catch (error) {
+      wf.log.warn('could not learn the token expiry; refreshing instead', { error: failureMessage(error) });
+      this.state.refreshRequested = true;
+    }
+  }
+
+  /** One refresh attempt through the activity; its outcome moves the refresh machine. */
+  async attemptRefresh(): Promise<void> {
+    await wf.condition(() => !this.reseeding);
+    this.state = startAttempt(this.state);
+    this.attemptsStarted += 1;
+    this.refreshing = true;
+    this.publish();
+    try {
+      const tokens = await this.activities.refreshCompanyToken.executeWithOptions(
+        {
+          startToCloseTimeout: this.config.activityStartToCloseMs,
+          heartbeatTimeout: this.config.activityHeartbeatTimeoutMs,
+          retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3 },
+          summary: `refresh company token (generation ${this.state.generation + 1})`,
+        },
+        [{ companyId: this.state.companyId, refreshToken: this.state.tokens.refreshToken }],
+      );
+      this.apply({ kind: 'refreshed', tokens });
+      wf.log.info('token set refreshed', { generation: this.state.generation });
+    } catch (error) {
+      this.apply(classifyRefreshFailure(error));
+      wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures });
+      if (this.state.status === 'NEEDS_REAUTH') {
+        wf.log.error('company needs re-authorisation in the Plum dashboard', { reason: this.state.reason });
+      }
+    } finally {
+      this.refreshing = false;
+      this.attemptsCompleted += 1;
+      this.publish();
+    }
+  }
+
+  private apply(outcome: RefreshOutcome): void {
+    this.state = afterRefresh(this.state, outcome, { now: Date.now(), random: Math.random, timing: this.config });
+  }
+
+  markExpiredIfDue(): void {
+    this.state = markExpiredIfDue(this.state, Date.now());
+  }
+
+  /** When the next refresh attempt is due, or undefined when none will run until a person acts. */
+  nextRefreshAt(): number | undefined {
+    const { status, retryAt, tokens, jitter } = this.state;
+    if (status === 'NEEDS_REAUTH' || status === 'RETIRED') return undefined;
+    return (
+      retryAt ??
+      dueAt({
+        obtainedAt: tokens.obtainedAt,
+        ...(tokens.accessTokenExpiresAt !== undefined && { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
+        ...(tokens.refreshTokenExpiresAt !== undefined && { refreshTokenExpiresAt: tokens.refreshTokenExpiresAt }),
+        policy: this.policy,
+        random: jitter,
+      })
+    );
+  }
+
+  refreshDue(): boolean {
+    const next = this.nextRefreshAt();
+    return next !== undefined && Date.now() >= next;
+  }
+
+  /** When the loop must wake on its own: the next refresh, or the expiry of a token served while degraded. */
+  nextWakeAt(): number | undefined {
+    const next = this.nextRefreshAt();
+    const expiry = this.state.tokens.accessTokenExpiresAt;
+    if (this.state.status === 'DEGRADED' && expiry !== undefined && (next === undefined || expiry < next))
+      return expiry;
+    return next;
+  }
+
+  usableAccessToken(): string | undefined {
+    return accessTokenUsable(this.state.tokens, Date.now()) ? this.state.tokens.accessToken : undefined;
+  }
+
+  describeStatus(): string {
+    return `status ${this.state.status}${this.state.reason ? `, ${this.state.reason}` : ''}`;
+  }
+
+  /** The `accessToken` query: a token, or why there is none. */
+  accessToken(): AccessTokenResult {
+    return accessTokenAnswer(this.state, {
+      now: Date.now(),
+      retired: this.retired,
+      nextRefreshAt: this.settings ? this.nextRefreshAt() : undefined,
+    });
+  }
+
+  cachedUserToken(request: UserTokenRequest): UserTokenResult | null {
+    if (!this.settings) return null;
+    return this.userTokens.fresh(request.email, request.scope ?? DEFAULT_USER_SCOPE, this.policy) ?? null;
+  }
+
+  userToken(request: UserTokenRequest): Promise<UserTokenResult> {
+    return this.userTokens.get(this, request.email.toLowerCase(), request.scope ?? DEFAULT_USER_SCOPE, {
+      policy: this.policy,
+      activityStartToCloseMs: this.config.activityStartToCloseMs,
+      cacheSize: this.config.userTokenCacheSize,
+    });
+  }
+
+  publish(): void {
+    this.publisher.publish(this.statusResult());
+  }
+
+  statusResult(): StatusResult {
+    const nextRefreshAt = this.retired || !this.settings ? undefined : this.nextRefreshAt();
+    return statusOf(this.state, nextRefreshAt, this.userTokens.size);
+  }
+}

@@ -1,0 +1,72 @@
+import * as wf from '@temporalio/workflow';
+import type { StatusResult } from '../contract';
+import { accessTokenExpiresAtKey, companyIdKey, nextRefreshAtKey, tokenStatusKey } from '../contract';
+import type { CompanyState } from './state';
+
+/** The `status` query's answer for `state`; never a secret. */
+export function statusOf(
+  state: CompanyState,
+  nextRefreshAt: number | undefined,
+  cachedUserTokens: number,
+): StatusResult {
+  const { tokens } = state;
+  return {
+    companyId: state.companyId,
+    status: state.status,
+    generation: state.generation,
+    upstreamRefreshes: state.upstreamRefreshes,
+    consecutiveFailures: state.consecutiveFailures,
+    cachedUserTokens,
+    ...(state.reason !== undefined && { reason: state.reason }),
+    ...(tokens.accessTokenExpiresAt !== undefined && { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
+    ...(tokens.refreshTokenExpiresAt !== undefined && { refreshTokenExpiresAt: tokens.refreshTokenExpiresAt }),
+    ...(nextRefreshAt !== undefined && { nextRefreshAt }),
+    ...(state.lastRefreshAt !== undefined && { lastRefreshAt: state.lastRefreshAt }),
+    ...(state.lastError !== undefined && { lastError: state.lastError }),
+  };
+}
+
+const iso = (ms: number | undefined): string => (ms === undefined ? '—' : new Date(ms).toISOString());
+
+/** The markdown shown as the workflow's current details in the Temporal UI; never a secret. */
+export function formatDetails(status: StatusResult): string {
+  return [
+    `**Status:** ${status.status}${status.reason ? ` (${status.reason})` : ''}`,
+    `**Access token expires:** ${iso(status.accessTokenExpiresAt)}`,
+    `**Refresh token expires:** ${iso(status.refreshTokenExpiresAt)}`,
+    `**Next refresh:** ${iso(status.nextRefreshAt)}`,
+    `**Last refresh:** ${iso(status.lastRefreshAt)} · generation ${status.generation} · failures ${status.consecutiveFailures}`,
+    ...(status.lastError ? [`**Last error:** ${status.lastError}`] : []),
+  ].join('\n\n');
+}
+
+/**
+ * Shows the status to operators: search attributes (for visibility queries and the UI's list) and the current
+ * details. Publishes only what changed since the last call, so quiet loops add no history events.
+ */
+export class StatusPublisher {
+  private published = '';
+
+  publish(status: StatusResult): void {
+    const fingerprint = JSON.stringify([
+      status.status,
+      status.reason,
+      status.accessTokenExpiresAt,
+      status.nextRefreshAt,
+      status.lastError,
+    ]);
+    if (fingerprint === this.published) return;
+    const firstPublish = this.published === '';
+    this.published = fingerprint;
+    wf.upsertSearchAttributes([
+      ...(firstPublish ? [{ key: companyIdKey, value: status.companyId }] : []),
+      { key: tokenStatusKey, value: status.status },
+      {
+        key: accessTokenExpiresAtKey,
+        value: status.accessTokenExpiresAt !== undefined ? new Date(status.accessTokenExpiresAt) : null,
+      },
+      { key: nextRefreshAtKey, value: status.nextRefreshAt !== undefined ? new Date(status.nextRefreshAt) : null },
+    ]);
+    wf.setCurrentDetails(formatDetails(status));
+  }
+}

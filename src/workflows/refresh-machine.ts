@@ -1,0 +1,159 @@
+import type { StatusReason } from '../contract';
+import { backoffMs } from './schedule';
+import type { CompanyState, HeldTokens } from './state';
+
+/** A token set as the refresh activity returns it. */
+export interface RefreshedSet {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: string;
+  accessTokenExpiresAt: number;
+  refreshTokenExpiresAt?: number;
+}
+
+/** How one refresh attempt ended, as the workflow classified it (see `classifyRefreshFailure`). */
+export type RefreshOutcome =
+  | { kind: 'refreshed'; tokens: RefreshedSet }
+  | { kind: 'rejected'; reason: StatusReason; afterUnknownOutcome: boolean; message: string }
+  | { kind: 'rate-limited'; retryAfterMs: number | undefined; message: string }
+  | { kind: 'no-credentials'; message: string }
+  | { kind: 'outcome-unknown'; message: string }
+  | { kind: 'transient'; message: string };
+
+/** Retry delays the worker configures. */
+export interface RetryTiming {
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  noCredentialsRetryMs: number;
+}
+
+/** What a transition may depend on besides the state: the clock, workflow randomness and the retry delays. */
+export interface MachineContext {
+  now: number;
+  random: () => number;
+  timing: RetryTiming;
+}
+
+/** Rejections of the refresh token (rather than of the company or client) that an earlier unknown outcome explains. */
+const SPENT_TOKEN_REASONS: ReadonlySet<string> = new Set(['INVALID_GRANT', 'TOKEN_KILLED']);
+
+/** Whether a rejection with `reason` says the company's token itself is dead (spent or killed). */
+export const isSpentTokenReason = (reason: string | undefined): boolean =>
+  reason !== undefined && SPENT_TOKEN_REASONS.has(reason);
+
+const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+type Cleared = 'reason' | 'lastError' | 'retryAt';
+
+function without(state: CompanyState, ...keys: Cleared[]): CompanyState {
+  const next = { ...state };
+  for (const key of keys) delete next[key];
+  return next;
+}
+
+/** Whether the held access token may still be handed out at `now`. */
+export function accessTokenUsable(tokens: HeldTokens, now: number): boolean {
+  const { accessToken, accessTokenExpiresAt } = tokens;
+  return accessToken !== undefined && (accessTokenExpiresAt === undefined || now < accessTokenExpiresAt);
+}
+
+/** A refresh attempt starts: the request is consumed and an `ACTIVE` company shows `REFRESHING`. */
+export function startAttempt(state: CompanyState): CompanyState {
+  return { ...state, refreshRequested: false, ...(state.status === 'ACTIVE' && { status: 'REFRESHING' }) };
+}
+
+/** A person must act: no refresh runs until a reseed. */
+export function needsReauth(state: CompanyState, reason: StatusReason): CompanyState {
+  return { ...without(state, 'retryAt'), status: 'NEEDS_REAUTH', reason, refreshRequested: false };
+}
+
+/** A transient failure: serve the token while it lasts (`DEGRADED`, then `EXPIRED`) and retry at `retryAt`. */
+export function degrade(state: CompanyState, retryAt: number, now: number, reason?: StatusReason): CompanyState {
+  const { refreshTokenExpiresAt } = state.tokens;
+  if (refreshTokenExpiresAt !== undefined && now >= refreshTokenExpiresAt) {
+    return needsReauth(state, 'REFRESH_TOKEN_EXPIRED');
+  }
+  const next: CompanyState = {
+    ...without(state, 'reason'),
+    status: accessTokenUsable(state.tokens, now) ? 'DEGRADED' : 'EXPIRED',
+    retryAt,
+  };
+  if (reason) next.reason = reason;
+  return next;
+}
+
+/** A `DEGRADED` company whose access token ran out is `EXPIRED`. */
+export function markExpiredIfDue(state: CompanyState, now: number): CompanyState {
+  return state.status === 'DEGRADED' && !accessTokenUsable(state.tokens, now) ? { ...state, status: 'EXPIRED' } : state;
+}
+
+function refreshed(state: CompanyState, tokens: RefreshedSet, context: MachineContext): CompanyState {
+  const { now } = context;
+  return {
+    ...without(state, 'reason', 'lastError', 'retryAt'),
+    tokens: {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      tokenType: tokens.tokenType,
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+      obtainedAt: now,
+      ...(tokens.refreshTokenExpiresAt !== undefined && { refreshTokenExpiresAt: tokens.refreshTokenExpiresAt }),
+    },
+    status: 'ACTIVE',
+    generation: state.generation + 1,
+    upstreamRefreshes: state.upstreamRefreshes + 1,
+    lastRefreshAt: now,
+    consecutiveFailures: 0,
+    outcomeUnknown: false,
+    jitter: context.random(),
+  };
+}
+
+/** The state after a refresh attempt ended with `outcome`. */
+export function afterRefresh(state: CompanyState, outcome: RefreshOutcome, context: MachineContext): CompanyState {
+  if (outcome.kind === 'refreshed') return refreshed(state, outcome.tokens, context);
+  const { now, timing } = context;
+  const failed: CompanyState = {
+    ...state,
+    consecutiveFailures: state.consecutiveFailures + 1,
+    lastError: outcome.message,
+  };
+  switch (outcome.kind) {
+    case 'rejected': {
+      const lost = (state.outcomeUnknown || outcome.afterUnknownOutcome) && isSpentTokenReason(outcome.reason);
+      return needsReauth(failed, lost ? 'LOST_IN_FLIGHT' : outcome.reason);
+    }
+    case 'rate-limited':
+      return degrade(failed, now + (outcome.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS), now);
+    case 'no-credentials':
+      return degrade(failed, now + timing.noCredentialsRetryMs, now, 'NO_CREDENTIALS');
+    case 'outcome-unknown':
+      // The refresh token may have been spent: retry once soon with the same token (works under the grace reading).
+      return degrade({ ...failed, outcomeUnknown: true }, now + timing.backoffInitialMs, now);
+    case 'transient':
+      return degrade(
+        failed,
+        now + backoffMs(failed.consecutiveFailures, timing.backoffInitialMs, timing.backoffMaxMs),
+        now,
+      );
+  }
+}
+
+/** Whether the company was started without tokens and waits for the reseed that brings them. */
+export const awaitingTokens = (state: CompanyState): boolean => state.reason === 'NO_TOKENS';
+
+/**
+ * A person (or enrolment) installed `tokens`: the company is `ACTIVE` again with a new generation. The first set of
+ * a company started without tokens is generation 0, as if it had come in the start input.
+ */
+export function afterReseed(state: CompanyState, tokens: HeldTokens, random: () => number): CompanyState {
+  return {
+    ...without(state, 'reason', 'lastError', 'retryAt'),
+    tokens,
+    status: 'ACTIVE',
+    consecutiveFailures: 0,
+    outcomeUnknown: false,
+    jitter: random(),
+    generation: awaitingTokens(state) ? state.generation : state.generation + 1,
+  };
+}
