@@ -5,6 +5,32 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+/**
+ * The one-way flow of src/: each folder may import only the folders listed for it (and itself). The contract is at
+ * the bottom; entry points (src/main) sit on top; nothing but the worker, by path, reaches the workflow code.
+ */
+export const LAYERS = {
+  contract: [],
+  logging: [],
+  plum: ['contract'],
+  sandbox: ['contract'],
+  workflows: ['contract'],
+  codec: ['contract'],
+  temporal: ['contract'],
+  activities: ['contract', 'plum'],
+  client: ['contract', 'codec'],
+  config: ['contract', 'codec', 'client'],
+  worker: ['contract', 'activities', 'plum', 'codec', 'logging'],
+  cli: ['contract', 'codec', 'client', 'config'],
+};
+
+const layerZones = Object.entries(LAYERS).map(([layer, allowed]) => ({
+  target: `./src/${layer}`,
+  from: './src',
+  except: [`./${layer}`, ...allowed.map((name) => `./${name}`)],
+  message: `src/${layer} may import only ${allowed.length > 0 ? allowed.map((n) => `src/${n}`).join(', ') : 'itself'} (see LAYERS in eslint.config.mjs).`,
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', '.tools/'] },
   js.configs.recommended,
@@ -31,6 +57,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -44,11 +74,6 @@ export default tseslint.config(
             {
               group: ['@temporalio/*', '!@temporalio/workflow', '!@temporalio/common'],
               message: 'Workflow code may import only @temporalio/workflow and @temporalio/common.',
-            },
-            {
-              group: ['../activities/*', '../activities'],
-              allowTypeImports: true,
-              message: 'Workflows import activities as types only.',
             },
           ],
         },

@@ -1,28 +1,18 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { PlumClient } from '../plum/client';
-import type { TokenSet, TokenValidity } from '../plum/token-set';
 import type { CredentialSource } from './credentials';
 import { toFailure } from './failures';
 import { FAILURE_TYPES } from '../contract';
-import type { WorkerSettings } from '../contract';
-
-export interface RefreshInput {
-  companyId: string;
-  refreshToken: string;
-}
-
-export interface UserTokenInput {
-  companyId: string;
-  companyAccessToken: string;
-  email: string;
-  scope: string;
-}
-
-export interface ValidateInput {
-  companyId: string;
-  accessToken: string;
-}
+import type {
+  PlumActivities,
+  RefreshInput,
+  TokenSet,
+  TokenValidity,
+  UserTokenInput,
+  ValidateInput,
+  WorkerSettings,
+} from '../contract';
 
 /** Heartbeat details of the refresh activity once Plum has answered. */
 interface RefreshHeartbeat {
@@ -44,7 +34,7 @@ function cancellationSignal(): AbortSignal | undefined {
 }
 
 /** Builds the activities around one Plum client and one credential source. */
-export function createActivities({ plum, credentials, settings }: ActivityDeps) {
+export function createActivities({ plum, credentials, settings }: ActivityDeps): PlumActivities {
   return {
     /**
      * Spends the refresh token. The new set is heartbeated the moment it is parsed, so an attempt retried after a
@@ -103,5 +93,3 @@ export function createActivities({ plum, credentials, settings }: ActivityDeps) 
     },
   };
 }
-
-export type PlumActivities = ReturnType<typeof createActivities>;

@@ -9,4 +9,5 @@ export * from './messages';
 export * from './failures';
 export * from './search-attributes';
 export * from './worker-settings';
+export * from './activities';
 export * from './zod-errors';

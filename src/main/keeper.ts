@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import { loadConfigOrExit } from '../config';
 import { resolveKeyRing } from '../config/key-ring';
 import { clientFromConfig, connectionOptionsFor } from '../config/temporal-client';
-import { createLog } from '../log';
+import { createLog } from '../logging/log';
 import { PlumClient } from '../plum/client';
 import { PlumSandbox } from '../sandbox/plum-sandbox';
 import { locateTemporalCli } from '../temporal/cli-locator';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { TokenSet } from '../contract';
 import { epochMs, numberOrNumericString, tokenString } from '../contract';
+
+export type { TokenSet, TokenValidity } from '../contract';
 
 /** The body of a 200 from the refresh or user-token endpoint. */
 export const tokenGrantBody = z
@@ -27,22 +30,6 @@ export const validateBody = z
   .refine((body) => body.expires_in !== undefined || body.access_token_expiry !== undefined, {
     message: 'carries neither expires_in nor access_token_expiry',
   });
-
-/** A token set as the keeper holds it: camelCase, expiries in epoch milliseconds. */
-export interface TokenSet {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: string;
-  accessTokenExpiresAt: number;
-  /** Unknown when the upstream did not say; the schedule then relies on the access token alone. */
-  refreshTokenExpiresAt?: number;
-}
-
-/** What the validate endpoint tells about an access token. */
-export interface TokenValidity {
-  accessTokenExpiresAt: number;
-  refreshTokenExpiresAt?: number;
-}
 
 /** Resolves an access-token expiry from an explicit epoch or from `expires_in` seconds counted from `now`. */
 export function accessExpiryFrom(body: { expires_in?: number; access_token_expiry?: number }, now: number): number {

@@ -1,6 +1,6 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { redact, redactText } from '../redact';
+import { redact, redactText } from '../logging/redact';
 
 /** Passes every SDK, worker and workflow log line through {@link redact} before it is written. */
 export class RedactingLogger implements Logger {

@@ -1,7 +1,6 @@
 import * as wf from '@temporalio/workflow';
-import type { CompanyTokenInput, StatusResult } from '../contract';
+import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
 import { describeZodError, workflowInputSchema } from '../contract';
-import type { PlumActivities } from '../activities/plum-activities';
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { CompanyKeeper } from './keeper';

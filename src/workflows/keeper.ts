@@ -10,9 +10,9 @@ import type {
   UserTokenRequest,
   UserTokenResult,
   WorkerSettings,
+  PlumActivities,
 } from '../contract';
 import { DEFAULT_USER_SCOPE, FAILURE_TYPES } from '../contract';
-import type { PlumActivities } from '../activities/plum-activities';
 import { classifyRefreshFailure, failureKind, failureMessage, needsReauthFailure, retiredFailure } from './failures';
 import { StatusPublisher, statusOf } from './publication';
 import { accessTokenAnswer } from './token-answer';

@@ -1,8 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SchedulePolicy, UserTokenResult } from '../contract';
+import type { PlumActivities, SchedulePolicy, UserTokenResult } from '../contract';
 import { FAILURE_TYPES } from '../contract';
-import type { PlumActivities } from '../activities/plum-activities';
 import { failureMessage, plumFailureOf } from './failures';
 import { isSpentTokenReason } from './refresh-machine';
 import { leadFor } from './schedule';

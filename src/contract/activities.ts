@@ -1,0 +1,49 @@
+import type { WorkerSettings } from './worker-settings';
+
+/** A company or user token set as the keeper holds it: camelCase, expiries in epoch milliseconds. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: string;
+  accessTokenExpiresAt: number;
+  /** Unknown when the upstream did not say; the schedule then relies on the access token alone. */
+  refreshTokenExpiresAt?: number;
+}
+
+/** What the validate endpoint tells about an access token. */
+export interface TokenValidity {
+  accessTokenExpiresAt: number;
+  refreshTokenExpiresAt?: number;
+}
+
+export interface RefreshInput {
+  companyId: string;
+  refreshToken: string;
+}
+
+export interface UserTokenInput {
+  companyId: string;
+  companyAccessToken: string;
+  email: string;
+  scope: string;
+}
+
+export interface ValidateInput {
+  companyId: string;
+  accessToken: string;
+}
+
+/**
+ * The activities the workflow schedules, as the workflow sees them. Workers implement them
+ * (`src/activities/`); the workflow imports only this interface.
+ */
+export interface PlumActivities {
+  /** Spends the refresh token; an attempt retried after a crash returns the heartbeated set instead. */
+  refreshCompanyToken(input: RefreshInput): Promise<TokenSet>;
+  /** Exchanges the company token for a user-scoped token set. */
+  createUserToken(input: UserTokenInput): Promise<TokenSet>;
+  /** Learns the expiries of an access token enrolled without them. */
+  validateAccessToken(input: ValidateInput): Promise<TokenValidity>;
+  /** The worker's settings, read once per run as a local activity. */
+  workerSettings(): Promise<WorkerSettings>;
+}
