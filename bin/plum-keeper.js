@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package works from a checkout without a build step.
-require('tsx/cjs');
-require('../src/cli/main.ts');
+// Runs the compiled CLI when `npm run build` has made one (production), else the TypeScript source through tsx
+// (a checkout with development dependencies).
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const compiled = join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (existsSync(compiled)) {
+  require(compiled);
+} else {
+  require('tsx/cjs');
+  require('../src/cli/main.ts');
+}

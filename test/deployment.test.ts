@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -86,9 +86,14 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
 
   it('builds one image whose default command is the main job', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
+    assert.match(dockerfile, /RUN npm run build/);
     assert.match(dockerfile, /RUN npm ci --omit=dev/);
-    assert.match(dockerfile, /COPY src \.\/src/);
-    assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/worker\.ts"\]/);
-    assert.deepEqual(services['codec-server']!.command, ['node', '--import', 'tsx', 'src/main/codec-server.ts']);
+    assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
+    assert.match(dockerfile, /CMD \["node", "dist\/main\/keeper\.js"\]/);
+    assert.deepEqual(services.worker!.command, ['node', 'dist/main/keeper.js']);
+    assert.deepEqual(services['codec-server']!.command, ['node', 'dist/main/codec-server.js']);
+    for (const command of [services.worker!.command, services['codec-server']!.command]) {
+      assert.ok(existsSync(join('src', String(command?.[1]).replace(/^dist\//, '').replace(/\.js$/, '.ts'))));
+    }
   });
 });

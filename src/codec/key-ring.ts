@@ -82,10 +82,17 @@ export function parseKeyRing(spec: string, activeKeyId: string | undefined, vari
     if (colon <= 0) throw new KeyRingConfigError(variable, `entry ${index + 1} is not id:base64key`);
     const id = entry.slice(0, colon);
     const material = entry.slice(colon + 1);
-    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material)) {
-      throw new KeyRingConfigError(variable, `key "${id.slice(0, 64)}" is not base64`);
+    // An id that breaks the pattern is most likely key material (an entry written key:id): never echo it.
+    if (!KEY_ID.test(id)) {
+      throw new KeyRingConfigError(
+        variable,
+        `entry ${index + 1}: the key id is not 1–64 of [A-Za-z0-9._-] (the format is id:base64key)`,
+      );
     }
-    if (id in keys) throw new KeyRingConfigError(variable, `key id "${id.slice(0, 64)}" appears twice`);
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material)) {
+      throw new KeyRingConfigError(variable, `key "${id}" is not base64`);
+    }
+    if (id in keys) throw new KeyRingConfigError(variable, `key id "${id}" appears twice`);
     keys[id] = Buffer.from(material, 'base64');
     last = id;
   }

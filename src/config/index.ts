@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ClientConnectConfig } from '@temporalio/envconfig';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { z } from 'zod';
 import type { KeyRing } from '../codec/key-ring';
 import { KeyRingConfigError, keyRingFromEnv } from '../codec/key-ring';
+import { SECRET_VARIABLES, configVariables } from './variables';
 
 /** Configuration that cannot be used; `problems` names each bad variable. Never carries a secret value. */
 export class ConfigError extends Error {
@@ -56,40 +56,11 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
-const number = (min: number, max: number, integer = false) => {
-  let schema = z.coerce.number({ error: 'must be a number' }).min(min).max(max);
-  if (integer) schema = schema.int();
-  return schema;
-};
-
-const nonSecretVars = z.object({
-  PLUM_BASE_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://accounts.xoxoday.com/chef' })
-    .optional(),
-  PLUM_HTTP_TIMEOUT_MS: number(100, 600_000, true).default(15_000),
-  PLUM_LEAD_FRACTION: number(0, 0.9).default(0.5),
-  PLUM_MIN_LEAD_MS: number(0, 30 * 24 * 3600_000, true).default(5 * 60_000),
-  PLUM_JITTER_FRACTION: number(0, 1).default(0.1),
-  PLUM_REFRESH_ACTIVITIES_PER_SECOND: number(0.01, 10_000).default(5),
-  PLUM_DATA_DIR: z.string().min(1).default('.data'),
-  PLUM_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
-    .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_UI_PORT: number(1, 65_535, true).default(8233),
-  PLUM_EMBEDDED_TEMPORAL_PORT: number(1, 65_535, true).default(7233),
-  PLUM_DEMO_TOKEN_LIFETIME_MS: number(10_000, 30 * 24 * 3600_000, true).default(240_000),
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  PLUM_CODEC_SERVER_PORT: number(1, 65_535, true).default(8234),
-  PLUM_CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
-  PLUM_CODEC_SERVER_AUTH: z.enum(['bearer', 'none'], { error: 'must be bearer or none' }).default('bearer'),
-  PLUM_CODEC_CORS_ORIGINS: z
-    .string()
-    .regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be comma-separated http(s) origins')
-    .optional(),
-});
+/** A bad value as it may be shown: short, with any `user:password@` of a URL masked. */
+function shown(value: string | undefined): string {
+  const masked = String(value).replace(/\/\/[^/@\s]*@/, '//***@');
+  return masked.length > 40 ? `${masked.slice(0, 40)}…` : masked;
+}
 
 /** Reads a secret from `NAME` or from the file named by `NAME_FILE`; never both. */
 function secret(env: Env, name: string, problems: ConfigError['problems']): string | undefined {
@@ -122,11 +93,12 @@ function secret(env: Env, name: string, problems: ConfigError['problems']): stri
 /** Parses the whole configuration from the environment, reporting every problem at once. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: ConfigError['problems'] = [];
-  const parsed = nonSecretVars.safeParse(env);
+  const parsed = configVariables.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0]);
-      problems.push({ variable, problem: `${issue.message} (got "${String(env[variable]).slice(0, 80)}")` });
+      const echo = SECRET_VARIABLES.includes(variable) ? '' : ` (got "${shown(env[variable])}")`;
+      problems.push({ variable, problem: `${issue.message}${echo}` });
     }
   }
   const clientId = secret(env, 'PLUM_CLIENT_ID', problems);

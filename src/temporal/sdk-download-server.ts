@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerTuningArgs } from './dev-server';
 import { PLUM_SEARCH_ATTRIBUTE_KEYS } from '../contract';
 
@@ -23,6 +23,8 @@ export async function startSdkDownloadedServer(options: {
   mkdirSync(dirname(options.dbFile), { recursive: true });
   let env: TestWorkflowEnvironment;
   try {
+    // A development dependency: loaded only on this last-resort path of the embedded demo.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'cached-download' },

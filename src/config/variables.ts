@@ -1,0 +1,187 @@
+import { z } from 'zod';
+
+/** How a variable is documented: the README's configuration table is generated from these. */
+export interface VariableDoc {
+  description: string;
+  /** Shown instead of the schema default (for variables whose default is computed or absent). */
+  defaultText?: string;
+  /** Read from `NAME` or from the file named by `NAME_FILE`; never echoed. */
+  secret?: boolean;
+}
+
+const doc = (meta: VariableDoc) => meta as unknown as Record<string, unknown>;
+
+/** A decimal number in a string, refusing blanks, hex and the like (which `Number()` would turn into 0). */
+function decimal(min: number, max: number, options: { integer?: boolean } = {}) {
+  const shape = options.integer ? /^\d+$/ : /^-?\d+(\.\d+)?$/;
+  const what = options.integer ? 'a whole number' : 'a decimal number';
+  let number = z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+  if (options.integer) number = number.int(`must be ${what}`);
+  return z
+    .string()
+    .trim()
+    .regex(shape, `must be ${what} between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(number);
+}
+
+const port = () => decimal(1, 65_535, { integer: true });
+const DAY_MS = 24 * 3600_000;
+
+/** Every environment variable the keeper reads, with its check, default and documentation. */
+export const configVariables = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+    .optional()
+    .meta(
+      doc({
+        description:
+          '`host:port` of a Temporal frontend. Unset: the main job starts `temporal server start-dev` (SQLite under `PLUM_DATA_DIR`, UI on `TEMPORAL_UI_PORT`).',
+        defaultText: 'unset → embedded dev server',
+      }),
+    ),
+  TEMPORAL_NAMESPACE: z
+    .string()
+    .min(1)
+    .default('default')
+    .meta(doc({ description: 'Temporal namespace' })),
+  TEMPORAL_UI_PORT: port()
+    .default(8233)
+    .meta(doc({ description: 'UI port of the embedded dev server' })),
+  PLUM_EMBEDDED_TEMPORAL_PORT: port()
+    .default(7233)
+    .meta(doc({ description: 'frontend port of the embedded dev server' })),
+  TEMPORAL_CLI_PATH: z
+    .string()
+    .min(1)
+    .optional()
+    .meta(doc({ description: 'path of the `temporal` CLI for the embedded server (else `PATH`, then Go’s bin folder)' })),
+  PLUM_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://accounts.xoxoday.com/chef' })
+    .optional()
+    .meta(
+      doc({
+        description:
+          'Plum base URL including `/chef`, e.g. `https://accounts.xoxoday.com/chef`. Unset: a local Plum sandbox is started, loudly.',
+        defaultText: 'unset → sandbox',
+      }),
+    ),
+  PLUM_CLIENT_ID: z
+    .string()
+    .optional()
+    .meta(doc({ description: 'default API client id; set with `PLUM_CLIENT_SECRET` or not at all', secret: true })),
+  PLUM_CLIENT_SECRET: z
+    .string()
+    .optional()
+    .meta(doc({ description: 'default API client secret', secret: true })),
+  PLUM_CREDENTIALS_FILE: z
+    .string()
+    .optional()
+    .meta(
+      doc({ description: 'JSON `{companyId: {client_id, client_secret}}` for per-company credentials, re-read on change' }),
+    ),
+  PLUM_HTTP_TIMEOUT_MS: decimal(100, 600_000, { integer: true })
+    .default(15_000)
+    .meta(doc({ description: 'deadline of one Plum call' })),
+  PLUM_LEAD_FRACTION: decimal(0, 0.9)
+    .default(0.5)
+    .meta(doc({ description: 'refresh when this fraction of the token lifetime is left (0–0.9)' })),
+  PLUM_MIN_LEAD_MS: decimal(0, 30 * DAY_MS, { integer: true })
+    .default(5 * 60_000)
+    .meta(doc({ description: 'refresh at least this long before expiry' })),
+  PLUM_JITTER_FRACTION: decimal(0, 1)
+    .default(0.1)
+    .meta(doc({ description: 'random spread of refresh times, as a fraction of the lead (0–1)' })),
+  PLUM_REFRESH_ACTIVITIES_PER_SECOND: decimal(0.01, 10_000)
+    .default(5)
+    .meta(doc({ description: 'cap on Plum calls (activities) per second across the whole task queue' })),
+  PLUM_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.data')
+    .meta(doc({ description: 'where the embedded server keeps its SQLite file and the embedded demo its key' })),
+  PLUM_DEMO_TOKEN_LIFETIME_MS: decimal(10_000, 30 * DAY_MS, { integer: true })
+    .default(240_000)
+    .meta(doc({ description: 'lifetime of the embedded demo company’s sandbox tokens' })),
+  PLUM_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'])
+    .default('info')
+    .meta(doc({ description: '`debug`, `info`, `warn`, `error`' })),
+  PLUM_CODEC_KEYS: z
+    .string()
+    .optional()
+    .meta(
+      doc({
+        description:
+          'payload-encryption key ring, `id:base64(32 bytes)` pairs separated by commas; required with `TEMPORAL_ADDRESS`',
+        defaultText: 'embedded: generated in `PLUM_DATA_DIR`',
+        secret: true,
+      }),
+    ),
+  PLUM_CODEC_ACTIVE_KEY_ID: z
+    .string()
+    .optional()
+    .meta(doc({ description: 'the key that encrypts new payloads', defaultText: 'the last key listed' })),
+  PLUM_CODEC_SERVER_PORT: port()
+    .default(8234)
+    .meta(doc({ description: 'port of the codec server' })),
+  PLUM_CODEC_SERVER_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .meta(doc({ description: 'interface the codec server listens on' })),
+  PLUM_CODEC_SERVER_AUTH: z
+    .enum(['bearer', 'none'], { error: 'must be bearer or none' })
+    .default('bearer')
+    .meta(doc({ description: '`bearer` (needs `PLUM_CODEC_SERVER_TOKEN`) or `none` (loopback demo only)' })),
+  PLUM_CODEC_SERVER_TOKEN: z
+    .string()
+    .optional()
+    .meta(doc({ description: 'bearer token the codec server demands', secret: true })),
+  PLUM_CODEC_CORS_ORIGINS: z
+    .string()
+    .regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be comma-separated http(s) origins')
+    .optional()
+    .meta(
+      doc({
+        description: 'origins allowed to call the codec server',
+        defaultText: 'the embedded UI on `TEMPORAL_UI_PORT`',
+      }),
+    ),
+});
+
+export type ConfigVariables = z.output<typeof configVariables>;
+
+/** The variables whose values are secrets: read through {@link readSecret}, never parsed or echoed here. */
+export const SECRET_VARIABLES = Object.entries(configVariables.shape)
+  .filter(([, schema]) => (z.globalRegistry.get(schema) as VariableDoc | undefined)?.secret)
+  .map(([name]) => name);
+
+/** One row per variable, in schema order, for the README's configuration table. */
+export function variableDocs(): { name: string; defaultText: string; description: string; secret: boolean }[] {
+  return Object.entries(configVariables.shape).map(([name, schema]) => {
+    const meta = z.globalRegistry.get(schema) as VariableDoc | undefined;
+    const def = (schema as { def: { defaultValue?: unknown } }).def.defaultValue;
+    return {
+      name,
+      defaultText: meta?.defaultText ?? (def === undefined ? '–' : `\`${String(def)}\``),
+      description: meta?.description ?? '',
+      secret: meta?.secret === true,
+    };
+  });
+}
+
+/** The README's configuration table as Markdown. */
+export function configTableMarkdown(): string {
+  const rows = variableDocs().map((v) => {
+    const name = v.secret ? `\`${v.name}\` (or \`${v.name}_FILE\`)` : `\`${v.name}\``;
+    return `| ${name} | ${v.defaultText} | ${v.description} |`;
+  });
+  return [
+    '| variable | default | meaning |',
+    '| --- | --- | --- |',
+    ...rows,
+    '| `TEMPORAL_API_KEY`, `TEMPORAL_TLS_*`, `TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE` | – | read by `@temporalio/envconfig` with its usual meaning when `TEMPORAL_ADDRESS` is set |',
+  ].join('\n');
+}
