@@ -118,4 +118,45 @@ describe('configuration', () => {
       /PLUM_CLIENT_ID: PLUM_BASE_URL is set/,
     );
   });
+
+  describe('defect 10: configuration that was silently misread or echoed secrets', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+
+    it('blank, empty or hex numbers are refused instead of becoming 0', () => {
+      for (const value of ['', '  ', '0x0', '1e3', 'NaN']) {
+        for (const variable of ['PLUM_LEAD_FRACTION', 'PLUM_MIN_LEAD_MS', 'PLUM_JITTER_FRACTION']) {
+          const problems = problemsOf({ [variable]: value });
+          assert.equal(problems[0]?.variable, variable, `${variable}=${JSON.stringify(value)} was accepted`);
+        }
+      }
+      assert.equal(loadConfig({ PLUM_LEAD_FRACTION: ' 0.25 ' }).policy.leadFraction, 0.25);
+    });
+
+    it('a number out of range says the range, not "must be a number"', () => {
+      const [problem] = problemsOf({ PLUM_LEAD_FRACTION: '0.95' });
+      assert.match(problem?.problem ?? '', /must be at most 0\.9/);
+      assert.doesNotMatch(problem?.problem ?? '', /must be a number/);
+    });
+
+    it('a reversed PLUM_CODEC_KEYS entry (key:id) never prints the key', () => {
+      const key = Buffer.alloc(32, 9).toString('base64');
+      const problems = problemsOf({ PLUM_CODEC_KEYS: `${key}:k1` });
+      assert.equal(problems[0]?.variable, 'PLUM_CODEC_KEYS');
+      assert.match(problems[0]?.problem ?? '', /key id is not 1–64/);
+      assert.ok(!JSON.stringify(problems).includes(key.slice(0, 12)), 'key material was echoed');
+    });
+
+    it('an invalid PLUM_BASE_URL never echoes its user:password', () => {
+      const problems = problemsOf({ PLUM_BASE_URL: 'ftp://admin:hunter2@plum.example/chef' });
+      assert.equal(problems[0]?.variable, 'PLUM_BASE_URL');
+      assert.ok(!JSON.stringify(problems).includes('hunter2'), 'the password was echoed');
+    });
+  });
 });

@@ -93,7 +93,16 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
     assert.deepEqual(services.worker!.command, ['node', 'dist/main/keeper.js']);
     assert.deepEqual(services['codec-server']!.command, ['node', 'dist/main/codec-server.js']);
     for (const command of [services.worker!.command, services['codec-server']!.command]) {
-      assert.ok(existsSync(join('src', String(command?.[1]).replace(/^dist\//, '').replace(/\.js$/, '.ts'))));
+      assert.ok(
+        existsSync(
+          join(
+            'src',
+            String(command?.[1])
+              .replace(/^dist\//, '')
+              .replace(/\.js$/, '.ts'),
+          ),
+        ),
+      );
     }
   });
 });

@@ -17,12 +17,7 @@ function decimal(min: number, max: number, options: { integer?: boolean } = {}) 
   const what = options.integer ? 'a whole number' : 'a decimal number';
   let number = z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
   if (options.integer) number = number.int(`must be ${what}`);
-  return z
-    .string()
-    .trim()
-    .regex(shape, `must be ${what} between ${min} and ${max}`)
-    .transform(Number)
-    .pipe(number);
+  return z.string().trim().regex(shape, `must be ${what} between ${min} and ${max}`).transform(Number).pipe(number);
 }
 
 const port = () => decimal(1, 65_535, { integer: true });
@@ -56,7 +51,9 @@ export const configVariables = z.object({
     .string()
     .min(1)
     .optional()
-    .meta(doc({ description: 'path of the `temporal` CLI for the embedded server (else `PATH`, then Go’s bin folder)' })),
+    .meta(
+      doc({ description: 'path of the `temporal` CLI for the embedded server (else `PATH`, then Go’s bin folder)' }),
+    ),
   PLUM_BASE_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://accounts.xoxoday.com/chef' })
     .optional()
@@ -79,7 +76,9 @@ export const configVariables = z.object({
     .string()
     .optional()
     .meta(
-      doc({ description: 'JSON `{companyId: {client_id, client_secret}}` for per-company credentials, re-read on change' }),
+      doc({
+        description: 'JSON `{companyId: {client_id, client_secret}}` for per-company credentials, re-read on change',
+      }),
     ),
   PLUM_HTTP_TIMEOUT_MS: decimal(100, 600_000, { integer: true })
     .default(15_000)

@@ -65,7 +65,7 @@ function penaltyFrom(body: unknown): number | undefined | null {
 }
 
 /**
- * Classifies a non-2xx reply by its body shape first (the four shapes of plum-api.md), then by status.
+ * Classifies a non-2xx reply by its body shape first (the four shapes of docs/plum-api.md), then by status.
  * Returns the error to throw; never includes the body text.
  */
 export function classifyErrorReply(

@@ -2,7 +2,7 @@
 export const SANDBOX_ENDPOINTS = ['refresh', 'createUserToken', 'validate', 'api'] as const;
 export type SandboxEndpoint = (typeof SANDBOX_ENDPOINTS)[number];
 
-/** One of the four error-body shapes of plum-api.md, answered instead of the real outcome. */
+/** One of the four error-body shapes of docs/plum-api.md, answered instead of the real outcome. */
 export type ErrorShapeFault =
   | { kind: 'oauth'; error: string; status?: number }
   | { kind: 'legacy'; status?: number }

@@ -26,7 +26,7 @@ export interface StartSandboxOptions extends Partial<SandboxOptions> {
 }
 
 /**
- * A local, faithful Plum token API (plum-api.md) with fault injection and call counters. Tests, benchmarks and
+ * A local, faithful Plum token API (docs/plum-api.md) with fault injection and call counters. Tests, benchmarks and
  * the demo run against it over loopback.
  */
 export class PlumSandbox implements SandboxControl {
