@@ -1,5 +1,7 @@
 import {
+  ServiceError,
   WorkflowNotFoundError,
+  isGrpcServiceError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
@@ -19,13 +21,10 @@ import {
 /** gRPC status codes the client reacts to. */
 const GRPC = { NOT_FOUND: 5, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
 
+/** The gRPC status of a failed Temporal call: on the error itself, or on the gRPC error a `ServiceError` wraps. */
 function grpcCode(error: unknown): number | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
+  if (isGrpcServiceError(error)) return error.code;
+  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
   return undefined;
 }
 
