@@ -55,7 +55,9 @@ export function createActivities({ plum, credentials, settings }: ActivityDeps):
       // A retried attempt without saved tokens means the previous one died mid-call: its outcome is unknown.
       const afterUnknownOutcome = context.info.attempt > 1;
       try {
-        const tokens = await plum.refresh(input.refreshToken, found, { signal: context.cancellationSignal });
+        // Never aborted by cancellation (a worker shutting down): once sent, Plum may rotate the set, and the reply
+        // must reach the heartbeat. The HTTP timeout bounds the call; the worker's grace time outlasts it.
+        const tokens = await plum.refresh(input.refreshToken, found);
         context.heartbeat({ tokens } satisfies RefreshHeartbeat);
         return tokens;
       } catch (error) {

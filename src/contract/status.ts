@@ -3,23 +3,31 @@ export const TOKEN_STATUSES = ['ACTIVE', 'REFRESHING', 'DEGRADED', 'EXPIRED', 'N
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
 /** Why Plum definitively refused a call; retrying with the same input cannot succeed. */
-export type RejectionReason =
-  | 'INVALID_GRANT'
-  | 'TOKEN_KILLED'
-  | 'COMPANY_DISABLED'
-  | 'USER_DISABLED'
-  | 'IP_NOT_WHITELISTED'
-  | 'INVALID_CLIENT'
-  | 'BAD_REQUEST';
+export const REJECTION_REASONS = [
+  'INVALID_GRANT',
+  'TOKEN_KILLED',
+  'COMPANY_DISABLED',
+  'USER_DISABLED',
+  'IP_NOT_WHITELISTED',
+  'INVALID_CLIENT',
+  /** A user-token exchange named an e-mail Plum does not know (HTTP 404 with a JSON body). */
+  'USER_NOT_FOUND',
+  'BAD_REQUEST',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
-/** Why a company needs a person, or waits. */
-export type StatusReason =
-  | RejectionReason
-  | 'LOST_IN_FLIGHT'
-  | 'NO_CREDENTIALS'
-  | 'REFRESH_TOKEN_EXPIRED'
-  /** Started without tokens and still waiting for the `reseed` that brings them. */
-  | 'NO_TOKENS';
+/**
+ * Why a company needs a person, or waits: a rejection, `LOST_IN_FLIGHT`, `NO_CREDENTIALS`,
+ * `REFRESH_TOKEN_EXPIRED`, or `NO_TOKENS` (started without tokens, waiting for the `reseed` that brings them).
+ */
+export const STATUS_REASONS = [
+  ...REJECTION_REASONS,
+  'LOST_IN_FLIGHT',
+  'NO_CREDENTIALS',
+  'REFRESH_TOKEN_EXPIRED',
+  'NO_TOKENS',
+] as const;
+export type StatusReason = (typeof STATUS_REASONS)[number];
 
 /** What the `status` query tells; never a secret. */
 export interface StatusResult {

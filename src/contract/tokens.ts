@@ -14,6 +14,20 @@ export const epochMs = numberOrNumericString.transform((value) =>
   value > 0 && value < SECONDS_THRESHOLD ? value * 1000 : value,
 );
 
+/** The latest expiry the keeper accepts (2100-01-01): later ones are refused in input and cut down from Plum. */
+export const MAX_EPOCH_MS = Date.UTC(2100, 0, 1);
+
+/** The longest token lifetime the keeper accepts (ten years): longer ones are refused in input, cut down from Plum. */
+export const MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;
+
+/** `expires_in` as a person or program may give it: refused past {@link MAX_LIFETIME_SECONDS}. */
+export const expiresInSeconds = numberOrNumericString.pipe(
+  z.number().max(MAX_LIFETIME_SECONDS, `must be at most ${MAX_LIFETIME_SECONDS} seconds (ten years)`),
+);
+
+/** An expiry as a person or program may give it: refused past {@link MAX_EPOCH_MS}. */
+export const expiryEpochMs = epochMs.pipe(z.number().max(MAX_EPOCH_MS, 'must be an epoch before the year 2100'));
+
 /** Scales an epoch that is clearly in seconds up to milliseconds. */
 export function toEpochMs(value: number): number {
   return value > 0 && value < SECONDS_THRESHOLD ? value * 1000 : value;
@@ -27,10 +41,10 @@ export const plumTokensSchema = z.object(
   {
     access_token: tokenString.optional(),
     token_type: z.string().max(64).optional(),
-    expires_in: numberOrNumericString.optional(),
+    expires_in: expiresInSeconds.optional(),
     refresh_token: tokenString,
-    access_token_expiry: epochMs.optional(),
-    refresh_token_expiry: epochMs.optional(),
+    access_token_expiry: expiryEpochMs.optional(),
+    refresh_token_expiry: expiryEpochMs.optional(),
   },
   { error: 'tokens must be an object in Plum’s token-set shape' },
 );

@@ -3,6 +3,8 @@ import type { PlumOperation, RejectionReason } from './errors';
 import { PlumRateLimitedError, PlumRejectedError, PlumServerError } from './errors';
 
 const DEFAULT_PENALTY_SECONDS = 60;
+/** The longest wait a rate-limit reply may impose (a day): a larger penalty or `Retry-After` is cut to this. */
+export const MAX_PENALTY_MS = 24 * 3600_000;
 const RATE_LIMIT_MESSAGE = 'auth.request_limit_exceeded';
 
 const oauthShape = z.object({ error: z.string(), error_description: z.string().optional() });
@@ -81,7 +83,7 @@ export function classifyErrorReply(
   if (penalty !== null || status === 429) {
     const fromHeader = retryAfterMs(headers.get('retry-after'), now);
     const delay = penalty !== undefined && penalty !== null ? penalty * 1000 : fromHeader;
-    return new PlumRateLimitedError(operation, delay ?? DEFAULT_PENALTY_SECONDS * 1000, status);
+    return new PlumRateLimitedError(operation, Math.min(delay ?? DEFAULT_PENALTY_SECONDS * 1000, MAX_PENALTY_MS), status);
   }
 
   const application = applicationShape.safeParse(body);

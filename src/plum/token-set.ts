@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import type { TokenSet } from '../contract';
-import { epochMs, numberOrNumericString, tokenString } from '../contract';
+import { MAX_EPOCH_MS, MAX_LIFETIME_SECONDS, epochMs, numberOrNumericString, tokenString } from '../contract';
 
 export type { TokenSet, TokenValidity } from '../contract';
+
+// Plum's numbers are cut down to the keeper's bounds rather than refused: the reply carries a live token set that
+// must not be lost over an absurd expiry. Bounded times keep every timer and search attribute valid.
+const lifetimeFromPlum = numberOrNumericString.transform((seconds) => Math.min(seconds, MAX_LIFETIME_SECONDS));
+const expiryFromPlum = epochMs.transform((ms) => Math.min(ms, MAX_EPOCH_MS));
 
 /** The body of a 200 from the refresh or user-token endpoint. */
 export const tokenGrantBody = z
   .object({
     access_token: tokenString,
     token_type: z.string().optional(),
-    expires_in: numberOrNumericString.optional(),
+    expires_in: lifetimeFromPlum.optional(),
     refresh_token: tokenString,
-    access_token_expiry: epochMs.optional(),
-    refresh_token_expiry: epochMs.optional(),
+    access_token_expiry: expiryFromPlum.optional(),
+    refresh_token_expiry: expiryFromPlum.optional(),
   })
   .refine((body) => body.expires_in !== undefined || body.access_token_expiry !== undefined, {
     message: 'carries neither expires_in nor access_token_expiry',
@@ -23,9 +28,9 @@ export const validateBody = z
   .object({
     access_token: tokenString.optional(),
     token_type: z.string().optional(),
-    expires_in: numberOrNumericString.optional(),
-    access_token_expiry: epochMs.optional(),
-    refresh_token_expiry: epochMs.optional(),
+    expires_in: lifetimeFromPlum.optional(),
+    access_token_expiry: expiryFromPlum.optional(),
+    refresh_token_expiry: expiryFromPlum.optional(),
   })
   .refine((body) => body.expires_in !== undefined || body.access_token_expiry !== undefined, {
     message: 'carries neither expires_in nor access_token_expiry',

@@ -26,6 +26,9 @@ export interface KeeperWorkerOptions {
   extra?: Partial<WorkerOptions>;
 }
 
+/** How much longer than one Plum call a shutdown waits for in-flight activities. */
+const SHUTDOWN_MARGIN_MS = 5000;
+
 /** The path the worker bundles workflow code from. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -50,6 +53,8 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     dataConverter: options.dataConverter,
     activities: createActivities({ plum: options.plum, credentials: options.credentials, settings }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
+    shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
     ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),
     ...options.extra,
   });

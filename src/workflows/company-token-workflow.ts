@@ -1,12 +1,12 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
-import { describeZodError, workflowInputSchema } from '../contract';
+import { describeZodError, workflowIdFor, workflowInputSchema } from '../contract';
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { CompanyKeeper } from './keeper';
 import { awaitingTokens } from './refresh-machine';
 import type { CompanyState } from './state';
-import { initialState } from './state';
+import { companyStateSchema, initialState } from './state';
 
 const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToCloseTimeout: '10 seconds' });
 
@@ -16,10 +16,8 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
  * docs/design.md for the state machine, schedule and messages.
  */
 export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<StatusResult> {
-  const parsed = workflowInputSchema.safeParse(input);
-  if (!parsed.success) throw invalidInput(`invalid workflow input: ${describeZodError(parsed.error)}`);
-  const carried = input.carried as CompanyState | undefined;
-  const keeper = new CompanyKeeper(carried ?? initialState(parsed.data, Date.now(), Math.random));
+  const { companyId, carried } = checkedInput(input);
+  const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
   // Handlers are registered before this first await, so messages sent right after the start find them.
   registerHandlers(keeper);
   keeper.load(await workerSettings());
@@ -30,6 +28,30 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     await keeper.learnMissing();
   }
   return run(keeper);
+}
+
+/**
+ * Refuses input that would wedge or mislead the workflow, failing it with a clear `InvalidInputError` rather than a
+ * workflow task: a bad shape, a carried state that is not the workflow's own, or an id that is not the company's (two
+ * workflows must never own one company's refresh token).
+ */
+function checkedInput(input: CompanyTokenInput): { companyId: string; carried: CompanyState | undefined } {
+  const parsed = workflowInputSchema.safeParse(input);
+  if (!parsed.success) throw invalidInput(`invalid workflow input: ${describeZodError(parsed.error)}`);
+  const { companyId } = parsed.data;
+  const { workflowId } = wf.workflowInfo();
+  if (workflowId !== workflowIdFor(companyId)) {
+    throw invalidInput(
+      `workflow id ${workflowId} does not match company ${companyId}: a company's keeper runs as ${workflowIdFor(companyId)}`,
+      'companyId',
+    );
+  }
+  const carriedInput = (input as { carried?: unknown }).carried;
+  if (carriedInput === undefined || carriedInput === null) return { companyId, carried: undefined };
+  const carried = companyStateSchema.safeParse(carriedInput);
+  if (!carried.success) throw invalidInput(`invalid carried state: ${describeZodError(carried.error)}`, 'carried');
+  if (carried.data.companyId !== companyId) throw invalidInput('carried state is of another company', 'carried');
+  return { companyId, carried: carried.data };
 }
 
 async function run(keeper: CompanyKeeper): Promise<StatusResult> {

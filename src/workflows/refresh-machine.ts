@@ -42,6 +42,8 @@ export const isSpentTokenReason = (reason: string | undefined): boolean =>
   reason !== undefined && SPENT_TOKEN_REASONS.has(reason);
 
 const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+/** A rate-limit wait is never longer than a day, whatever a (possibly older) activity reported. */
+const MAX_RATE_LIMIT_WAIT_MS = 24 * 3600_000;
 
 type Cleared = 'reason' | 'lastError' | 'retryAt';
 
@@ -49,6 +51,11 @@ function without(state: CompanyState, ...keys: Cleared[]): CompanyState {
   const next = { ...state };
   for (const key of keys) delete next[key];
   return next;
+}
+
+function boundedWait(retryAfterMs: number | undefined): number {
+  const wait = retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+  return Number.isFinite(wait) ? Math.min(Math.max(0, wait), MAX_RATE_LIMIT_WAIT_MS) : MAX_RATE_LIMIT_WAIT_MS;
 }
 
 /** Whether the held access token may still be handed out at `now`. */
@@ -124,7 +131,7 @@ export function afterRefresh(state: CompanyState, outcome: RefreshOutcome, conte
       return needsReauth(failed, lost ? 'LOST_IN_FLIGHT' : outcome.reason);
     }
     case 'rate-limited':
-      return degrade(failed, now + (outcome.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS), now);
+      return degrade(failed, now + boundedWait(outcome.retryAfterMs), now);
     case 'no-credentials':
       return degrade(failed, now + timing.noCredentialsRetryMs, now, 'NO_CREDENTIALS');
     case 'outcome-unknown':

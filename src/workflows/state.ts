@@ -1,49 +1,70 @@
-import type { PlumTokens, RefreshPolicy, SchedulePolicy, StatusReason, TokenStatus } from '../contract';
-import { plumTokensSchema } from '../contract';
+import { z } from 'zod';
+import type { PlumTokens, RefreshPolicy, SchedulePolicy } from '../contract';
+import {
+  MAX_EPOCH_MS,
+  STATUS_REASONS,
+  TOKEN_STATUSES,
+  companyIdSchema,
+  plumTokensSchema,
+  refreshPolicySchema,
+  tokenString,
+} from '../contract';
 
+const epoch = z.number().int().min(0).max(MAX_EPOCH_MS);
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** The company's token set as the workflow holds it. */
-export interface HeldTokens {
-  accessToken?: string;
-  refreshToken: string;
-  tokenType: string;
-  accessTokenExpiresAt?: number;
-  refreshTokenExpiresAt?: number;
+const heldTokensSchema = z.object({
+  accessToken: tokenString.optional(),
+  refreshToken: z.string().max(8192),
+  tokenType: z.string().max(64),
+  accessTokenExpiresAt: epoch.optional(),
+  refreshTokenExpiresAt: epoch.optional(),
   /** When this set came in; its lifetime is counted from here. */
-  obtainedAt: number;
-}
+  obtainedAt: epoch,
+});
+export type HeldTokens = z.infer<typeof heldTokensSchema>;
 
-export interface CachedUserToken {
-  email: string;
-  scope: string;
-  accessToken: string;
-  tokenType: string;
-  expiresAt: number;
-  obtainedAt: number;
-}
+const cachedUserTokenSchema = z.object({
+  email: z.string().max(320),
+  scope: z.string().max(64),
+  accessToken: tokenString,
+  tokenType: z.string().max(64),
+  expiresAt: epoch,
+  obtainedAt: epoch,
+});
+export type CachedUserToken = z.infer<typeof cachedUserTokenSchema>;
 
-/** Everything a run carries into the next one across continue-as-new. */
-export interface CompanyState {
-  companyId: string;
-  policyOverrides: RefreshPolicy;
-  tokens: HeldTokens;
-  status: TokenStatus;
-  reason?: StatusReason;
-  lastError?: string;
-  generation: number;
-  upstreamRefreshes: number;
-  lastRefreshAt?: number;
-  consecutiveFailures: number;
+/**
+ * Everything a run carries into the next one across continue-as-new. It travels in the workflow input, which anyone
+ * who can start a workflow can write, so it is checked like any other input.
+ */
+export const companyStateSchema = z.object({
+  companyId: companyIdSchema,
+  policyOverrides: refreshPolicySchema,
+  tokens: heldTokensSchema,
+  status: z.enum(TOKEN_STATUSES),
+  reason: z.enum(STATUS_REASONS).optional(),
+  lastError: z.string().max(1000).optional(),
+  generation: count,
+  upstreamRefreshes: count,
+  lastRefreshAt: epoch.optional(),
+  consecutiveFailures: count,
   /** The last attempt's outcome is unknown: a rejection of the next one means the reply was lost in flight. */
-  outcomeUnknown: boolean;
+  outcomeUnknown: z.boolean(),
   /** When the next retry of a failed refresh is due. */
-  retryAt?: number;
+  retryAt: epoch.optional(),
   /** Refreshes asked for (`refreshNow`, `forceRefresh`, learning) and not yet started. */
-  refreshRequested: boolean;
+  refreshRequested: z.boolean(),
   /** Jitter draw for the current set, fixed when the set arrives so the due time is stable. */
-  jitter: number;
+  jitter: z.number().min(0).max(1),
   /** Cached user tokens, least recently used first. */
-  userTokens: [string, CachedUserToken][];
-}
+  userTokens: z.array(z.tuple([z.string().max(400), cachedUserTokenSchema])).max(100_000),
+  /** Fingerprints of refresh tokens this keeper has spent, newest last: a reseed with one of them is refused. */
+  spentRefreshTokens: z.array(z.string().max(32)).max(64).optional(),
+  /** Until when Plum's rate-limit penalty holds; forced refreshes wait for it. */
+  penaltyUntil: epoch.optional(),
+});
+export type CompanyState = z.infer<typeof companyStateSchema>;
 
 /** Converts Plum's snake_case set into the held shape; the input has already been validated. */
 export function heldFromPlum(tokens: PlumTokens, now: number): HeldTokens {
