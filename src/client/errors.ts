@@ -52,6 +52,20 @@ export class NoTokenYetError extends TokenKeeperError {
   }
 }
 
+/** Plum refused a user-token exchange; `reason` says why (e.g. `USER_NOT_FOUND`, `USER_DISABLED`). */
+export class UserTokenRejectedError extends TokenKeeperError {
+  override readonly name = 'UserTokenRejectedError';
+  readonly hint =
+    'check the e-mail is a Super Admin of this company in the Plum dashboard, and that the user is enabled';
+  constructor(
+    readonly companyId: string,
+    readonly reason: string | undefined,
+    message: string,
+  ) {
+    super(`company ${companyId}: ${message}`);
+  }
+}
+
 /** An argument was refused before anything was sent; `field` names it. */
 export class InvalidInputError extends TokenKeeperError {
   override readonly name = 'InvalidInputError';

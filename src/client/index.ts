@@ -8,6 +8,7 @@ export {
   TemporalUnavailableError,
   TokenExpiredError,
   TokenKeeperError,
+  UserTokenRejectedError,
 } from './errors';
 export { createDataConverter } from '../codec/data-converter';
 export { KeyRing, parseKeyRing } from '../codec/key-ring';

@@ -6,6 +6,7 @@ import type {
   AccessToken,
   CompanyTokenInput,
   PlumTokens,
+  ReasonInput,
   RefreshPolicy,
   RefreshedToken,
   StatusResult,
@@ -26,6 +27,7 @@ import {
   forceRefreshSignal,
   nextRefreshAtKey,
   plumTokensSchema,
+  reasonInputSchema,
   refreshNowUpdate,
   refreshPolicySchema,
   reseedUpdate,
@@ -74,7 +76,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, field: string): z
   const result = schema.safeParse(value);
   if (!result.success) {
     const path = firstIssuePath(result.error, '');
-    throw new InvalidInputError(path ? `${field}.${path}` : field, result.error.issues[0]?.message ?? 'invalid');
+    const named = [field, path].filter(Boolean).join('.') || 'input';
+    throw new InvalidInputError(named, result.error.issues[0]?.message ?? 'invalid');
   }
   return result.data;
 }
@@ -186,7 +189,7 @@ export class TokenKeeperClient {
     const id = parse(companyIdSchema, companyId, 'companyId');
     this.cache.delete(id);
     const result = await this.call(id, () =>
-      this.handle(id).executeUpdate(refreshNowUpdate, { args: [reason === undefined ? {} : { reason }] }),
+      this.handle(id).executeUpdate(refreshNowUpdate, { args: [this.reasonInput(reason)] }),
     );
     this.cache.delete(id);
     return result;
@@ -196,7 +199,7 @@ export class TokenKeeperClient {
   async forceRefresh(companyId: string, reason?: string): Promise<void> {
     const id = parse(companyIdSchema, companyId, 'companyId');
     this.cache.delete(id);
-    await this.call(id, () => this.handle(id).signal(forceRefreshSignal, reason === undefined ? {} : { reason }));
+    await this.call(id, () => this.handle(id).signal(forceRefreshSignal, this.reasonInput(reason)));
   }
 
   /** Installs tokens a person generated in the Plum dashboard (after NEEDS_REAUTH). */
@@ -213,7 +216,7 @@ export class TokenKeeperClient {
     this.cache.delete(id);
     await this.call(id, async () => {
       await this.requireRunning(id);
-      await this.handle(id).signal(retireSignal, reason === undefined ? {} : { reason });
+      await this.handle(id).signal(retireSignal, this.reasonInput(reason));
     });
   }
 
@@ -251,6 +254,11 @@ export class TokenKeeperClient {
       throw translateFailure(error, '');
     }
     return rows.sort((a, b) => a.companyId.localeCompare(b.companyId));
+  }
+
+  /** Checks a `reason` before anything is sent: a signal with a bad one would be dropped silently. */
+  private reasonInput(reason: string | undefined): ReasonInput {
+    return parse(reasonInputSchema, reason === undefined ? {} : { reason }, '') as ReasonInput;
   }
 
   private handle(companyId: string): WorkflowHandle<KeeperWorkflow> {

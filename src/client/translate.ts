@@ -16,6 +16,7 @@ import {
   TemporalUnavailableError,
   TokenExpiredError,
   TokenKeeperError,
+  UserTokenRejectedError,
 } from './errors';
 
 /** gRPC status codes the client reacts to. */
@@ -55,6 +56,8 @@ export function translateFailure(error: unknown, companyId: string): Error {
     if (type === FAILURE_TYPES.needsReauth) return new NeedsReauthError(companyId, detail.reason);
     if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
     if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
+    if (type === FAILURE_TYPES.userTokenFailed) return new UserTokenRejectedError(companyId, detail.reason, message);
+    if (type === FAILURE_TYPES.noValidToken) return new TokenExpiredError(companyId, undefined);
   }
   if (error instanceof WorkflowNotFoundError) return new NotEnrolledError(companyId);
   const code = grpcCode(error);

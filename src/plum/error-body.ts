@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PlumOperation, RejectionReason } from './errors';
-import { PlumRateLimitedError, PlumRejectedError, PlumServerError } from './errors';
+import { PlumRateLimitedError, PlumRejectedError, PlumServerError, PlumUnrecognisedReplyError } from './errors';
 
 const DEFAULT_PENALTY_SECONDS = 60;
 /** The longest wait a rate-limit reply may impose (a day): a larger penalty or `Retry-After` is cut to this. */
@@ -76,14 +76,19 @@ export function classifyErrorReply(
   headers: Headers,
   bodyText: string,
   now: number,
-): PlumRejectedError | PlumRateLimitedError | PlumServerError {
+): PlumRejectedError | PlumRateLimitedError | PlumServerError | PlumUnrecognisedReplyError {
   const body = parseJson(bodyText);
+  if (body === undefined && status !== 429 && status < 500) return new PlumUnrecognisedReplyError(operation, status);
 
   const penalty = penaltyFrom(body);
   if (penalty !== null || status === 429) {
     const fromHeader = retryAfterMs(headers.get('retry-after'), now);
     const delay = penalty !== undefined && penalty !== null ? penalty * 1000 : fromHeader;
-    return new PlumRateLimitedError(operation, Math.min(delay ?? DEFAULT_PENALTY_SECONDS * 1000, MAX_PENALTY_MS), status);
+    return new PlumRateLimitedError(
+      operation,
+      Math.min(delay ?? DEFAULT_PENALTY_SECONDS * 1000, MAX_PENALTY_MS),
+      status,
+    );
   }
 
   const application = applicationShape.safeParse(body);
@@ -95,6 +100,10 @@ export function classifyErrorReply(
   const legacy = legacyShape.safeParse(body);
   if (legacy.success) {
     return new PlumRejectedError(operation, 'TOKEN_KILLED', status, `legacy ${safeCode(legacy.data.error_message_id)}`);
+  }
+
+  if (operation === 'createUserToken' && status === 404) {
+    return new PlumRejectedError(operation, 'USER_NOT_FOUND', status, 'Plum does not know this user');
   }
 
   const oauth = oauthShape.safeParse(body);

@@ -70,6 +70,21 @@ export class PlumServerError extends PlumError {
 }
 
 /**
+ * A reply that is not Plum's: a non-JSON body (a proxy's or load balancer's error page). Whatever its status, it is
+ * not a definitive answer about the tokens, so it is retried like a server error.
+ */
+export class PlumUnrecognisedReplyError extends PlumError {
+  override readonly name = 'PlumUnrecognisedReplyError';
+  readonly outcome = 'server_error';
+  constructor(
+    operation: PlumOperation,
+    readonly status: number,
+  ) {
+    super(operation, `a reply that is not Plum's (HTTP ${status}, not JSON): retrying`);
+  }
+}
+
+/**
  * The request was sent but no usable reply came back (timeout, reset, malformed 200). For a refresh, the
  * upstream may have rotated the token set: this is "unknown", not "failed".
  */
@@ -87,4 +102,9 @@ export class PlumOutcomeUnknownError extends PlumError {
 }
 
 export type AnyPlumError =
-  PlumRejectedError | PlumRateLimitedError | PlumNotSentError | PlumServerError | PlumOutcomeUnknownError;
+  | PlumRejectedError
+  | PlumRateLimitedError
+  | PlumNotSentError
+  | PlumServerError
+  | PlumUnrecognisedReplyError
+  | PlumOutcomeUnknownError;
