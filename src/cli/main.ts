@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
-import { InvalidInputError, NotEnrolledError, TokenKeeperError } from '../client/errors';
+import { InvalidInputError, NotEnrolledError, StaleTokensError, TokenKeeperError } from '../client/errors';
 import { loadConfigOrExit } from '../config';
 import { TOKEN_STATUSES, companyIdSchema, userTokenRequestSchema } from '../contract';
 import { CliSetupError, connectKeeper } from './connect';
@@ -171,9 +171,12 @@ class Cli {
 }
 
 function exitCodeFor(error: unknown): number {
-  return error instanceof InvalidInputError || error instanceof NotEnrolledError || error instanceof CliSetupError
-    ? 2
-    : 1;
+  const badInput =
+    error instanceof InvalidInputError ||
+    error instanceof NotEnrolledError ||
+    error instanceof StaleTokensError ||
+    error instanceof CliSetupError;
+  return badInput ? 2 : 1;
 }
 
 function report(error: unknown, json: boolean): void {

@@ -66,6 +66,18 @@ export class UserTokenRejectedError extends TokenKeeperError {
   }
 }
 
+/** The set is older than the one the keeper holds (its refresh token was already rotated); installing it would lock the company out. */
+export class StaleTokensError extends TokenKeeperError {
+  override readonly name = 'StaleTokensError';
+  readonly hint = 'use the newest token set, or generate new tokens in the Plum dashboard (Settings → API)';
+  constructor(
+    readonly companyId: string,
+    message: string,
+  ) {
+    super(`company ${companyId}: ${message}`);
+  }
+}
+
 /** An argument was refused before anything was sent; `field` names it. */
 export class InvalidInputError extends TokenKeeperError {
   override readonly name = 'InvalidInputError';

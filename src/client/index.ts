@@ -5,6 +5,7 @@ export {
   NeedsReauthError,
   NoTokenYetError,
   NotEnrolledError,
+  StaleTokensError,
   TemporalUnavailableError,
   TokenExpiredError,
   TokenKeeperError,

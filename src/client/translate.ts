@@ -13,6 +13,7 @@ import {
   NeedsReauthError,
   NoTokenYetError,
   NotEnrolledError,
+  StaleTokensError,
   TemporalUnavailableError,
   TokenExpiredError,
   TokenKeeperError,
@@ -56,6 +57,7 @@ export function translateFailure(error: unknown, companyId: string): Error {
     if (type === FAILURE_TYPES.needsReauth) return new NeedsReauthError(companyId, detail.reason);
     if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
     if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
+    if (type === FAILURE_TYPES.staleTokens) return new StaleTokensError(companyId, message);
     if (type === FAILURE_TYPES.userTokenFailed) return new UserTokenRejectedError(companyId, detail.reason, message);
     if (type === FAILURE_TYPES.noValidToken) return new TokenExpiredError(companyId, undefined);
   }

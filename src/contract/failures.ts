@@ -12,6 +12,7 @@ export const FAILURE_TYPES = {
   noValidToken: 'NoValidTokenError',
   needsReauth: 'NeedsReauthError',
   retired: 'RetiredError',
+  staleTokens: 'StaleTokensError',
 } as const;
 
 /** Failures thrown by query handlers; they never enter history and stay readable (see codec/failure-converter). */

@@ -22,6 +22,11 @@ export interface WorkerSettings {
   userTokenCacheSize: number;
   /** Continue-as-new past this many history events even if Temporal has not suggested it. */
   maxHistoryEvents: number;
+  /**
+   * No rotation starts sooner than this after the previous one, forced or scheduled: a zero or tiny lifetime from Plum
+   * must not become a refresh storm. Absent in settings recorded by older workers (then no spacing).
+   */
+  minRotationIntervalMs?: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -33,4 +38,5 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   activityStartToCloseMs: 60_000,
   userTokenCacheSize: 1000,
   maxHistoryEvents: 10_000,
+  minRotationIntervalMs: 30_000,
 };

@@ -62,7 +62,7 @@ async function run(keeper: CompanyKeeper): Promise<StatusResult> {
     if (keeper.retired) break;
     keeper.markExpiredIfDue();
     if (keeper.state.refreshRequested || keeper.refreshDue()) {
-      await keeper.attemptRefresh();
+      if (!(await keeper.holdOff())) await keeper.attemptRefresh();
       continue;
     }
     if (shouldContinueAsNew(keeper)) {

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import type { PlumFailureDetails, StatusReason } from '../contract';
 import { FAILURE_TYPES, QUERY_FAILURE_TYPE } from '../contract';
-import type { RefreshOutcome } from './refresh-machine';
+import type { RefreshOutcome, RefreshedSet } from './refresh-machine';
 
 /** Refuses bad input; `field` names the first bad field for clients to show. */
 export function invalidInput(message: string, field?: string): ApplicationFailure {
@@ -27,6 +27,14 @@ export function needsReauthFailure(companyId: string, reason: StatusReason | und
     message: `company ${companyId} needs re-authorisation (${reason ?? 'unknown reason'}): generate new tokens in the Plum dashboard and reseed`,
     nonRetryable: true,
     details: [{ reason }],
+  });
+}
+
+export function staleTokensFailure(companyId: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.staleTokens,
+    message: `this token set is older than the one company ${companyId} holds: the keeper already rotated its refresh token. Use the newest set, or generate new tokens in the Plum dashboard`,
+    nonRetryable: true,
   });
 }
 
@@ -77,4 +85,25 @@ export function classifyRefreshFailure(error: unknown): Exclude<RefreshOutcome, 
 export function failureKind(error: unknown): string {
   const { type, cause } = plumFailureOf(error);
   return type ?? (cause instanceof Error ? cause.name : 'unknown');
+}
+
+/** The token set a refresh attempt heartbeated before it timed out (Plum answered; the completion was lost). */
+export function savedReplyOf(error: unknown): RefreshedSet | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof TimeoutFailure)) return undefined;
+  const saved = (error.cause.lastHeartbeatDetails as { tokens?: Partial<RefreshedSet> } | undefined)?.tokens;
+  if (
+    typeof saved?.accessToken !== 'string' ||
+    typeof saved.refreshToken !== 'string' ||
+    typeof saved.tokenType !== 'string' ||
+    typeof saved.accessTokenExpiresAt !== 'number'
+  ) {
+    return undefined;
+  }
+  return {
+    accessToken: saved.accessToken,
+    refreshToken: saved.refreshToken,
+    tokenType: saved.tokenType,
+    accessTokenExpiresAt: saved.accessTokenExpiresAt,
+    ...(typeof saved.refreshTokenExpiresAt === 'number' && { refreshTokenExpiresAt: saved.refreshTokenExpiresAt }),
+  };
 }

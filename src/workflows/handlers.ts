@@ -52,8 +52,9 @@ export function registerHandlers(keeper: CompanyKeeper): void {
   });
   wf.setHandler(reseedUpdate, async (input) => (await keeper.ready(), keeper.reseed(input)), {
     validator: (input) => {
-      parseOrThrow(reseedInputSchema, input, 'reseed input');
+      const { tokens } = parseOrThrow(reseedInputSchema, input, 'reseed input');
       if (keeper.retired) throw retiredFailure();
+      keeper.assertNotStale(tokens);
     },
   });
   wf.setHandler(forceRefreshSignal, (input) => {

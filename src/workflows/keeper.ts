@@ -13,12 +13,30 @@ import type {
   PlumActivities,
 } from '../contract';
 import { DEFAULT_USER_SCOPE, FAILURE_TYPES } from '../contract';
-import { classifyRefreshFailure, failureKind, failureMessage, needsReauthFailure, retiredFailure } from './failures';
+import {
+  classifyRefreshFailure,
+  failureKind,
+  failureMessage,
+  needsReauthFailure,
+  retiredFailure,
+  savedReplyOf,
+  staleTokensFailure,
+} from './failures';
+import { learnMissing } from './learn-missing';
 import { StatusPublisher, statusOf } from './publication';
 import { accessTokenAnswer } from './token-answer';
 import type { RefreshOutcome } from './refresh-machine';
-import { accessTokenUsable, afterRefresh, afterReseed, markExpiredIfDue, startAttempt } from './refresh-machine';
-import { dueAt } from './schedule';
+import {
+  accessTokenUsable,
+  afterRefresh,
+  afterReseed,
+  alreadySpent,
+  holdOff,
+  markExpiredIfDue,
+  startAttempt,
+} from './refresh-machine';
+import { PATCHES } from './patches';
+import { nextRefreshAt, nextWakeAt } from './schedule';
 import type { CompanyState } from './state';
 import { heldFromPlum, mergedPolicy } from './state';
 import type { CompanyTokenSource } from './user-tokens';
@@ -117,8 +135,9 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   async reseed(input: ReseedInput): Promise<StatusResult> {
     await this.idle();
+    this.assertNotStale(input.tokens);
     // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held.
-    if (wf.patched('reseed-with-held-set-is-a-no-op') && this.holds(input.tokens)) return this.statusResult();
+    if (wf.patched(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) return this.statusResult();
     this.reseeding = true;
     try {
       this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
@@ -142,30 +161,30 @@ export class CompanyKeeper implements CompanyTokenSource {
   }
 
   /** Fills in what an enrolment or reseed left out: expiries through validate, or the whole set through a refresh. */
-  async learnMissing(): Promise<void> {
-    const { accessToken, accessTokenExpiresAt } = this.state.tokens;
-    if (accessToken === undefined) {
-      this.state.refreshRequested = true;
-      return;
-    }
-    if (accessTokenExpiresAt !== undefined) return;
-    try {
-      const validity = await this.activities.validateAccessToken.executeWithOptions(
-        {
-          startToCloseTimeout: this.config.activityStartToCloseMs,
-          retry: { maximumAttempts: 3 },
-          summary: 'learn token expiry',
-        },
-        [{ companyId: this.state.companyId, accessToken }],
-      );
-      this.state.tokens.accessTokenExpiresAt = validity.accessTokenExpiresAt;
-      if (validity.refreshTokenExpiresAt !== undefined) {
-        this.state.tokens.refreshTokenExpiresAt = validity.refreshTokenExpiresAt;
-      }
-    } catch (error) {
-      wf.log.warn('could not learn the token expiry; refreshing instead', { error: failureMessage(error) });
-      this.state.refreshRequested = true;
-    }
+  learnMissing(): Promise<void> {
+    return learnMissing(this.state, this.config.activityStartToCloseMs);
+  }
+
+  /**
+   * Waits out Plum's rate-limit penalty and the minimum spacing between rotations before a refresh, forced ones
+   * included; returns whether it waited (the loop then looks again). A retire or reseed ends the wait.
+   */
+  async holdOff(): Promise<boolean> {
+    const { penaltyMs, spacingMs } = holdOff(this.state, Date.now(), this.config.minRotationIntervalMs);
+    const penalty = penaltyMs > 0 && wf.patched(PATCHES.forcedRefreshWaitsForPenalty) ? penaltyMs : 0;
+    const spacing = spacingMs > 0 && wf.patched(PATCHES.minRotationInterval) ? spacingMs : 0;
+    const waitMs = Math.max(penalty, spacing);
+    if (waitMs === 0) return false;
+    const why = penalty >= spacing ? 'Plum’s rate-limit penalty' : 'the minimum interval between rotations';
+    wf.log.info(`refresh held off for ${why}`, { waitMs });
+    this.wakeForReseed = false;
+    await wf.condition(() => this.retired || this.wakeForReseed, waitMs, { summary: `wait for ${why}` });
+    return true;
+  }
+
+  /** Refuses a set whose refresh token this keeper already spent: installing it would lock the company out. */
+  assertNotStale(tokens: ReseedInput['tokens']): void {
+    if (alreadySpent(this.state, tokens.refresh_token)) throw staleTokensFailure(this.state.companyId);
   }
 
   /** One refresh attempt through the activity; its outcome moves the refresh machine. */
@@ -188,6 +207,15 @@ export class CompanyKeeper implements CompanyTokenSource {
       this.apply({ kind: 'refreshed', tokens });
       wf.log.info('token set refreshed', { generation: this.state.generation });
     } catch (error) {
+      // Plum answered and the set was heartbeated, but no attempt's completion reached the server: use that set.
+      const saved = savedReplyOf(error);
+      if (saved && wf.patched(PATCHES.savedReplyOfTimedOutRefresh)) {
+        this.apply({ kind: 'refreshed', tokens: saved });
+        wf.log.warn('refresh timed out after Plum answered; took the saved reply', {
+          generation: this.state.generation,
+        });
+        return;
+      }
       this.apply(classifyRefreshFailure(error));
       wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures });
       if (this.state.status === 'NEEDS_REAUTH') {
@@ -210,18 +238,7 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   /** When the next refresh attempt is due, or undefined when none will run until a person acts. */
   nextRefreshAt(): number | undefined {
-    const { status, retryAt, tokens, jitter } = this.state;
-    if (status === 'NEEDS_REAUTH' || status === 'RETIRED') return undefined;
-    return (
-      retryAt ??
-      dueAt({
-        obtainedAt: tokens.obtainedAt,
-        ...(tokens.accessTokenExpiresAt !== undefined && { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
-        ...(tokens.refreshTokenExpiresAt !== undefined && { refreshTokenExpiresAt: tokens.refreshTokenExpiresAt }),
-        policy: this.policy,
-        random: jitter,
-      })
-    );
+    return nextRefreshAt(this.state, this.policy);
   }
 
   refreshDue(): boolean {
@@ -229,13 +246,8 @@ export class CompanyKeeper implements CompanyTokenSource {
     return next !== undefined && Date.now() >= next;
   }
 
-  /** When the loop must wake on its own: the next refresh, or the expiry of a token served while degraded. */
   nextWakeAt(): number | undefined {
-    const next = this.nextRefreshAt();
-    const expiry = this.state.tokens.accessTokenExpiresAt;
-    if (this.state.status === 'DEGRADED' && expiry !== undefined && (next === undefined || expiry < next))
-      return expiry;
-    return next;
+    return nextWakeAt(this.state, this.policy);
   }
 
   usableAccessToken(): string | undefined {

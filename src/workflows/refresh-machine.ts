@@ -1,4 +1,5 @@
 import type { StatusReason } from '../contract';
+import { SPENT_MEMORY, fingerprint } from './fingerprint';
 import { backoffMs } from './schedule';
 import type { CompanyState, HeldTokens } from './state';
 
@@ -45,7 +46,7 @@ const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 /** A rate-limit wait is never longer than a day, whatever a (possibly older) activity reported. */
 const MAX_RATE_LIMIT_WAIT_MS = 24 * 3600_000;
 
-type Cleared = 'reason' | 'lastError' | 'retryAt';
+type Cleared = 'reason' | 'lastError' | 'retryAt' | 'penaltyUntil';
 
 function without(state: CompanyState, ...keys: Cleared[]): CompanyState {
   const next = { ...state };
@@ -97,7 +98,10 @@ export function markExpiredIfDue(state: CompanyState, now: number): CompanyState
 function refreshed(state: CompanyState, tokens: RefreshedSet, context: MachineContext): CompanyState {
   const { now } = context;
   return {
-    ...without(state, 'reason', 'lastError', 'retryAt'),
+    ...without(state, 'reason', 'lastError', 'retryAt', 'penaltyUntil'),
+    spentRefreshTokens: [...(state.spentRefreshTokens ?? []), fingerprint(state.tokens.refreshToken)].slice(
+      -SPENT_MEMORY,
+    ),
     tokens: {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
@@ -130,8 +134,10 @@ export function afterRefresh(state: CompanyState, outcome: RefreshOutcome, conte
       const lost = (state.outcomeUnknown || outcome.afterUnknownOutcome) && isSpentTokenReason(outcome.reason);
       return needsReauth(failed, lost ? 'LOST_IN_FLIGHT' : outcome.reason);
     }
-    case 'rate-limited':
-      return degrade(failed, now + boundedWait(outcome.retryAfterMs), now);
+    case 'rate-limited': {
+      const until = now + boundedWait(outcome.retryAfterMs);
+      return degrade({ ...failed, penaltyUntil: until }, until, now);
+    }
     case 'no-credentials':
       return degrade(failed, now + timing.noCredentialsRetryMs, now, 'NO_CREDENTIALS');
     case 'outcome-unknown':
@@ -144,6 +150,23 @@ export function afterRefresh(state: CompanyState, outcome: RefreshOutcome, conte
         now,
       );
   }
+}
+
+/** Whether `refreshToken` is one this keeper has already spent: a set holding it is older than the one held. */
+export const alreadySpent = (state: CompanyState, refreshToken: string): boolean =>
+  (state.spentRefreshTokens ?? []).includes(fingerprint(refreshToken));
+
+/**
+ * How long a refresh must wait before it may start: Plum's rate-limit penalty (forced requests included) and the
+ * minimum spacing between rotations. Zero when it may start now.
+ */
+export function holdOff(state: CompanyState, now: number, minRotationIntervalMs: number | undefined) {
+  const penaltyMs = Math.max(0, (state.penaltyUntil ?? now) - now);
+  const spacingMs =
+    minRotationIntervalMs && state.lastRefreshAt !== undefined
+      ? Math.max(0, state.lastRefreshAt + minRotationIntervalMs - now)
+      : 0;
+  return { penaltyMs, spacingMs };
 }
 
 /** Whether the company was started without tokens and waits for the reseed that brings them. */

@@ -1,4 +1,5 @@
 import type { SchedulePolicy } from '../contract';
+import type { CompanyState } from './state';
 import { toEpochMs } from '../contract';
 
 export interface ScheduleInput {
@@ -41,4 +42,28 @@ export function dueAt(input: ScheduleInput): number {
 export function backoffMs(failures: number, initialMs: number, maxMs: number): number {
   const exponent = Math.min(Math.max(0, failures - 1), 30);
   return Math.min(maxMs, initialMs * 2 ** exponent);
+}
+
+/** When the next refresh attempt is due, or undefined when none will run until a person acts. */
+export function nextRefreshAt(state: CompanyState, policy: SchedulePolicy): number | undefined {
+  const { status, retryAt, tokens, jitter } = state;
+  if (status === 'NEEDS_REAUTH' || status === 'RETIRED') return undefined;
+  return (
+    retryAt ??
+    dueAt({
+      obtainedAt: tokens.obtainedAt,
+      ...(tokens.accessTokenExpiresAt !== undefined && { accessTokenExpiresAt: tokens.accessTokenExpiresAt }),
+      ...(tokens.refreshTokenExpiresAt !== undefined && { refreshTokenExpiresAt: tokens.refreshTokenExpiresAt }),
+      policy,
+      random: jitter,
+    })
+  );
+}
+
+/** When the loop must wake on its own: the next refresh, or the expiry of a token served while degraded. */
+export function nextWakeAt(state: CompanyState, policy: SchedulePolicy): number | undefined {
+  const next = nextRefreshAt(state, policy);
+  const expiry = state.tokens.accessTokenExpiresAt;
+  if (state.status === 'DEGRADED' && expiry !== undefined && (next === undefined || expiry < next)) return expiry;
+  return next;
 }

@@ -8,11 +8,13 @@ import { testCliPath } from './temporal';
 export const HISTORIES_DIR = join(__dirname, '..', 'histories');
 
 /**
- * With RECORD_HISTORIES=1, saves the workflow's history (as `temporal workflow show --output json` prints it) for
- * the replay test.
+ * With RECORD_HISTORIES=1 (every history) or RECORD_HISTORIES=name,name (only those), saves the workflow's history
+ * (as `temporal workflow show --output json` prints it) for the replay test. Naming them keeps the histories
+ * recorded by older code, which guard the old paths.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string, runId?: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
+  const wanted = process.env.RECORD_HISTORIES;
+  if (!wanted || (wanted !== '1' && !wanted.split(',').includes(name))) return;
   const address = (handle.client.connection as Connection).options.address;
   const args = ['workflow', 'show', '--address', address, '--workflow-id', handle.workflowId, '--output', 'json'];
   if (runId) args.push('--run-id', runId);

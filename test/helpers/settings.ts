@@ -10,4 +10,5 @@ export const TEST_SETTINGS: WorkerSettings = {
   noCredentialsRetryMs: 500,
   activityHeartbeatTimeoutMs: 4000,
   activityStartToCloseMs: 15_000,
+  minRotationIntervalMs: 0,
 };

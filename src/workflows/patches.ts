@@ -1,0 +1,14 @@
+/**
+ * Patch ids of workflow behaviour added after histories were recorded. Each guards a change of commands; a history
+ * recorded before it replays the old way. Never rename one.
+ */
+export const PATCHES = {
+  /** A repeated enrolment with the set already held changes nothing. */
+  reseedWithHeldSetIsNoOp: 'reseed-with-held-set-is-a-no-op',
+  /** A refresh whose attempts all timed out after heartbeating Plum's reply installs that reply. */
+  savedReplyOfTimedOutRefresh: 'saved-reply-of-timed-out-refresh',
+  /** `refreshNow` and `forceRefresh` wait for Plum's rate-limit penalty instead of calling into it. */
+  forcedRefreshWaitsForPenalty: 'forced-refresh-waits-for-penalty',
+  /** Rotations are spaced by the worker's `minRotationIntervalMs`. */
+  minRotationInterval: 'min-rotation-interval',
+} as const;

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { refreshNowUpdate, statusQuery } from '../../src/contract';
+import { TokenKeeperClient } from '../../src/client';
+import type { KeeperEnv } from '../helpers/keeper-env';
+import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { recordHistory } from '../helpers/histories';
+import { waitFor } from '../helpers/wait';
+
+/** Paths the first recorded histories missed (defect 14); each run records them with RECORD_HISTORIES=name. */
+describe('defect 14: the production paths have recorded histories', () => {
+  let env: KeeperEnv;
+  before(async () => {
+    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
+  });
+  after(() => env.stop());
+
+  it('enrolment through update-with-start (tokens sent once), a rotation and a repeated enrolment', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId, seeded, handle } = await enrolSandboxCompany(env, taskQueue);
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      const again = await keeper.enrol(companyId, seeded.tokens);
+      assert.equal(again.generation, 0, 'enrolling with the held set changes nothing');
+      await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'one rotation' }] });
+      const events = (await handle.fetchHistory()).events ?? [];
+      const started = events[0]?.workflowExecutionStartedEventAttributes;
+      assert.ok(started, 'a started event');
+      assert.ok(
+        events.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
+        'the reseed update',
+      );
+      await recordHistory(handle, 'enrol-update-with-start');
+    });
+  });
+
+  it('a set without expiries learns them through the validate endpoint', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId, seeded } = await enrolSandboxCompany(env, taskQueue);
+      const fresh = await env.sandbox.regenerateTokens(companyId);
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      const status = await keeper.reseed(companyId, {
+        access_token: fresh.access_token,
+        refresh_token: fresh.refresh_token,
+      });
+      assert.ok(status.accessTokenExpiresAt, 'the expiry was learned');
+      assert.equal(env.sandbox.callCount('validate', 'ok') > 0, true);
+      assert.notEqual(fresh.refresh_token, seeded.tokens.refresh_token);
+      const handle = env.client.workflow.getHandle(`plum-company:${companyId}`);
+      await recordHistory(handle, 'validate-learns-expiry');
+    });
+  });
+
+  it('a company that needs re-authorisation is reseeded back to ACTIVE', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
+      await env.sandbox.killTokens(companyId, 'tokens_regenerated');
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      await assert.rejects(keeper.refreshNow(companyId, 'killed'));
+      await waitFor('NEEDS_REAUTH', async () => (await handle.query(statusQuery)).status === 'NEEDS_REAUTH');
+      const fresh = await env.sandbox.regenerateTokens(companyId);
+      const status = await keeper.reseed(companyId, fresh);
+      assert.equal(status.status, 'ACTIVE');
+      await recordHistory(handle, 'reseed-after-reauth');
+    });
+  });
+});
