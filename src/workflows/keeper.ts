@@ -16,7 +16,6 @@ import { DEFAULT_USER_SCOPE, FAILURE_TYPES } from '../contract';
 import {
   classifyRefreshFailure,
   failureKind,
-  failureMessage,
   needsReauthFailure,
   retiredFailure,
   savedReplyOf,
