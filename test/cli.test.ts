@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TASK_QUEUE, statusQuery } from '../src/contract';
-import { TEST_KEYS_ENV } from './helpers/codec';
+import { TEST_KEY_ENV_VARS } from './helpers/codec';
 import type { KeeperEnv } from './helpers/keeper-env';
 import { startKeeperEnv, withWorker } from './helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from './helpers/sandbox';
@@ -32,7 +32,7 @@ describe('plum-keeper CLI, end to end through child processes', () => {
       Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
     );
     const child = spawn(process.execPath, ['bin/plum-keeper.js', ...args], {
-      env: { ...clean, TEMPORAL_ADDRESS: env.server.address, PLUM_CODEC_KEYS: TEST_KEYS_ENV, PLUM_DATA_DIR: dir },
+      env: { ...clean, TEMPORAL_ADDRESS: env.server.address, ...TEST_KEY_ENV_VARS, PLUM_DATA_DIR: dir },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmCodec, PayloadDecryptionError } from '../src/codec/aes-gcm-codec';
 import { KeyRing, KeyRingConfigError, UnknownKeyIdError, keyRingFromEnv, parseKeyRing } from '../src/codec/key-ring';
-import { testKey } from './helpers/codec';
+import { KeeperCodec } from '../src/codec/keeper-codec';
+import { TokenSealer, holdsOpenTokens } from '../src/codec/token-seal';
+import { TEST_KEY_RING, testKey } from './helpers/codec';
 
 const SECRET = 'sbx_at_the-secret-token';
 const payload = () => defaultPayloadConverter.toPayload({ accessToken: SECRET });
@@ -100,5 +102,46 @@ describe('the AES-256-GCM codec', () => {
     data[20] = data[20]! ^ 1;
     await assert.rejects(codec.decode([{ ...sealed!, data }]), PayloadDecryptionError);
     await assert.rejects(codec.decode([{ ...sealed!, data: data.subarray(0, 10) }]), /truncated/);
+  });
+});
+
+describe('token sealing (the second layer)', () => {
+  const ringA = KeyRing.of({ ta: testKey('seal-a') }, 'ta', 'PLUM_TOKEN_KEYS');
+  const ringAB = KeyRing.of({ ta: testKey('seal-a'), tb: testKey('seal-b') }, 'tb', 'PLUM_TOKEN_KEYS');
+  const ringB = KeyRing.of({ tb: testKey('seal-b') }, 'tb', 'PLUM_TOKEN_KEYS');
+  const state = { tokens: { accessToken: 'at-1', refreshToken: 'rt-1' }, userTokens: [['k', { accessToken: 'ut-1' }]] };
+
+  it('seals token fields at any depth, leaves the rest, and unseals them back', () => {
+    const sealed = new TokenSealer(ringA).seal(state) as typeof state;
+    const text = JSON.stringify(sealed);
+    for (const token of ['at-1', 'rt-1', 'ut-1']) assert.ok(!text.includes(token), token);
+    assert.match(sealed.tokens.refreshToken, /^sealed:v1:ta:/);
+    assert.deepEqual(new TokenSealer(ringA).unseal(sealed), state);
+    assert.equal(holdsOpenTokens(state), true);
+    assert.equal(holdsOpenTokens(sealed), false);
+  });
+
+  it('rotates: a value sealed under A opens with A+B; new seals carry B; B alone names the missing key', () => {
+    const underA = new TokenSealer(ringA).seal(state);
+    assert.deepEqual(new TokenSealer(ringAB).unseal(underA), state);
+    assert.match(JSON.stringify(new TokenSealer(ringAB).seal(state)), /sealed:v1:tb:/);
+    assert.throws(() => new TokenSealer(ringB).unseal(underA), /key id "ta", which is not in the token key ring/);
+  });
+
+  it('the keeper codec seals inside and encrypts outside; the payload ring alone shows sealed values', async () => {
+    const payload = defaultPayloadConverter.toPayload(state);
+    const [encoded] = await new KeeperCodec(TEST_KEY_RING, ringA).encode([payload]);
+    const [outerOnly] = await new AesGcmCodec(TEST_KEY_RING).decode([encoded!]);
+    assert.match(Buffer.from(outerOnly!.data!).toString(), /sealed:v1:ta:/);
+    const [both] = await new KeeperCodec(TEST_KEY_RING, ringA).decode([encoded!]);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(both!), state);
+  });
+
+  it('marks a plaintext payload holding tokens as arrived unencrypted; leaves other plaintext alone', async () => {
+    const codec = new KeeperCodec(TEST_KEY_RING, ringA);
+    const [leaked] = await codec.decode([defaultPayloadConverter.toPayload({ tokens: { refresh_token: 'x' } })]);
+    assert.equal((defaultPayloadConverter.fromPayload(leaked!) as Record<string, unknown>).arrivedUnencrypted, true);
+    const [plain] = await codec.decode([defaultPayloadConverter.toPayload({ reason: 'ops' })]);
+    assert.deepEqual(defaultPayloadConverter.fromPayload(plain!), { reason: 'ops' });
   });
 });

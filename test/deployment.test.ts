@@ -65,6 +65,7 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
     it(`the ${name}'s environment is a valid configuration for this code`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'plum-compose-'));
       writeFileSync(join(dir, 'codec-keys'), `prod-1:${testKey('compose').toString('base64')}\n`);
+      writeFileSync(join(dir, 'token-keys'), `seal-1:${testKey('compose-seal').toString('base64')}\n`);
       writeFileSync(
         join(dir, 'plum-credentials'),
         JSON.stringify({ acme: { client_id: 'id', client_secret: 'secret' } }),
@@ -81,6 +82,9 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
       assert.equal(config.temporal.mode, 'external');
       assert.equal(config.plum.mode, 'upstream');
       assert.deepEqual(config.codec.keyRing?.keyIds, ['prod-1']);
+      // Workers seal tokens; the codec server (and so the UI) must never hold the token ring.
+      if (name === 'worker') assert.deepEqual(config.codec.tokenKeyRing?.keyIds, ['seal-1']);
+      else assert.equal(config.codec.tokenKeyRing, undefined, 'the codec server holds the token ring');
     });
   }
 

@@ -9,6 +9,8 @@ export interface TemporalClientOptions {
   connectionOptions: ConnectionOptions;
   namespace: string;
   keyRing: KeyRing;
+  /** Unseals token values (`PLUM_TOKEN_KEYS`); a client that reads tokens needs it. */
+  tokenKeyRing?: KeyRing;
 }
 
 /**
@@ -25,6 +27,6 @@ export async function connectTemporalClient(options: TemporalClientOptions): Pro
   return new Client({
     connection,
     namespace: options.namespace,
-    dataConverter: createDataConverter(options.keyRing),
+    dataConverter: createDataConverter(options.keyRing, options.tokenKeyRing),
   });
 }

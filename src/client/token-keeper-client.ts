@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ConnectionOptions, WorkflowHandle } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { z } from 'zod';
 import type {
   AccessToken,
   CompanyTokenInput,
@@ -23,7 +22,6 @@ import {
   companyIdKey,
   companyIdOf,
   companyIdSchema,
-  firstIssuePath,
   forceRefreshSignal,
   nextRefreshAtKey,
   plumTokensSchema,
@@ -42,6 +40,7 @@ import type { KeyRing } from '../codec/key-ring';
 import { InvalidInputError, NotEnrolledError, TokenExpiredError } from './errors';
 import { SingleFlight } from './single-flight';
 import { connectTemporalClient } from './temporal-client';
+import { parse } from './parse-input';
 import { tokenOrError, translateFailure } from './translate';
 
 export interface TokenKeeperClientOptions {
@@ -72,16 +71,6 @@ interface CachedToken {
 /** The workflow as the client sees it: by type name, so the client never loads workflow code. */
 type KeeperWorkflow = (input: CompanyTokenInput) => Promise<StatusResult>;
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const path = firstIssuePath(result.error, '');
-    const named = [field, path].filter(Boolean).join('.') || 'input';
-    throw new InvalidInputError(named, result.error.issues[0]?.message ?? 'invalid');
-  }
-  return result.data;
-}
-
 /**
  * How services read Plum tokens: an in-process cache in front of the company workflows, single-flight per company,
  * plus every operator action. All methods throw {@link TokenKeeperError} subclasses.
@@ -100,6 +89,8 @@ export class TokenKeeperClient {
     address: string;
     namespace?: string;
     keyRing: KeyRing;
+    /** The token-sealing ring (`PLUM_TOKEN_KEYS`): without it, tokens read back sealed. */
+    tokenKeyRing?: KeyRing;
     taskQueue?: string;
     tls?: ConnectionOptions['tls'];
     apiKey?: string;
@@ -112,6 +103,7 @@ export class TokenKeeperClient {
       },
       namespace: options.namespace ?? 'default',
       keyRing: options.keyRing,
+      ...(options.tokenKeyRing && { tokenKeyRing: options.tokenKeyRing }),
     });
     return new TokenKeeperClient({ client, ...(options.taskQueue && { taskQueue: options.taskQueue }) });
   }

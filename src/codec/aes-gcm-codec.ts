@@ -13,6 +13,21 @@ export class PayloadDecryptionError extends Error {
   override readonly name = 'PayloadDecryptionError';
 }
 
+/** AES-256-GCM of `plain` under `key`: a fresh 96-bit IV, then the ciphertext, then the 128-bit tag. */
+export function aesSeal(key: Buffer, plain: Uint8Array): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  return Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+/** The plaintext of {@link aesSeal}'s output; throws when it was tampered with or sealed under another key. */
+export function aesOpen(key: Buffer, sealed: Buffer): Buffer {
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('truncated');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+}
+
 const text = (value: string) => new TextEncoder().encode(value);
 const decodeText = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
 
@@ -25,10 +40,7 @@ export class AesGcmCodec implements PayloadCodec {
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', this.keyRing.activeKey, iv);
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-      const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      const sealed = aesSeal(this.keyRing.activeKey, temporal.api.common.v1.Payload.encode(payload).finish());
       return {
         metadata: { encoding: text(ENCODING), [KEY_ID_METADATA]: text(this.keyRing.activeKeyId) },
         data: sealed,
@@ -36,9 +48,14 @@ export class AesGcmCodec implements PayloadCodec {
     });
   }
 
+  /** Whether `payload` came encrypted by this codec (anything else is decoded as it is). */
+  static isEncrypted(payload: Payload): boolean {
+    return decodeText(payload.metadata?.encoding) === ENCODING;
+  }
+
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (decodeText(payload.metadata?.encoding) !== ENCODING) return payload;
+      if (!AesGcmCodec.isEncrypted(payload)) return payload;
       const keyId = decodeText(payload.metadata?.[KEY_ID_METADATA]);
       if (!keyId) throw new PayloadDecryptionError('encrypted payload without an encryption-key-id');
       const key = this.keyRing.key(keyId);
@@ -46,13 +63,7 @@ export class AesGcmCodec implements PayloadCodec {
       if (data.length < IV_BYTES + TAG_BYTES)
         throw new PayloadDecryptionError(`encrypted payload (key "${keyId}") is truncated`);
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-        const plain = Buffer.concat([
-          decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
-          decipher.final(),
-        ]);
-        return temporal.api.common.v1.Payload.decode(plain) as Payload;
+        return temporal.api.common.v1.Payload.decode(aesOpen(key, data)) as Payload;
       } catch {
         throw new PayloadDecryptionError(
           `payload under key "${keyId}" failed authentication: tampered, or a different key with that id`,

@@ -33,16 +33,15 @@ export class KeyRing {
     readonly activeKeyId: string,
   ) {}
 
-  static of(keys: Record<string, Buffer>, activeKeyId: string): KeyRing {
+  static of(keys: Record<string, Buffer>, activeKeyId: string, variable = 'PLUM_CODEC_KEYS'): KeyRing {
     for (const [id, key] of Object.entries(keys)) {
-      if (!KEY_ID.test(id))
-        throw new KeyRingConfigError('PLUM_CODEC_KEYS', `key id "${id.slice(0, 64)}" is not 1–64 of [A-Za-z0-9._-]`);
+      if (!KEY_ID.test(id)) throw new KeyRingConfigError(variable, 'a key id is not 1–64 of [A-Za-z0-9._-]');
       if (key.length !== 32)
-        throw new KeyRingConfigError('PLUM_CODEC_KEYS', `key "${id}" is ${key.length} bytes; AES-256 needs 32`);
+        throw new KeyRingConfigError(variable, `key "${id}" is ${key.length} bytes; AES-256 needs 32`);
     }
     if (!(activeKeyId in keys)) {
       throw new KeyRingConfigError(
-        'PLUM_CODEC_ACTIVE_KEY_ID',
+        variable.replace(/_KEYS(_FILE)?$/, '_ACTIVE_KEY_ID'),
         `"${activeKeyId.slice(0, 64)}" is not one of the keys (${Object.keys(keys).join(', ')})`,
       );
     }
@@ -96,15 +95,23 @@ export function parseKeyRing(spec: string, activeKeyId: string | undefined, vari
     keys[id] = Buffer.from(material, 'base64');
     last = id;
   }
-  return KeyRing.of(keys, activeKeyId ?? last);
+  return KeyRing.of(keys, activeKeyId ?? last, variable);
 }
 
-/** Reads the key ring from `PLUM_CODEC_KEYS` or `PLUM_CODEC_KEYS_FILE`; undefined when neither is set. */
-export function keyRingFromEnv(env: Record<string, string | undefined>): KeyRing | undefined {
-  const direct = env.PLUM_CODEC_KEYS;
-  const file = env.PLUM_CODEC_KEYS_FILE;
+/**
+ * Reads a key ring from `<PREFIX>_KEYS` or `<PREFIX>_KEYS_FILE` with `<PREFIX>_ACTIVE_KEY_ID` (the payload ring is
+ * `PLUM_CODEC`, the token-sealing ring `PLUM_TOKEN`); undefined when neither is set.
+ */
+export function keyRingFromEnv(
+  env: Record<string, string | undefined>,
+  prefix: 'PLUM_CODEC' | 'PLUM_TOKEN' = 'PLUM_CODEC',
+): KeyRing | undefined {
+  const variable = `${prefix}_KEYS`;
+  const direct = env[variable];
+  const file = env[`${variable}_FILE`];
+  const active = env[`${prefix}_ACTIVE_KEY_ID`];
   if (direct !== undefined && file !== undefined) {
-    throw new KeyRingConfigError('PLUM_CODEC_KEYS', 'set only one of PLUM_CODEC_KEYS and PLUM_CODEC_KEYS_FILE');
+    throw new KeyRingConfigError(variable, `set only one of ${variable} and ${variable}_FILE`);
   }
   if (file !== undefined) {
     let text: string;
@@ -112,12 +119,12 @@ export function keyRingFromEnv(env: Record<string, string | undefined>): KeyRing
       text = readFileSync(file, 'utf8');
     } catch (error) {
       throw new KeyRingConfigError(
-        'PLUM_CODEC_KEYS_FILE',
+        `${variable}_FILE`,
         `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
       );
     }
-    return parseKeyRing(text.replace(/\s+/g, ','), env.PLUM_CODEC_ACTIVE_KEY_ID, 'PLUM_CODEC_KEYS_FILE');
+    return parseKeyRing(text.replace(/\s+/g, ','), active, `${variable}_FILE`);
   }
   if (direct === undefined) return undefined;
-  return parseKeyRing(direct, env.PLUM_CODEC_ACTIVE_KEY_ID);
+  return parseKeyRing(direct, active, variable);
 }

@@ -3,11 +3,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { KeyRing, parseKeyRing } from './key-ring';
 
-export const localKeyPath = (dataDir: string): string => join(dataDir, 'codec-keys');
+/** The embedded demo's key files: one for payloads, one for sealing tokens. */
+export type LocalKeyFile = 'codec-keys' | 'token-keys';
+
+export const localKeyPath = (dataDir: string, file: LocalKeyFile = 'codec-keys'): string => join(dataDir, file);
 
 /** The embedded demo's key ring if `npm start` has made one in `dataDir`, else undefined. */
-export function loadLocalKeyRing(dataDir: string): KeyRing | undefined {
-  const path = localKeyPath(dataDir);
+export function loadLocalKeyRing(dataDir: string, file: LocalKeyFile = 'codec-keys'): KeyRing | undefined {
+  const path = localKeyPath(dataDir, file);
   return existsSync(path) ? parseKeyRing(readFileSync(path, 'utf8').trim(), undefined, path) : undefined;
 }
 
@@ -15,9 +18,12 @@ export function loadLocalKeyRing(dataDir: string): KeyRing | undefined {
  * The embedded demo's key ring: kept in `<dataDir>/codec-keys` (mode 0600) so the SQLite history it encrypted stays
  * readable across restarts. Production sets PLUM_CODEC_KEYS instead.
  */
-export function loadOrCreateLocalKeyRing(dataDir: string): { keyRing: KeyRing; created: boolean; path: string } {
-  const path = localKeyPath(dataDir);
-  const existing = loadLocalKeyRing(dataDir);
+export function loadOrCreateLocalKeyRing(
+  dataDir: string,
+  file: LocalKeyFile = 'codec-keys',
+): { keyRing: KeyRing; created: boolean; path: string } {
+  const path = localKeyPath(dataDir, file);
+  const existing = loadLocalKeyRing(dataDir, file);
   if (existing) return { keyRing: existing, created: false, path };
   mkdirSync(dataDir, { recursive: true });
   const id = `local-${new Date().toISOString().slice(0, 10)}`;

@@ -45,6 +45,8 @@ export interface Config {
   codec: {
     /** Undefined only in embedded mode, where the main job keeps a generated key under `dataDir`. */
     keyRing?: KeyRing;
+    /** The token-sealing ring (`PLUM_TOKEN_KEYS`); undefined only in embedded mode, as `keyRing`. */
+    tokenKeyRing?: KeyRing;
     serverPort: number;
     serverHost: string;
     /** Bearer token of the codec server; `null` when authorisation was explicitly disabled. */
@@ -90,6 +92,30 @@ function secret(env: Env, name: string, problems: ConfigError['problems']): stri
   return direct?.trim();
 }
 
+/** A key ring from `<prefix>_KEYS(_FILE)`, required with `TEMPORAL_ADDRESS`; problems are collected, not thrown. */
+function readKeyRing(
+  env: Env,
+  prefix: 'PLUM_CODEC' | 'PLUM_TOKEN',
+  required: boolean,
+  problems: ConfigError['problems'],
+  why: string,
+): KeyRing | undefined {
+  try {
+    const ring = keyRingFromEnv(env, prefix);
+    if (!ring && required) {
+      problems.push({
+        variable: `${prefix}_KEYS`,
+        problem: `is required with TEMPORAL_ADDRESS: ${why} (id:base64 32-byte key)`,
+      });
+    }
+    return ring;
+  } catch (error) {
+    if (!(error instanceof KeyRingConfigError)) throw error;
+    problems.push({ variable: error.variable, problem: error.message.slice(error.variable.length + 2) });
+    return undefined;
+  }
+}
+
 /** Parses the whole configuration from the environment, reporting every problem at once. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: ConfigError['problems'] = [];
@@ -129,25 +155,17 @@ export function loadConfig(env: Env = process.env): Config {
     });
   }
 
-  let keyRing: KeyRing | undefined;
-  try {
-    keyRing = keyRingFromEnv(env);
-  } catch (error) {
-    if (!(error instanceof KeyRingConfigError)) throw error;
-    problems.push({ variable: error.variable, problem: error.message.slice(error.variable.length + 2) });
-  }
-  if (
-    !keyRing &&
-    parsed.success &&
-    parsed.data.TEMPORAL_ADDRESS &&
-    !problems.some((p) => p.variable.startsWith('PLUM_CODEC_KEYS'))
-  ) {
-    problems.push({
-      variable: 'PLUM_CODEC_KEYS',
-      problem:
-        'is required with TEMPORAL_ADDRESS: workflow state holds tokens and must be encrypted (id:base64 32-byte key)',
-    });
-  }
+  const external = parsed.success && parsed.data.TEMPORAL_ADDRESS !== undefined;
+  const keyRing = readKeyRing(
+    env,
+    'PLUM_CODEC',
+    external,
+    problems,
+    'workflow state holds tokens and must be encrypted',
+  );
+  // Not required here: the codec server reads this configuration too and must never hold the token ring. The worker
+  // and the CLI require it in external mode (resolveKeyRings).
+  const tokenKeyRing = readKeyRing(env, 'PLUM_TOKEN', false, problems, '');
   const codecToken = secret(env, 'PLUM_CODEC_SERVER_TOKEN', problems);
 
   let connect: ClientConnectConfig | undefined;
@@ -191,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     codec: {
       ...(keyRing && { keyRing }),
+      ...(tokenKeyRing && { tokenKeyRing }),
       serverPort: vars.PLUM_CODEC_SERVER_PORT,
       serverHost: vars.PLUM_CODEC_SERVER_HOST,
       serverToken: vars.PLUM_CODEC_SERVER_AUTH === 'none' ? null : codecToken,

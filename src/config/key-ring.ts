@@ -1,5 +1,6 @@
 import type { KeyRing } from '../codec/key-ring';
-import { loadLocalKeyRing, localKeyPath, loadOrCreateLocalKeyRing } from '../codec/local-key';
+import type { LocalKeyFile } from '../codec/local-key';
+import { loadLocalKeyRing, loadOrCreateLocalKeyRing, localKeyPath } from '../codec/local-key';
 import type { Config } from './index';
 
 /** No key ring is configured and none can be made here; `hint` says how to fix it. */
@@ -13,24 +14,47 @@ export class MissingKeyRingError extends Error {
   }
 }
 
-/**
- * The one place the project finds its payload-encryption keys: `PLUM_CODEC_KEYS` when set, else (embedded mode only)
- * the local key under `PLUM_DATA_DIR`, made on first use when `create` is set (the main job) and only read otherwise
- * (the CLI, which must never invent a key the worker lacks).
- */
-export function resolveKeyRing(config: Config, options: { create: boolean; log?: (line: string) => void }): KeyRing {
-  if (config.codec.keyRing) return config.codec.keyRing;
-  if (options.create) {
-    const local = loadOrCreateLocalKeyRing(config.dataDir);
-    options.log?.(
-      `${local.created ? 'Generated' : 'Using'} the local payload-encryption key in ${local.path} (embedded mode only)`,
-    );
+/** The payload ring (whole payloads) and the token ring (token values inside them). */
+export interface KeyRings {
+  payload: KeyRing;
+  tokens: KeyRing;
+}
+
+function resolveOne(
+  configured: KeyRing | undefined,
+  variable: string,
+  file: LocalKeyFile,
+  config: Config,
+  options: { create: boolean; log?: (line: string) => void },
+): KeyRing {
+  if (configured) return configured;
+  if (options.create && config.temporal.mode === 'embedded') {
+    const local = loadOrCreateLocalKeyRing(config.dataDir, file);
+    options.log?.(`${local.created ? 'Generated' : 'Using'} the local ${file} in ${local.path} (embedded mode only)`);
     return local.keyRing;
   }
-  const local = loadLocalKeyRing(config.dataDir);
+  const local = config.temporal.mode === 'embedded' ? loadLocalKeyRing(config.dataDir, file) : undefined;
   if (local) return local;
+  if (config.temporal.mode === 'external') {
+    throw new MissingKeyRingError(
+      `${variable} is required with TEMPORAL_ADDRESS`,
+      `set ${variable} (or ${variable}_FILE) to the workers’ key ring: id:base64 32-byte key`,
+    );
+  }
   throw new MissingKeyRingError(
-    `no payload-encryption key: PLUM_CODEC_KEYS is unset and ${localKeyPath(config.dataDir)} does not exist`,
-    'set PLUM_CODEC_KEYS to the worker’s key ring, or run npm start once in this folder (embedded mode)',
+    `no ${file}: ${variable} is unset and ${localKeyPath(config.dataDir, file)} does not exist`,
+    `set ${variable} to the worker’s key ring, or run npm start once in this folder (embedded mode)`,
   );
+}
+
+/**
+ * The one place the project finds its keys: `PLUM_CODEC_KEYS` and `PLUM_TOKEN_KEYS` when set, else (embedded mode
+ * only) the local files under `PLUM_DATA_DIR`, made on first use when `create` is set (the main job) and only read
+ * otherwise (the CLI, which must never invent a key the worker lacks).
+ */
+export function resolveKeyRings(config: Config, options: { create: boolean; log?: (line: string) => void }): KeyRings {
+  return {
+    payload: resolveOne(config.codec.keyRing, 'PLUM_CODEC_KEYS', 'codec-keys', config, options),
+    tokens: resolveOne(config.codec.tokenKeyRing, 'PLUM_TOKEN_KEYS', 'token-keys', config, options),
+  };
 }

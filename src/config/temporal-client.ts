@@ -1,6 +1,6 @@
 import type { Client, ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { KeyRing } from '../codec/key-ring';
+import type { KeyRings } from './key-ring';
 import { connectTemporalClient } from '../client/temporal-client';
 import type { Config } from './index';
 
@@ -10,12 +10,13 @@ export function connectionOptionsFor(config: Config, embeddedAddress?: string): 
   return { address: embeddedAddress ?? `127.0.0.1:${config.temporal.port}` };
 }
 
-/** A Temporal client for the configured server and namespace, reading payloads with `keyRing`. */
-export function clientFromConfig(config: Config, keyRing: KeyRing, embeddedAddress?: string): Promise<Client> {
+/** A Temporal client for the configured server and namespace, reading payloads and tokens with `rings`. */
+export function clientFromConfig(config: Config, rings: KeyRings, embeddedAddress?: string): Promise<Client> {
   return connectTemporalClient({
     // The native (worker) and client options share address, TLS, API key and metadata.
     connectionOptions: connectionOptionsFor(config, embeddedAddress) as ConnectionOptions,
     namespace: config.temporal.namespace,
-    keyRing,
+    keyRing: rings.payload,
+    tokenKeyRing: rings.tokens,
   });
 }

@@ -122,6 +122,21 @@ export const configVariables = z.object({
     .string()
     .optional()
     .meta(doc({ description: 'the key that encrypts new payloads', defaultText: 'the last key listed' })),
+  PLUM_TOKEN_KEYS: z
+    .string()
+    .optional()
+    .meta(
+      doc({
+        description:
+          'token-sealing key ring (same format): seals token values inside payloads; workers and token-reading services hold it, the codec server never does; required with `TEMPORAL_ADDRESS`',
+        defaultText: 'embedded: generated in `PLUM_DATA_DIR`',
+        secret: true,
+      }),
+    ),
+  PLUM_TOKEN_ACTIVE_KEY_ID: z
+    .string()
+    .optional()
+    .meta(doc({ description: 'the token key that seals new values', defaultText: 'the last key listed' })),
   PLUM_CODEC_SERVER_PORT: port()
     .default(8234)
     .meta(doc({ description: 'port of the codec server' })),

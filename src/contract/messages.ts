@@ -16,10 +16,17 @@ export const refreshPolicySchema = z
 export type RefreshPolicy = z.infer<typeof refreshPolicySchema>;
 
 /** The public part of the workflow input, checked before the workflow holds anything. */
+/**
+ * Set by the keeper's codec on a decoded input that reached the worker unencrypted while holding tokens: they are in
+ * clear in history, so the workflow rotates at once. Never set by a client.
+ */
+const arrivedUnencrypted = z.literal(true).optional();
+
 export const workflowInputSchema = z.object({
   companyId: companyIdSchema,
   tokens: plumTokensSchema.optional(),
   policy: refreshPolicySchema.optional(),
+  arrivedUnencrypted,
 });
 
 /**
@@ -33,6 +40,8 @@ export interface CompanyTokenInput {
   policy?: RefreshPolicy;
   /** @internal set only by continue-as-new; checked like every other input. */
   carried?: unknown;
+  /** @internal set by the keeper's codec only. */
+  arrivedUnencrypted?: true;
 }
 
 const emailSchema = z
@@ -46,12 +55,14 @@ const reasonSchema = z.string().max(500, 'reason must be at most 500 characters'
 
 export const userTokenRequestSchema = z.object({ email: emailSchema, scope: scopeSchema.optional() }).strict();
 export const reasonInputSchema = z.object({ reason: reasonSchema.optional() }).strict();
-export const reseedInputSchema = z.object({ tokens: plumTokensSchema }).strict();
+export const reseedInputSchema = z.object({ tokens: plumTokensSchema, arrivedUnencrypted }).strict();
 
 export type UserTokenRequest = z.infer<typeof userTokenRequestSchema>;
 export type ReasonInput = z.infer<typeof reasonInputSchema>;
 export interface ReseedInput {
   tokens: PlumTokens;
+  /** @internal set by the keeper's codec only. */
+  arrivedUnencrypted?: true;
 }
 
 /** Scope of a user token when the caller names none. */

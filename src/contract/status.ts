@@ -43,6 +43,8 @@ export interface StatusResult {
   generation: number;
   upstreamRefreshes: number;
   cachedUserTokens: number;
+  /** When tokens last reached the workflow unencrypted (leaked into history); the keeper rotated them at once. */
+  tokensArrivedUnencryptedAt?: number;
 }
 
 /** The company's access token, as the `accessToken` query hands it out. */

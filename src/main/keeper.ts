@@ -10,7 +10,8 @@ import type { KeyRing } from '../codec/key-ring';
 import { TASK_QUEUE, workflowIdFor } from '../contract';
 import type { Config } from '../config';
 import { loadConfigOrExit } from '../config';
-import { resolveKeyRing } from '../config/key-ring';
+import type { KeyRings } from '../config/key-ring';
+import { MissingKeyRingError, resolveKeyRings } from '../config/key-ring';
 import { clientFromConfig, connectionOptionsFor } from '../config/temporal-client';
 import { createLog } from '../logging/log';
 import { PlumClient } from '../plum/client';
@@ -85,6 +86,17 @@ async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<
   };
 }
 
+/** The key rings, or (external mode without PLUM_TOKEN_KEYS) a configuration message and exit 2. */
+function keyRingsOrExit(config: Config): KeyRings {
+  try {
+    return resolveKeyRings(config, { create: true, log: (line) => log.info(line) });
+  } catch (error) {
+    if (!(error instanceof MissingKeyRingError)) throw error;
+    process.stderr.write(`Invalid configuration:\n  ${error.message}: ${error.hint}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   log = createLog('main', config.logLevel);
@@ -95,9 +107,10 @@ async function main(): Promise<void> {
   };
 
   try {
-    const keyRing = resolveKeyRing(config, { create: true, log: (line) => log.info(line) });
-    const dataConverter = createDataConverter(keyRing);
-    const codecServer = await startCodecServer(config, keyRing);
+    const rings = keyRingsOrExit(config);
+    const dataConverter = createDataConverter(rings.payload, rings.tokens);
+    // The UI's codec server gets the payload ring only: it shows state, and tokens stay sealed.
+    const codecServer = await startCodecServer(config, rings.payload);
     if (codecServer) stops.unshift(() => codecServer.stop());
     const temporal = await startTemporal(config, codecServer?.url);
     stops.unshift(temporal.stop);
@@ -143,7 +156,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     const running = worker.run();
     if (sandbox && credentials instanceof StaticCredentialSource) {
-      await enrolDemo(config, temporal, sandbox, credentials, keyRing);
+      await enrolDemo(config, temporal, sandbox, credentials, rings);
     }
     await running;
     await stopAll();
@@ -164,9 +177,9 @@ async function enrolDemo(
   temporal: Started,
   sandbox: PlumSandbox,
   credentials: StaticCredentialSource,
-  keyRing: KeyRing,
+  rings: KeyRings,
 ): Promise<void> {
-  const client = await clientFromConfig(config, keyRing, temporal.address);
+  const client = await clientFromConfig(config, rings, temporal.address);
   try {
     const seeded = await sandbox.seedCompany({
       companyId: DEMO_COMPANY,

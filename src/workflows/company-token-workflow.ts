@@ -25,7 +25,8 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
   } else if (carried === undefined) {
-    await keeper.learnMissing();
+    if (input.arrivedUnencrypted) keeper.rotateLeakedTokens();
+    else await keeper.learnMissing();
   }
   return run(keeper);
 }

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import type { PlumFailureDetails, StatusReason } from '../contract';
+import type { PlumFailureDetails, StatusReason, StatusResult } from '../contract';
 import { FAILURE_TYPES, QUERY_FAILURE_TYPE } from '../contract';
 import type { RefreshOutcome, RefreshedSet } from './refresh-machine';
 
@@ -35,6 +35,19 @@ export function staleTokensFailure(companyId: string): ApplicationFailure {
     type: FAILURE_TYPES.staleTokens,
     message: `this token set is older than the one company ${companyId} holds: the keeper already rotated its refresh token. Use the newest set, or generate new tokens in the Plum dashboard`,
     nonRetryable: true,
+  });
+}
+
+/** `refreshNow` could not deliver a newer token; the details carry the status. */
+export function refreshFailure(retired: boolean, status: StatusResult): ApplicationFailure {
+  const why = `status ${status.status}${status.reason ? `, ${status.reason}` : ''}`;
+  return ApplicationFailure.create({
+    type: retired ? FAILURE_TYPES.retired : FAILURE_TYPES.refreshFailed,
+    message: retired
+      ? 'the company was retired before the refresh ran'
+      : `refresh failed (${why}): ${status.lastError ?? 'unknown error'}`,
+    nonRetryable: true,
+    details: [status],
   });
 }
 

@@ -1,5 +1,4 @@
 import * as wf from '@temporalio/workflow';
-import { ApplicationFailure } from '@temporalio/common';
 import type {
   AccessTokenResult,
   RefreshedToken,
@@ -12,11 +11,12 @@ import type {
   WorkerSettings,
   PlumActivities,
 } from '../contract';
-import { DEFAULT_USER_SCOPE, FAILURE_TYPES } from '../contract';
+import { DEFAULT_USER_SCOPE } from '../contract';
 import {
   classifyRefreshFailure,
   failureKind,
   needsReauthFailure,
+  refreshFailure,
   retiredFailure,
   savedReplyOf,
   staleTokensFailure,
@@ -72,10 +72,6 @@ export class CompanyKeeper implements CompanyTokenSource {
     return this.settings;
   }
 
-  get settingsLoaded(): boolean {
-    return this.settings !== undefined;
-  }
-
   load(settings: WorkerSettings): void {
     this.settings = settings;
   }
@@ -105,6 +101,7 @@ export class CompanyKeeper implements CompanyTokenSource {
     return this.attemptsStarted + 1;
   }
 
+  /** Asks for a rotation and waits for the attempt that serves it; true when that produced a new set. */
   async refreshAndWait(): Promise<boolean> {
     if (this.state.status === 'NEEDS_REAUTH') return false;
     const generationBefore = this.state.generation;
@@ -114,27 +111,24 @@ export class CompanyKeeper implements CompanyTokenSource {
   }
 
   async refreshNow(input: ReasonInput | undefined): Promise<RefreshedToken> {
-    const generationBefore = this.state.generation;
     wf.log.info('refreshNow received', { reason: input?.reason ?? 'unspecified' });
-    const attempt = this.requestRefresh();
-    await wf.condition(() => this.attemptsCompleted >= attempt || this.retired);
+    const rotated = await this.refreshAndWait();
     const { accessToken, accessTokenExpiresAt } = this.state.tokens;
-    if (this.state.generation > generationBefore && accessToken && accessTokenExpiresAt !== undefined) {
+    if (rotated && accessToken && accessTokenExpiresAt !== undefined)
       return { accessToken, expiresAt: accessTokenExpiresAt };
-    }
-    throw ApplicationFailure.create({
-      type: this.retired ? FAILURE_TYPES.retired : FAILURE_TYPES.refreshFailed,
-      message: this.retired
-        ? 'the company was retired before the refresh ran'
-        : `refresh failed (${this.describeStatus()}): ${this.state.lastError ?? 'unknown error'}`,
-      nonRetryable: true,
-      details: [this.statusResult()],
-    });
+    throw refreshFailure(this.retired, this.statusResult());
   }
 
   async reseed(input: ReseedInput): Promise<StatusResult> {
     await this.idle();
     this.assertNotStale(input.tokens);
+    if (input.arrivedUnencrypted) {
+      this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
+      this.rotateLeakedTokens();
+      this.wakeForReseed = true;
+      this.publish();
+      return this.statusResult();
+    }
     // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held.
     if (wf.patched(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) return this.statusResult();
     this.reseeding = true;
@@ -179,6 +173,19 @@ export class CompanyKeeper implements CompanyTokenSource {
     this.wakeForReseed = false;
     await wf.condition(() => this.retired || this.wakeForReseed, waitMs, { summary: `wait for ${why}` });
     return true;
+  }
+
+  /**
+   * Tokens arrived in clear (they are readable in history): rotate at once so the leaked refresh token dies, and
+   * say so in the status, the UI's details and the log.
+   */
+  rotateLeakedTokens(): void {
+    if (!wf.patched(PATCHES.rotateAfterUnencryptedTokens)) return;
+    this.state.tokensArrivedUnencryptedAt = Date.now();
+    this.state.refreshRequested = true;
+    wf.log.error('tokens arrived unencrypted (sent without the codec) and are readable in history: rotating now', {
+      companyId: this.state.companyId,
+    });
   }
 
   /** Refuses a set whose refresh token this keeper already spent: installing it would lock the company out. */

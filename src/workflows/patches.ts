@@ -11,4 +11,6 @@ export const PATCHES = {
   forcedRefreshWaitsForPenalty: 'forced-refresh-waits-for-penalty',
   /** Rotations are spaced by the worker's `minRotationIntervalMs`. */
   minRotationInterval: 'min-rotation-interval',
+  /** Tokens that reached the workflow unencrypted are rotated at once, so the leaked refresh token dies. */
+  rotateAfterUnencryptedTokens: 'rotate-after-unencrypted-tokens',
 } as const;

@@ -23,6 +23,9 @@ export function statusOf(
     ...(nextRefreshAt !== undefined && { nextRefreshAt }),
     ...(state.lastRefreshAt !== undefined && { lastRefreshAt: state.lastRefreshAt }),
     ...(state.lastError !== undefined && { lastError: state.lastError }),
+    ...(state.tokensArrivedUnencryptedAt !== undefined && {
+      tokensArrivedUnencryptedAt: state.tokensArrivedUnencryptedAt,
+    }),
   };
 }
 
@@ -37,6 +40,11 @@ export function formatDetails(status: StatusResult): string {
     `**Next refresh:** ${iso(status.nextRefreshAt)}`,
     `**Last refresh:** ${iso(status.lastRefreshAt)} · generation ${status.generation} · failures ${status.consecutiveFailures}`,
     ...(status.lastError ? [`**Last error:** ${status.lastError}`] : []),
+    ...(status.tokensArrivedUnencryptedAt
+      ? [
+          `**Warning:** tokens arrived unencrypted at ${iso(status.tokensArrivedUnencryptedAt)} (sent without the codec); they were rotated at once`,
+        ]
+      : []),
   ].join('\n\n');
 }
 
@@ -54,6 +62,7 @@ export class StatusPublisher {
       status.accessTokenExpiresAt,
       status.nextRefreshAt,
       status.lastError,
+      status.tokensArrivedUnencryptedAt,
     ]);
     if (fingerprint === this.published) return;
     const firstPublish = this.published === '';

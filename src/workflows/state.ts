@@ -63,6 +63,8 @@ export const companyStateSchema = z.object({
   spentRefreshTokens: z.array(z.string().max(32)).max(64).optional(),
   /** Until when Plum's rate-limit penalty holds; forced refreshes wait for it. */
   penaltyUntil: epoch.optional(),
+  /** When tokens last arrived unencrypted (in clear in history); they were rotated at once. */
+  tokensArrivedUnencryptedAt: epoch.optional(),
 });
 export type CompanyState = z.infer<typeof companyStateSchema>;
 

@@ -11,3 +11,12 @@ export const TEST_KEY_RING = KeyRing.of({ 'test-a': testKey('a') }, 'test-a');
 
 /** The same ring as PLUM_CODEC_KEYS would spell it. */
 export const TEST_KEYS_ENV = `test-a:${testKey('a').toString('base64')}`;
+
+/** The token-sealing ring every test worker and client uses. */
+export const TEST_TOKEN_KEY_RING = KeyRing.of({ 'test-t': testKey('t') }, 'test-t', 'PLUM_TOKEN_KEYS');
+
+/** Both rings as a spawned worker, CLI or main job reads them from the environment. */
+export const TEST_KEY_ENV_VARS = {
+  PLUM_CODEC_KEYS: TEST_KEYS_ENV,
+  PLUM_TOKEN_KEYS: `test-t:${testKey('t').toString('base64')}`,
+};

@@ -15,13 +15,13 @@ import { TokenKeeperClient } from '../../src/client';
 import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
 import { TEST_SETTINGS } from './settings';
-import { TEST_KEY_RING } from './codec';
+import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from './codec';
 import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
 
 export { TEST_SETTINGS };
 
 /** The project's data converter under the test key ring. */
-export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING);
+export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SeededCompany } from '../../src/sandbox/store';
-import { TEST_KEYS_ENV } from './codec';
+import { TEST_KEY_ENV_VARS } from './codec';
 import type { KeeperEnv } from './keeper-env';
 
 /** Writes a PLUM_CREDENTIALS_FILE holding one seeded company's credentials. */
@@ -37,7 +37,7 @@ export function startWorkerChild(
       PLUM_BASE_URL: env.sandbox.url,
       PLUM_CREDENTIALS_FILE: options.credentialsFile,
       TASK_QUEUE: options.taskQueue,
-      PLUM_CODEC_KEYS: TEST_KEYS_ENV,
+      ...TEST_KEY_ENV_VARS,
       ...options.extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

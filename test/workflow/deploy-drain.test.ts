@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { TASK_QUEUE, forceRefreshSignal, statusQuery } from '../../src/contract';
-import { TEST_KEYS_ENV } from '../helpers/codec';
+import { TEST_KEY_ENV_VARS } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrol, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
@@ -30,7 +30,7 @@ describe('defect 1: a deploy (SIGTERM to the main job) while a refresh is at Plu
         TEMPORAL_ADDRESS: env.server.address,
         PLUM_BASE_URL: env.sandbox.url,
         PLUM_CREDENTIALS_FILE: credentialsFileFor(seeded),
-        PLUM_CODEC_KEYS: TEST_KEYS_ENV,
+        ...TEST_KEY_ENV_VARS,
         PLUM_HTTP_TIMEOUT_MS: '10000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

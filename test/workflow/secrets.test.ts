@@ -7,7 +7,7 @@ import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { forceRefreshSignal, refreshNowUpdate, statusQuery, userTokenUpdate } from '../../src/contract';
-import { TEST_KEYS_ENV, TEST_KEY_RING } from '../helpers/codec';
+import { TEST_KEY_ENV_VARS, TEST_KEY_RING } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrol, startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
@@ -118,7 +118,7 @@ describe('secrets stay secret', () => {
       ['--json', 'list'],
     ]) {
       const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/plum-keeper.js', ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, PLUM_CODEC_KEYS: TEST_KEYS_ENV },
+        env: { ...process.env, TEMPORAL_ADDRESS: env.server.address, ...TEST_KEY_ENV_VARS },
       }).catch((error: { stdout: string; stderr: string }) => error);
       cliOutput.push(stdout + stderr);
     }
