@@ -13,3 +13,16 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 export function createDataConverter(keyRing: KeyRing, tokenRing?: KeyRing): DataConverter {
   return { payloadCodecs: [new KeeperCodec(keyRing, tokenRing)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
+
+/**
+ * The worker's variant of a data converter made by {@link createDataConverter}: a message under a key the worker lacks
+ * reaches the workflow as a marker it refuses visibly, instead of failing every workflow task.
+ */
+export function workerDataConverter(dataConverter: DataConverter): DataConverter {
+  return {
+    ...dataConverter,
+    payloadCodecs: dataConverter.payloadCodecs?.map((codec) =>
+      codec instanceof KeeperCodec ? codec.forWorker() : codec,
+    ),
+  };
+}

@@ -1,15 +1,18 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { ARRIVED_UNENCRYPTED, UNDECODABLE_PAYLOAD } from '../contract';
 import { AesGcmCodec } from './aes-gcm-codec';
 import type { KeyRing } from './key-ring';
-import { TokenSealer, holdsOpenTokens } from './token-seal';
-
-/**
- * Set on a decoded object that reached the worker without encryption while holding tokens (a `temporal workflow
- * start` or update sent without the codec): the tokens are in clear in history, and the workflow rotates at once.
- */
-export const ARRIVED_UNENCRYPTED = 'arrivedUnencrypted';
+import { UnknownKeyIdError } from './key-ring';
+import { TokenSealer, TokenUnsealError, holdsOpenTokens } from './token-seal';
 
 const JSON_ENCODING = 'json/plain';
+
+function undecodableMarker(keyId: string): Payload {
+  return {
+    metadata: { encoding: new TextEncoder().encode(JSON_ENCODING) },
+    data: new TextEncoder().encode(JSON.stringify({ [UNDECODABLE_PAYLOAD]: { keyId } })),
+  };
+}
 const encodingOf = (payload: Payload) =>
   payload.metadata?.encoding ? new TextDecoder().decode(payload.metadata.encoding) : undefined;
 
@@ -33,9 +36,23 @@ export class KeeperCodec implements PayloadCodec {
   private readonly outer: AesGcmCodec;
   private readonly sealer: TokenSealer | undefined;
 
-  constructor(payloadRing: KeyRing, tokenRing?: KeyRing) {
+  /**
+   * @param markUndecodable the worker's choice: a payload under a key the worker lacks (a client rotated keys before
+   *   the workers) decodes to an `undecodablePayload` marker the workflow refuses visibly, instead of failing every
+   *   workflow task. Clients keep the default and see the error.
+   */
+  constructor(
+    private readonly payloadRing: KeyRing,
+    private readonly tokenRing?: KeyRing,
+    private readonly markUndecodable = false,
+  ) {
     this.outer = new AesGcmCodec(payloadRing);
     this.sealer = tokenRing && new TokenSealer(tokenRing);
+  }
+
+  /** The same codec as the worker uses it: undecodable payloads become markers. */
+  forWorker(): KeeperCodec {
+    return new KeeperCodec(this.payloadRing, this.tokenRing, true);
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
@@ -44,16 +61,25 @@ export class KeeperCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    const cameInClear = payloads.map((payload) => !AesGcmCodec.isEncrypted(payload));
-    const opened = await this.outer.decode(payloads);
-    return opened.map((payload, index) =>
-      mapJson(payload, (value) => {
+    return Promise.all(payloads.map((payload) => this.decodeOne(payload)));
+  }
+
+  private async decodeOne(payload: Payload): Promise<Payload> {
+    const cameInClear = !AesGcmCodec.isEncrypted(payload);
+    try {
+      const [opened] = await this.outer.decode([payload]);
+      return mapJson(opened!, (value) => {
         const marked =
-          cameInClear[index] && isPlainObject(value) && holdsOpenTokens(value)
+          cameInClear && isPlainObject(value) && holdsOpenTokens(value)
             ? { ...value, [ARRIVED_UNENCRYPTED]: true }
             : value;
         return this.sealer ? this.sealer.unseal(marked) : marked;
-      }),
-    );
+      });
+    } catch (error) {
+      const keyId =
+        error instanceof UnknownKeyIdError ? error.keyId : error instanceof TokenUnsealError ? error.keyId : undefined;
+      if (!this.markUndecodable || keyId === undefined) throw error;
+      return undecodableMarker(keyId);
+    }
   }
 }

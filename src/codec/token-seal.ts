@@ -15,6 +15,13 @@ const SEALED_PREFIX = 'sealed:v1:';
 /** A sealed token names a key the token ring lacks, or was tampered with. */
 export class TokenUnsealError extends Error {
   override readonly name = 'TokenUnsealError';
+  constructor(
+    message: string,
+    /** The key id the value names, when the ring lacks it. */
+    readonly keyId?: string,
+  ) {
+    super(message);
+  }
 }
 
 export const isSealed = (value: unknown): value is string =>
@@ -66,6 +73,7 @@ export class TokenSealer {
       if (!this.ring.keyIds.includes(keyId)) {
         throw new TokenUnsealError(
           `a token is sealed with key id "${keyId.slice(0, 64)}", which is not in the token key ring (known: ${this.ring.keyIds.join(', ')}); add it to PLUM_TOKEN_KEYS`,
+          keyId.slice(0, 64),
         );
       }
       try {

@@ -11,3 +11,4 @@ export * from './search-attributes';
 export * from './worker-settings';
 export * from './activities';
 export * from './zod-errors';
+export * from './markers';

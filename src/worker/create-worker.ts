@@ -6,6 +6,7 @@ import { createActivities } from '../activities/plum-activities';
 import type { WorkerSettings } from '../contract';
 import { DEFAULT_WORKER_SETTINGS } from '../contract';
 import type { PlumClient } from '../plum/client';
+import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
 
 export interface KeeperWorkerOptions {
@@ -50,7 +51,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    dataConverter: options.dataConverter,
+    dataConverter: workerDataConverter(options.dataConverter),
     activities: createActivities({ plum: options.plum, credentials: options.credentials, settings }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.

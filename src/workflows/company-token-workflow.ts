@@ -1,6 +1,12 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
-import { describeZodError, workflowIdFor, workflowInputSchema } from '../contract';
+import {
+  describeZodError,
+  undecodableKeyId,
+  undecodableMessage,
+  workflowIdFor,
+  workflowInputSchema,
+} from '../contract';
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { CompanyKeeper } from './keeper';
@@ -37,6 +43,8 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
  * workflows must never own one company's refresh token).
  */
 function checkedInput(input: CompanyTokenInput): { companyId: string; carried: CompanyState | undefined } {
+  const keyId = undecodableKeyId(input);
+  if (keyId !== undefined) throw invalidInput(undecodableMessage('workflow input', keyId), 'input');
   const parsed = workflowInputSchema.safeParse(input);
   if (!parsed.success) throw invalidInput(`invalid workflow input: ${describeZodError(parsed.error)}`);
   const { companyId } = parsed.data;

@@ -12,6 +12,8 @@ import {
   reseedUpdate,
   retireSignal,
   statusQuery,
+  undecodableKeyId,
+  undecodableMessage,
   userTokenRequestSchema,
   userTokenUpdate,
 } from '../contract';
@@ -19,11 +21,24 @@ import { invalidInput, queryFailure, retiredFailure } from './failures';
 import type { CompanyKeeper } from './keeper';
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const keyId = undecodableKeyId(value);
+  if (keyId !== undefined) throw invalidInput(undecodableMessage(what, keyId), 'input');
   const result = schema.safeParse(value);
   if (!result.success) {
     throw invalidInput(`invalid ${what}: ${describeZodError(result.error)}`, firstIssuePath(result.error));
   }
   return result.data;
+}
+
+/** A signal under a key the worker lacks is ignored, loudly: an error log and the status's last error. */
+function refusedUndecodable(keeper: CompanyKeeper, input: unknown, what: string): boolean {
+  const keyId = undecodableKeyId(input);
+  if (keyId === undefined) return false;
+  const message = undecodableMessage(what, keyId);
+  wf.log.error(`${message}; the signal was ignored`);
+  keeper.state.lastError = `${message}; the signal was ignored`;
+  keeper.publish();
+  return true;
 }
 
 /**
@@ -58,6 +73,7 @@ export function registerHandlers(keeper: CompanyKeeper): void {
     },
   });
   wf.setHandler(forceRefreshSignal, (input) => {
+    if (refusedUndecodable(keeper, input, 'forceRefresh signal')) return;
     const parsed = reasonInputSchema.safeParse(input ?? {});
     if (!parsed.success) {
       wf.log.warn('forceRefresh ignored: bad input', { problem: describeZodError(parsed.error) });
@@ -72,6 +88,7 @@ export function registerHandlers(keeper: CompanyKeeper): void {
     keeper.requestRefresh();
   });
   wf.setHandler(retireSignal, (input) => {
+    if (refusedUndecodable(keeper, input, 'retire signal')) return;
     const parsed = reasonInputSchema.safeParse(input ?? {});
     wf.log.info('retire received', { reason: parsed.success ? (parsed.data.reason ?? 'unspecified') : 'unparsable' });
     keeper.retired = true;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { TokenSealer } from '../../src/codec/token-seal';
 import { WORKFLOW_TYPE, workflowIdFor } from '../../src/contract';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
@@ -9,7 +10,7 @@ import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { CodecServer } from '../../src/codec/codec-server';
-import { TEST_KEY_RING } from '../helpers/codec';
+import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../helpers/codec';
 import { waitFor } from '../helpers/wait';
 
 const run = promisify(execFile);
@@ -68,8 +69,13 @@ describe('interop with the real temporal CLI (plain JSON through the codec serve
       assert.equal(status.status, 'ACTIVE');
       assert.equal(status.companyId, companyId);
       assert.equal(status.accessTokenExpiresAt, seeded.tokens.access_token_expiry);
+      // Through the codec server (payload ring only) the token stays sealed; the token ring opens it.
       const token = await query(workflowId, 'accessToken');
-      assert.equal(token.accessToken, seeded.tokens.access_token);
+      assert.match(String(token.accessToken), /^sealed:v1:/);
+      assert.deepEqual(new TokenSealer(TEST_TOKEN_KEY_RING).unseal(token), {
+        ...token,
+        accessToken: seeded.tokens.access_token,
+      });
 
       await temporal(
         'workflow',
@@ -82,7 +88,9 @@ describe('interop with the real temporal CLI (plain JSON through the codec serve
         '{"reason":"cli"}',
       );
       await waitFor('the forced rotation', async () => (await query(workflowId, 'status')).generation === 1);
-      const rotated = await query(workflowId, 'accessToken');
+      const rotated = new TokenSealer(TEST_TOKEN_KEY_RING).unseal(await query(workflowId, 'accessToken')) as {
+        accessToken?: string;
+      };
       assert.equal(rotated.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
       assert.equal(env.sandbox.rotationCount(companyId), 1);
 

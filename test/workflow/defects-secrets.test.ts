@@ -7,18 +7,22 @@ import { PlumClient } from '../../src/plum/client';
 import { PlumRejectedError } from '../../src/plum/errors';
 import {
   WORKFLOW_TYPE,
+  forceRefreshSignal,
   refreshNowUpdate,
   reseedUpdate,
   statusQuery,
   userTokenUpdate,
   workflowIdFor,
 } from '../../src/contract';
-import { TEST_KEY_RING } from '../helpers/codec';
+import { TEST_KEY_RING, TEST_TOKEN_KEY_RING, testKey } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { TEST_DATA_CONVERTER, enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
-import { assertAnswers } from '../helpers/wedge';
+import { assertAnswers, workflowTaskFailures } from '../helpers/wedge';
+import { createDataConverter } from '../../src/codec/data-converter';
+import { KeyRing } from '../../src/codec/key-ring';
+import { InvalidInputError, TokenKeeperClient } from '../../src/client';
 
 /** Every payload of a workflow's history, as JSON protobuf objects (what the UI posts to the codec server). */
 async function historyPayloads(client: Client, workflowId: string): Promise<unknown[]> {
@@ -136,6 +140,34 @@ describe('defects: secrets an operator or a stray client could read', () => {
       const status = await handle.query(statusQuery);
       assert.equal(status.tokensArrivedUnencryptedAt, undefined);
       assert.equal(status.generation, 0);
+    });
+  });
+
+  it('defect 12: a client whose active key the worker lacks is refused visibly; the workflow never wedges', async () => {
+    const ahead = new Client({
+      connection: env.client.connection,
+      dataConverter: createDataConverter(
+        KeyRing.of({ 'test-a': testKey('a'), 'new-z': testKey('z') }, 'new-z'),
+        TEST_TOKEN_KEY_RING,
+      ),
+    });
+    await withWorker(env, async (taskQueue) => {
+      const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
+      const early = ahead.workflow.getHandle(handle.workflowId);
+      await early.signal(forceRefreshSignal, { reason: 'sent with a key the worker lacks' });
+      const status = await waitFor('the signal to be refused', async () => {
+        const s = await assertAnswers(handle);
+        return s.lastError?.includes('"new-z"') ? s : undefined;
+      });
+      assert.match(status.lastError ?? '', /give every worker the new key before any client uses it/);
+      assert.equal(env.sandbox.rotationCount(companyId), 0, 'the ignored signal rotated nothing');
+      await assert.rejects(
+        new TokenKeeperClient({ client: ahead, taskQueue }).refreshNow(companyId, 'too early'),
+        (e: Error) => e instanceof InvalidInputError && /key id "new-z"/.test(e.message),
+      );
+      const rotated = await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'with the shared key' }] });
+      assert.ok(rotated.accessToken);
+      assert.equal(await workflowTaskFailures(handle), 0);
     });
   });
 });

@@ -1,0 +1,23 @@
+/**
+ * Markers the keeper's codec puts into decoded values for the workflow to act on. Clients never send them.
+ */
+
+/**
+ * Set on a decoded object that reached the worker without encryption while holding tokens (a `temporal workflow
+ * start` or update sent without the codec): the tokens are in clear in history, and the workflow rotates at once.
+ */
+export const ARRIVED_UNENCRYPTED = 'arrivedUnencrypted';
+
+/** What a worker's workflow sees instead of a payload encrypted or sealed with a key the worker lacks. */
+export const UNDECODABLE_PAYLOAD = 'undecodablePayload';
+
+/** The key id of an undecodable-payload marker, or undefined for any other value. */
+export function undecodableKeyId(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const marker = (value as Record<string, unknown>)[UNDECODABLE_PAYLOAD] as { keyId?: unknown } | undefined;
+  return typeof marker?.keyId === 'string' ? marker.keyId : undefined;
+}
+
+/** Why a message under an unknown key was refused, and what to do about it. */
+export const undecodableMessage = (what: string, keyId: string): string =>
+  `the ${what} is encrypted with key id "${keyId.slice(0, 64)}", which this worker does not hold: give every worker the new key before any client uses it`;
