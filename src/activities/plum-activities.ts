@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { PlumClient } from '../plum/client';
 import type { CredentialSource } from './credentials';
 import { toFailure } from './failures';
+import { newestHeldSet } from './reset-recovery';
 import { FAILURE_TYPES } from '../contract';
 import type {
   PlumActivities,
@@ -88,6 +89,8 @@ export function createActivities({ plum, credentials, settings }: ActivityDeps):
         throw toFailure(error);
       }
     },
+
+    newestHeldSet,
 
     /** The worker's settings, read by each workflow run as a local activity. */
     async workerSettings(): Promise<WorkerSettings> {

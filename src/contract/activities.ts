@@ -1,3 +1,4 @@
+import type { StatusReason, TokenStatus } from './status';
 import type { WorkerSettings } from './worker-settings';
 
 /** A company or user token set as the keeper holds it: camelCase, expiries in epoch milliseconds. */
@@ -33,6 +34,23 @@ export interface ValidateInput {
   accessToken: string;
 }
 
+/** What a run holds, as the run after a Reset reads it from the run it replaced. Internal: holds secrets. */
+export interface HeldSetSnapshot {
+  status: TokenStatus;
+  reason?: StatusReason;
+  generation: number;
+  upstreamRefreshes: number;
+  tokens: {
+    accessToken?: string;
+    refreshToken: string;
+    tokenType: string;
+    accessTokenExpiresAt?: number;
+    refreshTokenExpiresAt?: number;
+    obtainedAt: number;
+  };
+  spentRefreshTokens?: string[];
+}
+
 /**
  * The activities the workflow schedules, as the workflow sees them. Workers implement them
  * (`src/activities/`); the workflow imports only this interface.
@@ -44,6 +62,11 @@ export interface PlumActivities {
   createUserToken(input: UserTokenInput): Promise<TokenSet>;
   /** Learns the expiries of an access token enrolled without them. */
   validateAccessToken(input: ValidateInput): Promise<TokenValidity>;
+  /**
+   * After a Reset: the newest set the replaced run held (read from it through the internal `keeperHeldState` query),
+   * or null when this run was not made by a reset.
+   */
+  newestHeldSet(input: { workflowId: string; runId: string }): Promise<HeldSetSnapshot | null>;
   /** The worker's settings, read once per run as a local activity. */
   workerSettings(): Promise<WorkerSettings>;
 }

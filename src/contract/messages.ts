@@ -4,6 +4,7 @@ import { companyIdSchema } from './ids';
 import type { PlumTokens } from './tokens';
 import { plumTokensSchema } from './tokens';
 import type { AccessTokenResult, StatusResult, UserTokenResult } from './status';
+import type { HeldSetSnapshot } from './activities';
 
 /** Per-company overrides of the worker's refresh schedule. */
 export const refreshPolicySchema = z
@@ -79,6 +80,12 @@ export interface RefreshedToken {
  * Never throws for a company state; fails only on an internal error.
  */
 export const accessTokenQuery = defineQuery<AccessTokenResult>('accessToken');
+
+/**
+ * @internal The held set, refresh token included, for the run that replaces this one after a Reset. Its answer is
+ * sealed like every token; nothing but the keeper's own recovery activity should call it.
+ */
+export const heldStateQuery = defineQuery<HeldSetSnapshot>('keeperHeldState');
 
 /** The keeper's state, expiries and counters; never a secret. */
 export const statusQuery = defineQuery<StatusResult>('status');

@@ -26,6 +26,8 @@ export const STATUS_REASONS = [
   'NO_CREDENTIALS',
   'REFRESH_TOKEN_EXPIRED',
   'NO_TOKENS',
+  /** This run was made by a Reset and could not read the newest set from the run it replaced: reseed. */
+  'RESET_UNRECOVERED',
 ] as const;
 export type StatusReason = (typeof STATUS_REASONS)[number];
 

@@ -9,8 +9,10 @@ import {
 } from '../contract';
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
+import { holdOffRefresh } from './hold-off';
 import { CompanyKeeper } from './keeper';
 import { awaitingTokens } from './refresh-machine';
+import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
 
@@ -27,6 +29,8 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
   // Handlers are registered before this first await, so messages sent right after the start find them.
   registerHandlers(keeper);
   keeper.load(await workerSettings());
+  if (resetCheckDue(keeper)) await recoverAfterReset(keeper);
+  keeper.started = true;
   if (awaitingTokens(keeper.state)) {
     // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
@@ -71,7 +75,8 @@ async function run(keeper: CompanyKeeper): Promise<StatusResult> {
     if (keeper.retired) break;
     keeper.markExpiredIfDue();
     if (keeper.state.refreshRequested || keeper.refreshDue()) {
-      if (!(await keeper.holdOff())) await keeper.attemptRefresh();
+      if (resetCheckDue(keeper) && (await recoverAfterReset(keeper))) continue;
+      if (!(await holdOffRefresh(keeper))) await keeper.attemptRefresh();
       continue;
     }
     if (shouldContinueAsNew(keeper)) {

@@ -6,6 +6,7 @@ import {
   describeZodError,
   firstIssuePath,
   forceRefreshSignal,
+  heldStateQuery,
   reasonInputSchema,
   refreshNowUpdate,
   reseedInputSchema,
@@ -19,6 +20,7 @@ import {
 } from '../contract';
 import { invalidInput, queryFailure, retiredFailure } from './failures';
 import type { CompanyKeeper } from './keeper';
+import { heldSnapshot } from './reset-recovery';
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const keyId = undecodableKeyId(value);
@@ -48,6 +50,7 @@ function refusedUndecodable(keeper: CompanyKeeper, input: unknown, what: string)
 export function registerHandlers(keeper: CompanyKeeper): void {
   wf.setHandler(accessTokenQuery, () => keeper.accessToken());
   wf.setHandler(statusQuery, () => keeper.statusResult());
+  wf.setHandler(heldStateQuery, () => heldSnapshot(keeper.state));
   wf.setHandler(cachedUserTokenQuery, (request) => {
     const parsed = userTokenRequestSchema.safeParse(request);
     if (!parsed.success) throw queryFailure(`invalid cachedUserToken query: ${describeZodError(parsed.error)}`);

@@ -30,7 +30,6 @@ import {
   afterRefresh,
   afterReseed,
   alreadySpent,
-  holdOff,
   markExpiredIfDue,
   startAttempt,
 } from './refresh-machine';
@@ -58,6 +57,10 @@ export class CompanyKeeper implements CompanyTokenSource {
   retired = false;
   /** A reseed installed a new set: the loop recomputes its wake time. */
   wakeForReseed = false;
+  /** This run has looked for a newer set in the run a Reset replaced (`reset-recovery.ts`). */
+  resetChecked = false;
+  /** Start-up is over; handlers that act on the set wait for it. */
+  started = false;
 
   constructor(public state: CompanyState) {
     this.userTokens = new UserTokenCache(state.userTokens);
@@ -76,8 +79,9 @@ export class CompanyKeeper implements CompanyTokenSource {
     this.settings = settings;
   }
 
+  /** Resolves once the run has started up: settings loaded and, after a Reset, the newest set recovered. */
   ready(): Promise<void> {
-    return wf.condition(() => this.settings !== undefined);
+    return wf.condition(() => this.settings !== undefined && this.started);
   }
 
   idle(): Promise<void> {
@@ -159,23 +163,6 @@ export class CompanyKeeper implements CompanyTokenSource {
   }
 
   /**
-   * Waits out Plum's rate-limit penalty and the minimum spacing between rotations before a refresh, forced ones
-   * included; returns whether it waited (the loop then looks again). A retire or reseed ends the wait.
-   */
-  async holdOff(): Promise<boolean> {
-    const { penaltyMs, spacingMs } = holdOff(this.state, Date.now(), this.config.minRotationIntervalMs);
-    const penalty = penaltyMs > 0 && wf.patched(PATCHES.forcedRefreshWaitsForPenalty) ? penaltyMs : 0;
-    const spacing = spacingMs > 0 && wf.patched(PATCHES.minRotationInterval) ? spacingMs : 0;
-    const waitMs = Math.max(penalty, spacing);
-    if (waitMs === 0) return false;
-    const why = penalty >= spacing ? 'Plum’s rate-limit penalty' : 'the minimum interval between rotations';
-    wf.log.info(`refresh held off for ${why}`, { waitMs });
-    this.wakeForReseed = false;
-    await wf.condition(() => this.retired || this.wakeForReseed, waitMs, { summary: `wait for ${why}` });
-    return true;
-  }
-
-  /**
    * Tokens arrived in clear (they are readable in history): rotate at once so the leaked refresh token dies, and
    * say so in the status, the UI's details and the log.
    */
@@ -248,8 +235,7 @@ export class CompanyKeeper implements CompanyTokenSource {
   }
 
   refreshDue(): boolean {
-    const next = this.nextRefreshAt();
-    return next !== undefined && Date.now() >= next;
+    return Date.now() >= (this.nextRefreshAt() ?? Infinity);
   }
 
   nextWakeAt(): number | undefined {

@@ -13,4 +13,6 @@ export const PATCHES = {
   minRotationInterval: 'min-rotation-interval',
   /** Tokens that reached the workflow unencrypted are rotated at once, so the leaked refresh token dies. */
   rotateAfterUnencryptedTokens: 'rotate-after-unencrypted-tokens',
+  /** A run made by a Reset takes the newest set from the run it replaced before it spends anything. */
+  recoverAfterReset: 'recover-after-reset',
 } as const;

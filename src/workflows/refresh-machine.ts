@@ -1,4 +1,4 @@
-import type { StatusReason } from '../contract';
+import type { HeldSetSnapshot, StatusReason } from '../contract';
 import { SPENT_MEMORY, fingerprint } from './fingerprint';
 import { backoffMs } from './schedule';
 import type { CompanyState, HeldTokens } from './state';
@@ -186,4 +186,30 @@ export function afterReseed(state: CompanyState, tokens: HeldTokens, random: () 
     jitter: random(),
     generation: awaitingTokens(state) ? state.generation : state.generation + 1,
   };
+}
+
+/**
+ * A run made by a Reset starts from an old state; `snapshot` is the newest set the replaced run held. It is taken when
+ * it is at least as new; without one (`unrecovered`) nothing may be spent, so a person must reseed.
+ */
+export function afterResetRecovery(
+  state: CompanyState,
+  snapshot: HeldSetSnapshot | null,
+  unrecovered: boolean,
+): CompanyState {
+  if (unrecovered) return needsReauth(state, 'RESET_UNRECOVERED');
+  if (!snapshot || snapshot.generation < state.generation) return state;
+  const next: CompanyState = {
+    ...without(state, 'reason', 'retryAt', 'penaltyUntil'),
+    status: snapshot.status === 'REFRESHING' ? 'ACTIVE' : snapshot.status,
+    tokens: snapshot.tokens,
+    generation: snapshot.generation,
+    upstreamRefreshes: snapshot.upstreamRefreshes,
+    spentRefreshTokens: [
+      ...new Set([...(state.spentRefreshTokens ?? []), ...(snapshot.spentRefreshTokens ?? [])]),
+    ].slice(-SPENT_MEMORY),
+    refreshRequested: false,
+  };
+  if (snapshot.reason) next.reason = snapshot.reason;
+  return next;
 }

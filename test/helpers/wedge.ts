@@ -2,13 +2,21 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { statusQuery } from '../../src/contract';
 import type { StatusResult } from '../../src/contract';
 
-/** The number of `WorkflowTaskFailed` events in the workflow's history: a wedged workflow keeps adding them. */
+const RESET_CAUSE = temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW;
+
+/**
+ * The number of `WorkflowTaskFailed` events in the workflow's history (a wedged workflow keeps adding them), leaving
+ * out the one a Reset writes on purpose.
+ */
 export async function workflowTaskFailures(handle: WorkflowHandle): Promise<number> {
   const events = (await handle.fetchHistory()).events ?? [];
-  return events.filter((e) => e.workflowTaskFailedEventAttributes).length;
+  return events.filter(
+    (e) => e.workflowTaskFailedEventAttributes && e.workflowTaskFailedEventAttributes.cause !== RESET_CAUSE,
+  ).length;
 }
 
 /** Asserts the workflow answers the status query and has never failed a workflow task. */

@@ -9,7 +9,7 @@ import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { forceRefreshSignal, refreshNowUpdate, statusQuery, userTokenUpdate } from '../../src/contract';
 import { TEST_KEY_ENV_VARS, TEST_KEY_RING } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrol, startKeeperEnv } from '../helpers/keeper-env';
+import { TEST_DATA_CONVERTER, enrol, startKeeperEnv } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -125,11 +125,14 @@ describe('secrets stay secret', () => {
     assert.match(cliOutput.join('\n'), /"status": "ACTIVE"/);
     for (const secret of secrets) assert.ok(!cliOutput.join('\n').includes(secret), 'a secret in the CLI output');
 
-    const decoded = await new AesGcmCodec(TEST_KEY_RING).decode(payloadsIn(history));
-    const plain = decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('\n');
+    const text = (payloads: { data?: Uint8Array | null }[]) =>
+      payloads.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('\n');
+    const outerOnly = text(await new AesGcmCodec(TEST_KEY_RING).decode(payloadsIn(history)));
+    const plain = text(await TEST_DATA_CONVERTER.payloadCodecs![0]!.decode(payloadsIn(history)));
     const newest = company.pairs.at(-1)!;
     for (const secret of [newest.accessToken, newest.refreshToken, userTokens[0]!.pair.accessToken]) {
-      assert.ok(plain.includes(secret), 'the codec shows the tokens');
+      assert.ok(!outerOnly.includes(secret), 'the payload ring alone (the UI’s codec) shows a token');
+      assert.ok(plain.includes(secret), 'the codec with the token ring shows the tokens');
     }
     assert.ok(!plain.includes(seeded.clientSecret), 'the client secret never entered history at all');
   });
