@@ -10,6 +10,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
  * the bottom; entry points (src/main) sit on top; nothing but the worker, by path, reaches the workflow code.
  */
 export const LAYERS = {
+  shared: [],
   contract: [],
   logging: [],
   plum: ['contract'],
@@ -27,7 +28,8 @@ export const LAYERS = {
 const layerZones = Object.entries(LAYERS).map(([layer, allowed]) => ({
   target: `./src/${layer}`,
   from: './src',
-  except: [`./${layer}`, ...allowed.map((name) => `./${name}`)],
+  // src/shared (pure helpers with no project imports) sits below every layer.
+  except: [`./${layer}`, './shared', ...allowed.map((name) => `./${name}`)],
   message: `src/${layer} may import only ${allowed.length > 0 ? allowed.map((n) => `src/${n}`).join(', ') : 'itself'} (see LAYERS in eslint.config.mjs).`,
 }));
 

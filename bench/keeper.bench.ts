@@ -12,7 +12,7 @@ import { PlumSandbox } from '../src/sandbox/plum-sandbox';
 import { DevServer } from '../src/temporal/dev-server';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
 import { createDataConverter } from '../src/codec/data-converter';
-import { TEST_KEY_RING } from '../test/helpers/codec';
+import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../test/helpers/codec';
 
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 50);
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const [server, sandbox] = await Promise.all([DevServer.start({ cliPath }), PlumSandbox.start()]);
   const native = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
-  const dataConverter = createDataConverter(TEST_KEY_RING);
+  const dataConverter = createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING);
   const credentials = new StaticCredentialSource();
   const worker = await createKeeperWorker({
     connection: native,
@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     plum: new PlumClient({ baseUrl: sandbox.url }),
     credentials,
     dataConverter,
+    // Back-to-back rotations of one company are what this measures; production spaces them (30 s by default).
+    settings: { minRotationIntervalMs: 0 },
   });
   const keeper = new TokenKeeperClient({ client: new Client({ connection, dataConverter }) });
   try {

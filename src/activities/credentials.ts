@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { PlumCredentials } from '../plum/client';
+import { describeZodError } from '../contract';
 
 const fileSchema = z.record(
   z.string(),
@@ -49,8 +50,9 @@ export class FileCredentialSource implements CredentialSource {
       const json: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
       const result = fileSchema.safeParse(json);
       if (!result.success) {
-        const where = result.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
-        throw new CredentialsFileError(`PLUM_CREDENTIALS_FILE ${this.file}: bad entries at ${where}`);
+        throw new CredentialsFileError(
+          `PLUM_CREDENTIALS_FILE ${this.file}: bad entries (${describeZodError(result.error)})`,
+        );
       }
       parsed = result.data;
     } catch (error) {

@@ -3,6 +3,7 @@ import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { InvalidInputError, NotEnrolledError, StaleTokensError, TokenKeeperError } from '../client/errors';
 import { loadConfigOrExit } from '../config';
 import { TOKEN_STATUSES, companyIdSchema, userTokenRequestSchema } from '../contract';
+import { parse } from '../client/parse-input';
 import { CliSetupError, connectKeeper } from './connect';
 import { readTokens } from './read-tokens';
 
@@ -32,12 +33,8 @@ class Cli {
 
   /** Checks arguments before anything connects, so bad input changes nothing. */
   private check(companyId: string, email?: string): void {
-    const id = companyIdSchema.safeParse(companyId);
-    if (!id.success) throw new InvalidInputError('companyId', id.error.issues[0]?.message ?? 'invalid');
-    if (email !== undefined) {
-      const request = userTokenRequestSchema.safeParse({ email });
-      if (!request.success) throw new InvalidInputError('email', request.error.issues[0]?.message ?? 'invalid');
-    }
+    parse(companyIdSchema, companyId, 'companyId');
+    if (email !== undefined) parse(userTokenRequestSchema, { email }, '');
   }
 
   private async connect(): Promise<TokenKeeperClient> {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeZodError } from '../contract';
 import type { AnyPlumError, PlumOperation } from './errors';
 import { PlumNotSentError, PlumOutcomeUnknownError } from './errors';
 import { classifyErrorReply } from './error-body';
@@ -103,11 +104,10 @@ export class PlumClient {
     }
     const result = schema.safeParse(json);
     if (!result.success) {
-      const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || issue.message))];
       throw new PlumOutcomeUnknownError(
         operation,
         'MALFORMED_REPLY',
-        `a 200 reply with bad fields: ${fields.join(', ')}`,
+        `a 200 reply with bad fields: ${describeZodError(result.error)}`,
       );
     }
     return result.data;

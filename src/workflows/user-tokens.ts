@@ -5,6 +5,7 @@ import { FAILURE_TYPES } from '../contract';
 import { failureMessage, plumFailureOf } from './failures';
 import { isSpentTokenReason } from './refresh-machine';
 import { leadFor } from './schedule';
+import { SingleFlight } from '../shared/single-flight';
 import type { CachedUserToken } from './state';
 import { userTokenKey } from './state';
 
@@ -36,7 +37,7 @@ const toResult = (token: CachedUserToken): UserTokenResult => ({
 /** User tokens, least recently used first, with at most one exchange per user and scope in flight. */
 export class UserTokenCache {
   private readonly entries: Map<string, CachedUserToken>;
-  private readonly flights = new Map<string, Promise<UserTokenResult>>();
+  private readonly flights = new SingleFlight<string, UserTokenResult>();
   private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
 
   constructor(carried: [string, CachedUserToken][]) {
@@ -76,15 +77,7 @@ export class UserTokenCache {
       this.entries.set(key, cached);
       return toResult(cached);
     }
-    const inFlight = this.flights.get(key);
-    if (inFlight) return inFlight;
-    const flight = this.exchange(company, email, scope, settings);
-    this.flights.set(key, flight);
-    try {
-      return await flight;
-    } finally {
-      this.flights.delete(key);
-    }
+    return this.flights.run(key, () => this.exchange(company, email, scope, settings));
   }
 
   private async exchange(

@@ -1,3 +1,4 @@
+// Pure and deterministic (a Map and promises): used by clients and by workflow code alike.
 /** Runs at most one `load` per key at a time; concurrent callers share its promise. */
 export class SingleFlight<K, V> {
   private readonly flights = new Map<K, Promise<V>>();
