@@ -29,7 +29,7 @@ const layerZones = Object.entries(LAYERS).map(([layer, allowed]) => ({
   target: `./src/${layer}`,
   from: './src',
   // src/shared (pure helpers with no project imports) sits below every layer.
-  except: [`./${layer}`, './shared', ...allowed.map((name) => `./${name}`)],
+  except: [...new Set([`./${layer}`, './shared', ...allowed.map((name) => `./${name}`)])],
   message: `src/${layer} may import only ${allowed.length > 0 ? allowed.map((n) => `src/${n}`).join(', ') : 'itself'} (see LAYERS in eslint.config.mjs).`,
 }));
 
