@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { freePort } from '../src/temporal/dev-server';
-import { TEST_KEYS_ENV } from './helpers/codec';
+import { TEST_KEYS_ENV, TEST_KEY_ENV_VARS } from './helpers/codec';
 import { waitFor } from './helpers/wait';
 
 const cleanEnv = () =>
@@ -24,6 +24,16 @@ describe('npm run codec-server', () => {
     assert.equal(noToken.status, 2);
     assert.match(noToken.stderr, /PLUM_CODEC_SERVER_TOKEN: set a bearer token/);
     assert.ok(!noToken.stderr.includes(TEST_KEYS_ENV.split(':')[1]!));
+  });
+
+  it('refuses the token ring: with it the UI could unseal tokens (defect 16)', () => {
+    const withTokenRing = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
+      env: { ...cleanEnv(), ...TEST_KEY_ENV_VARS, PLUM_CODEC_SERVER_AUTH: 'none' },
+      encoding: 'utf8',
+    });
+    assert.equal(withTokenRing.status, 2);
+    assert.match(withTokenRing.stderr, /PLUM_TOKEN_KEYS: the codec server must never hold the token ring/);
+    assert.ok(!withTokenRing.stderr.includes(TEST_KEY_ENV_VARS.PLUM_TOKEN_KEYS.split(':')[1]!));
   });
 
   it('serves the codec protocol with the configured token', async () => {

@@ -12,6 +12,13 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  if (config.codec.tokenKeyRing) {
+    // With the token ring the codec server would unseal tokens for everyone who can open the UI.
+    process.stderr.write(
+      'Invalid configuration:\n  PLUM_TOKEN_KEYS: the codec server must never hold the token ring; remove PLUM_TOKEN_KEYS from its environment\n',
+    );
+    process.exit(2);
+  }
   if (serverToken === undefined) {
     process.stderr.write(
       'Invalid configuration:\n  PLUM_CODEC_SERVER_TOKEN: set a bearer token (or PLUM_CODEC_SERVER_AUTH=none for local use only)\n',
