@@ -10,7 +10,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
  * the bottom; entry points (src/main) sit on top; nothing but the worker, by path, reaches the workflow code.
  */
 export const LAYERS = {
-  shared: [],
+  common: [],
   contract: [],
   logging: [],
   plum: ['contract'],
@@ -28,8 +28,8 @@ export const LAYERS = {
 const layerZones = Object.entries(LAYERS).map(([layer, allowed]) => ({
   target: `./src/${layer}`,
   from: './src',
-  // src/shared (pure helpers with no project imports) sits below every layer.
-  except: [...new Set([`./${layer}`, './shared', ...allowed.map((name) => `./${name}`)])],
+  // src/common (pure helpers with no project imports) sits below every layer.
+  except: [...new Set([`./${layer}`, './common', ...allowed.map((name) => `./${name}`)])],
   message: `src/${layer} may import only ${allowed.length > 0 ? allowed.map((n) => `src/${n}`).join(', ') : 'itself'} (see LAYERS in eslint.config.mjs).`,
 }));
 

@@ -38,7 +38,7 @@ import {
 } from '../contract';
 import type { KeyRing } from '../codec/key-ring';
 import { InvalidInputError, NotEnrolledError, TokenExpiredError } from './errors';
-import { SingleFlight } from '../shared/single-flight';
+import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
 import { tokenOrError, translateFailure } from './translate';

@@ -5,7 +5,7 @@ import { FAILURE_TYPES } from '../contract';
 import { failureMessage, plumFailureOf } from './failures';
 import { isSpentTokenReason } from './refresh-machine';
 import { leadFor } from './schedule';
-import { SingleFlight } from '../shared/single-flight';
+import { SingleFlight } from '../common/single-flight';
 import type { CachedUserToken } from './state';
 import { userTokenKey } from './state';
 
