@@ -205,7 +205,11 @@ function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox
     ...(temporal.uiUrl ? [`  UI       : ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`] : []),
     `  Plum     : ${plumUrl}${sandbox ? '  <-- LOCAL SANDBOX, NOT THE REAL PLUM (set PLUM_BASE_URL for production)' : ''}`,
     `  Queue    : ${TASK_QUEUE}`,
-    ...(codecUrl ? [`  Codec    : ${codecUrl} (payloads are AES-256-GCM encrypted; the UI decrypts through it)`] : []),
+    ...(codecUrl
+      ? [
+          `  Codec    : ${codecUrl} (payloads are AES-256-GCM encrypted; the UI decrypts state through it, tokens stay sealed)`,
+        ]
+      : []),
     ...(sandbox
       ? [
           `  Demo     : company "${DEMO_COMPANY}" enrolled; its tokens live ${Math.round(config.demoTokenLifetimeMs / 1000)} s and rotate at half-life.`,
