@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ConfigError, loadConfig } from '../../src/config';
+import { MAX_EPOCH_MS, plumTokensSchema, reseedInputSchema, workflowInputSchema } from '../../src/contract';
+import { classifyErrorReply } from '../../src/plum/error-body';
+import { PlumError } from '../../src/plum/errors';
+import { tokenGrantBody } from '../../src/plum/token-set';
+import type { RefreshOutcome } from '../../src/workflows/refresh-machine';
+import { afterRefresh } from '../../src/workflows/refresh-machine';
+import { companyStateSchema, initialState } from '../../src/workflows/state';
+
+/** Deterministic: the same cases every run, so a failure here is reproducible; `npm run chaos` will run more. */
+const RUNS = { seed: 20261122, numRuns: 300 };
+
+/** A value no message may ever contain. */
+const MARK = 'zzSECRETzz';
+
+/** Strings a person or a proxy might send: numbers as text, blanks, hex, huge digits, markup, unicode. */
+const awkwardString = fc.oneof(
+  fc.string(),
+  fc.constantFrom('', ' ', '0x0', '1e3', 'NaN', '-1', '99999999999999999999', '<html>', 'null', '∞'),
+  fc.integer().map(String),
+  fc.double().map(String),
+);
+
+/** JSON-ish values Plum (or something in front of it) might answer with. */
+const jsonish = fc.oneof(
+  fc.jsonValue(),
+  fc.record({
+    access_token: fc.oneof(fc.string(), fc.integer()),
+    refresh_token: fc.oneof(fc.string(), fc.constant(undefined)),
+    expires_in: fc.oneof(fc.integer(), awkwardString, fc.double()),
+    access_token_expiry: fc.oneof(fc.nat(), fc.double(), awkwardString, fc.constant(9e15)),
+  }),
+  fc.record({
+    errors: fc.array(fc.record({ message: fc.string(), penaltySeconds: fc.oneof(fc.double(), fc.string()) })),
+  }),
+  fc.record({ error: fc.string(), error_description: fc.string() }),
+);
+
+describe('fuzzed inputs at the pure entry points (a deterministic subset of R5)', () => {
+  it('configuration: any environment loads or fails with ConfigError, never echoing a secret', () => {
+    const names = [
+      'PLUM_LEAD_FRACTION',
+      'PLUM_MIN_LEAD_MS',
+      'PLUM_HTTP_TIMEOUT_MS',
+      'PLUM_BASE_URL',
+      'TEMPORAL_ADDRESS',
+    ];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), awkwardString), fc.boolean(), (env, withSecrets) => {
+        const full: Record<string, string> = { ...env };
+        if (withSecrets) {
+          full.PLUM_CLIENT_SECRET = `${MARK}-secret`;
+          full.PLUM_CODEC_KEYS = `k1:${MARK}!`; // key material; ids are names, not secrets
+          full.PLUM_TOKEN_KEYS = `k:${MARK}`;
+        }
+        try {
+          loadConfig(full);
+        } catch (error) {
+          assert.ok(error instanceof ConfigError, String(error));
+          assert.ok(!error.message.includes(MARK), error.message);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('error replies: any status, headers and body classify into a PlumError that never quotes the body', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 300, max: 599 }),
+        fc.oneof(
+          jsonish.map((value) => JSON.stringify({ value, note: MARK })),
+          fc.string().map((s) => `${MARK}${s}`),
+        ),
+        fc.option(awkwardString, { nil: undefined }),
+        (status, body, retryAfter) => {
+          const headers = new Headers(
+            retryAfter === undefined
+              ? {}
+              : { 'retry-after': retryAfter.replace(/[^\x20-\x7e]/g, '') /* header values are bytes */ },
+          );
+          const error = classifyErrorReply('refresh', status, headers, body, Date.now());
+          assert.ok(error instanceof PlumError);
+          assert.ok(!error.message.includes(MARK), error.message);
+          if ('retryAfterMs' in error) assert.ok(error.retryAfterMs >= 0 && error.retryAfterMs <= 24 * 3600_000);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('200 bodies and workflow inputs: parsing never throws, and accepted expiries are bounded', () => {
+    fc.assert(
+      fc.property(fc.oneof(jsonish, fc.anything()), (value) => {
+        const grant = tokenGrantBody.safeParse(value);
+        if (grant.success) assert.ok((grant.data.access_token_expiry ?? 0) <= MAX_EPOCH_MS);
+        for (const schema of [plumTokensSchema, workflowInputSchema, reseedInputSchema, companyStateSchema]) {
+          schema.safeParse(value);
+          schema.safeParse({ companyId: 'acme', tokens: value, carried: value });
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('the refresh machine: any sequence of outcomes keeps a state the workflow would accept as carried', () => {
+    const outcome: fc.Arbitrary<RefreshOutcome> = fc.oneof(
+      fc.record({
+        kind: fc.constant('refreshed' as const),
+        tokens: fc.record({
+          accessToken: fc.string({ minLength: 1 }),
+          refreshToken: fc.string({ minLength: 1 }),
+          tokenType: fc.constant('bearer'),
+          accessTokenExpiresAt: fc.integer({ min: 0, max: MAX_EPOCH_MS }),
+        }),
+      }),
+      fc.record({
+        kind: fc.constant('rejected' as const),
+        reason: fc.constantFrom('INVALID_GRANT', 'TOKEN_KILLED', 'COMPANY_DISABLED' as const),
+        afterUnknownOutcome: fc.boolean(),
+        message: fc.string(),
+      }),
+      fc.record({
+        kind: fc.constant('rate-limited' as const),
+        retryAfterMs: fc.oneof(fc.double(), fc.constant(undefined)),
+        message: fc.string(),
+      }),
+      fc.record({
+        kind: fc.constantFrom('no-credentials' as const, 'outcome-unknown' as const, 'transient' as const),
+        message: fc.string({ maxLength: 500 }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(outcome, { maxLength: 20 }),
+        fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2090, 0, 1) }),
+        (outcomes, now) => {
+          let state = initialState({ companyId: 'acme', tokens: { refresh_token: 'r' } }, now, () => 0.5);
+          for (const next of outcomes) {
+            state = afterRefresh(state, next, {
+              now,
+              random: () => 0.5,
+              timing: { backoffInitialMs: 1000, backoffMaxMs: 600_000, noCredentialsRetryMs: 60_000 },
+            });
+            const checked = companyStateSchema.safeParse(state);
+            assert.ok(checked.success, checked.success ? '' : JSON.stringify(checked.error.issues[0]));
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+});
