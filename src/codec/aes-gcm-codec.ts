@@ -29,7 +29,9 @@ export function aesOpen(key: Buffer, sealed: Buffer): Buffer {
 }
 
 const text = (value: string) => new TextEncoder().encode(value);
-const decodeText = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
+/** A payload metadata value as text (metadata values are UTF-8 bytes). */
+export const metadataText = (bytes: Uint8Array | null | undefined): string | undefined =>
+  bytes ? new TextDecoder().decode(bytes) : undefined;
 
 /**
  * Encrypts whole payloads (metadata included) with AES-256-GCM under the key ring's active key, a fresh 96-bit IV
@@ -50,13 +52,13 @@ export class AesGcmCodec implements PayloadCodec {
 
   /** Whether `payload` came encrypted by this codec (anything else is decoded as it is). */
   static isEncrypted(payload: Payload): boolean {
-    return decodeText(payload.metadata?.encoding) === ENCODING;
+    return metadataText(payload.metadata?.encoding) === ENCODING;
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (!AesGcmCodec.isEncrypted(payload)) return payload;
-      const keyId = decodeText(payload.metadata?.[KEY_ID_METADATA]);
+      const keyId = metadataText(payload.metadata?.[KEY_ID_METADATA]);
       if (!keyId) throw new PayloadDecryptionError('encrypted payload without an encryption-key-id');
       const key = this.keyRing.key(keyId);
       const data = Buffer.from(payload.data ?? new Uint8Array());

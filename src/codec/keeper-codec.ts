@@ -1,6 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { ARRIVED_UNENCRYPTED, UNDECODABLE_PAYLOAD } from '../contract';
-import { AesGcmCodec } from './aes-gcm-codec';
+import { AesGcmCodec, metadataText } from './aes-gcm-codec';
 import type { KeyRing } from './key-ring';
 import { UnknownKeyIdError } from './key-ring';
 import { TokenSealer, TokenUnsealError, holdsOpenTokens } from './token-seal';
@@ -13,12 +13,10 @@ function undecodableMarker(keyId: string): Payload {
     data: new TextEncoder().encode(JSON.stringify({ [UNDECODABLE_PAYLOAD]: { keyId } })),
   };
 }
-const encodingOf = (payload: Payload) =>
-  payload.metadata?.encoding ? new TextDecoder().decode(payload.metadata.encoding) : undefined;
 
 /** Applies `transform` to a JSON payload's value; other payloads, and values it returns unchanged, pass as they are. */
 function mapJson(payload: Payload, transform: (value: unknown) => unknown): Payload {
-  if (encodingOf(payload) !== JSON_ENCODING || !payload.data) return payload;
+  if (metadataText(payload.metadata?.encoding) !== JSON_ENCODING || !payload.data) return payload;
   const value: unknown = JSON.parse(new TextDecoder().decode(payload.data));
   const mapped = transform(value);
   if (mapped === value) return payload;
@@ -68,6 +66,8 @@ export class KeeperCodec implements PayloadCodec {
     const cameInClear = !AesGcmCodec.isEncrypted(payload);
     try {
       const [opened] = await this.outer.decode([payload]);
+      // Nothing to unseal and nothing to mark: skip parsing the JSON.
+      if (!cameInClear && !this.sealer) return opened!;
       return mapJson(opened!, (value) => {
         const marked =
           cameInClear && isPlainObject(value) && holdsOpenTokens(value)

@@ -24,29 +24,37 @@ export class TokenUnsealError extends Error {
   }
 }
 
-export const isSealed = (value: unknown): value is string =>
-  typeof value === 'string' && value.startsWith(SEALED_PREFIX);
+const isSealed = (value: unknown): value is string => typeof value === 'string' && value.startsWith(SEALED_PREFIX);
 
-/** Returns a copy of `value` with `transform` applied to every token field's string value, at any depth. */
+/**
+ * `value` with `transform` applied to every token field's string value, at any depth. Returns `value` itself when
+ * nothing changed, so callers can skip re-serialising a payload without tokens.
+ */
 function mapTokens(value: unknown, transform: (token: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => mapTokens(item, transform));
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, field]) => [
-      key,
-      TOKEN_FIELDS.has(key) && typeof field === 'string' ? transform(field) : mapTokens(field, transform),
-    ]),
-  );
+  let changed = false;
+  const mapField = (key: string | undefined, field: unknown) => {
+    const mapped =
+      key !== undefined && TOKEN_FIELDS.has(key) && typeof field === 'string'
+        ? transform(field)
+        : mapTokens(field, transform);
+    if (mapped !== field) changed = true;
+    return mapped;
+  };
+  if (Array.isArray(value)) {
+    const items = value.map((item) => mapField(undefined, item));
+    return changed ? items : value;
+  }
+  const entries = Object.entries(value).map(([key, field]) => [key, mapField(key, field)] as const);
+  return changed ? Object.fromEntries(entries) : value;
 }
 
-/** Whether `value` holds a token field with a value that is not sealed. */
+/** Whether `value` holds a token field with a value that is not sealed, at any depth. */
 export function holdsOpenTokens(value: unknown): boolean {
-  let found = false;
-  mapTokens(value, (token) => {
-    if (!isSealed(token)) found = true;
-    return token;
-  });
-  return found;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, field]) =>
+    TOKEN_FIELDS.has(key) && typeof field === 'string' ? !isSealed(field) : holdsOpenTokens(field),
+  );
 }
 
 /**

@@ -92,20 +92,22 @@ function secret(env: Env, name: string, problems: ConfigError['problems']): stri
   return direct?.trim();
 }
 
-/** A key ring from `<prefix>_KEYS(_FILE)`, required with `TEMPORAL_ADDRESS`; problems are collected, not thrown. */
+/**
+ * A key ring from `<prefix>_KEYS(_FILE)`; problems are collected, not thrown. With `requiredBecause` a missing ring
+ * is a problem that names the reason.
+ */
 function readKeyRing(
   env: Env,
   prefix: 'PLUM_CODEC' | 'PLUM_TOKEN',
-  required: boolean,
   problems: ConfigError['problems'],
-  why: string,
+  requiredBecause?: string,
 ): KeyRing | undefined {
   try {
     const ring = keyRingFromEnv(env, prefix);
-    if (!ring && required) {
+    if (!ring && requiredBecause !== undefined) {
       problems.push({
         variable: `${prefix}_KEYS`,
-        problem: `is required with TEMPORAL_ADDRESS: ${why} (id:base64 32-byte key)`,
+        problem: `is required with TEMPORAL_ADDRESS: ${requiredBecause} (id:base64 32-byte key)`,
       });
     }
     return ring;
@@ -159,13 +161,12 @@ export function loadConfig(env: Env = process.env): Config {
   const keyRing = readKeyRing(
     env,
     'PLUM_CODEC',
-    external,
     problems,
-    'workflow state holds tokens and must be encrypted',
+    external ? 'workflow state holds tokens and must be encrypted' : undefined,
   );
   // Not required here: the codec server reads this configuration too and must never hold the token ring. The worker
   // and the CLI require it in external mode (resolveKeyRings).
-  const tokenKeyRing = readKeyRing(env, 'PLUM_TOKEN', false, problems, '');
+  const tokenKeyRing = readKeyRing(env, 'PLUM_TOKEN', problems);
   const codecToken = secret(env, 'PLUM_CODEC_SERVER_TOKEN', problems);
 
   let connect: ClientConnectConfig | undefined;

@@ -28,19 +28,19 @@ function resolveOne(
   options: { create: boolean; log?: (line: string) => void },
 ): KeyRing {
   if (configured) return configured;
-  if (options.create && config.temporal.mode === 'embedded') {
-    const local = loadOrCreateLocalKeyRing(config.dataDir, file);
-    options.log?.(`${local.created ? 'Generated' : 'Using'} the local ${file} in ${local.path} (embedded mode only)`);
-    return local.keyRing;
-  }
-  const local = config.temporal.mode === 'embedded' ? loadLocalKeyRing(config.dataDir, file) : undefined;
-  if (local) return local;
   if (config.temporal.mode === 'external') {
     throw new MissingKeyRingError(
       `${variable} is required with TEMPORAL_ADDRESS`,
       `set ${variable} (or ${variable}_FILE) to the workers’ key ring: id:base64 32-byte key`,
     );
   }
+  if (options.create) {
+    const local = loadOrCreateLocalKeyRing(config.dataDir, file);
+    options.log?.(`${local.created ? 'Generated' : 'Using'} the local ${file} in ${local.path} (embedded mode only)`);
+    return local.keyRing;
+  }
+  const local = loadLocalKeyRing(config.dataDir, file);
+  if (local) return local;
   throw new MissingKeyRingError(
     `no ${file}: ${variable} is unset and ${localKeyPath(config.dataDir, file)} does not exist`,
     `set ${variable} to the worker’s key ring, or run npm start once in this folder (embedded mode)`,

@@ -165,8 +165,6 @@ export const configVariables = z.object({
     ),
 });
 
-export type ConfigVariables = z.output<typeof configVariables>;
-
 /** The variables whose values are secrets: read through {@link readSecret}, never parsed or echoed here. */
 export const SECRET_VARIABLES = Object.entries(configVariables.shape)
   .filter(([, schema]) => (z.globalRegistry.get(schema) as VariableDoc | undefined)?.secret)

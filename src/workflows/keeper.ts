@@ -125,21 +125,18 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   async reseed(input: ReseedInput): Promise<StatusResult> {
     await this.idle();
+    // Checked again here (the validator checked on arrival): a rotation may have spent this set since.
     this.assertNotStale(input.tokens);
-    if (input.arrivedUnencrypted) {
-      this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
-      this.rotateLeakedTokens();
-      this.wakeForReseed = true;
-      this.publish();
-      return this.statusResult();
-    }
-    // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held.
-    if (wf.patched(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) return this.statusResult();
+    // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held. A set
+    // that arrived in clear is never "already held": it leaked and must be rotated.
+    const leaked = input.arrivedUnencrypted === true;
+    if (!leaked && wf.patched(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) return this.statusResult();
     this.reseeding = true;
     try {
       this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
       this.userTokens.clear();
-      await this.learnMissing();
+      if (leaked) this.rotateLeakedTokens();
+      else await this.learnMissing();
       this.wakeForReseed = true;
       this.publish();
       return this.statusResult();
@@ -187,6 +184,7 @@ export class CompanyKeeper implements CompanyTokenSource {
     this.attemptsStarted += 1;
     this.refreshing = true;
     this.publish();
+    let outcome: RefreshOutcome;
     try {
       const tokens = await this.activities.refreshCompanyToken.executeWithOptions(
         {
@@ -197,32 +195,23 @@ export class CompanyKeeper implements CompanyTokenSource {
         },
         [{ companyId: this.state.companyId, refreshToken: this.state.tokens.refreshToken }],
       );
-      this.apply({ kind: 'refreshed', tokens });
-      wf.log.info('token set refreshed', { generation: this.state.generation });
+      outcome = { kind: 'refreshed', tokens };
     } catch (error) {
       // Plum answered and the set was heartbeated, but no attempt's completion reached the server: use that set.
       const saved = savedReplyOf(error);
-      if (saved && wf.patched(PATCHES.savedReplyOfTimedOutRefresh)) {
-        this.apply({ kind: 'refreshed', tokens: saved });
-        wf.log.warn('refresh timed out after Plum answered; took the saved reply', {
-          generation: this.state.generation,
-        });
-        return;
-      }
-      this.apply(classifyRefreshFailure(error));
-      wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures });
-      if (this.state.status === 'NEEDS_REAUTH') {
-        wf.log.error('company needs re-authorisation in the Plum dashboard', { reason: this.state.reason });
-      }
-    } finally {
-      this.refreshing = false;
-      this.attemptsCompleted += 1;
-      this.publish();
+      const useSaved = saved !== undefined && wf.patched(PATCHES.savedReplyOfTimedOutRefresh);
+      outcome = useSaved ? { kind: 'refreshed', tokens: saved } : classifyRefreshFailure(error);
+      if (useSaved) wf.log.warn('refresh timed out after Plum answered; taking the saved reply');
+      else wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures + 1 });
     }
-  }
-
-  private apply(outcome: RefreshOutcome): void {
     this.state = afterRefresh(this.state, outcome, { now: Date.now(), random: Math.random, timing: this.config });
+    if (outcome.kind === 'refreshed') wf.log.info('token set refreshed', { generation: this.state.generation });
+    if (this.state.status === 'NEEDS_REAUTH') {
+      wf.log.error('company needs re-authorisation in the Plum dashboard', { reason: this.state.reason });
+    }
+    this.refreshing = false;
+    this.attemptsCompleted += 1;
+    this.publish();
   }
 
   markExpiredIfDue(): void {

@@ -54,7 +54,7 @@ export async function recoverAfterReset(keeper: CompanyKeeper): Promise<boolean>
     });
   }
   keeper.state = afterResetRecovery(keeper.state, snapshot, unrecovered);
-  if (keeper.state !== before) {
+  if (!unrecovered && keeper.state !== before) {
     wf.log.warn('reset run took the newest set from the run it replaced', { generation: keeper.state.generation });
   }
   keeper.publish();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { FAILURE_TYPES, TASK_QUEUE, WORKFLOW_TYPE, forceRefreshSignal, workflowIdFor } from '../../src/contract';
+import { FAILURE_TYPES, WORKFLOW_TYPE, forceRefreshSignal, workflowIdFor } from '../../src/contract';
 import { InvalidInputError, TokenKeeperClient } from '../../src/client';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
@@ -91,9 +91,5 @@ describe('defects: inputs that wedged a workflow', () => {
       assert.equal(status.status, 'ACTIVE');
       assert.equal(env.sandbox.rotationCount(companyId), 0, 'nobody spent the refresh token');
     });
-  });
-
-  it('uses the production task queue name only through the contract', () => {
-    assert.equal(TASK_QUEUE, 'plum-tokens');
   });
 });
