@@ -38,6 +38,7 @@ import {
 } from '../contract';
 import type { KeyRing } from '../codec/key-ring';
 import { InvalidInputError, NotEnrolledError, TokenExpiredError } from './errors';
+import { ExpiringCache } from '../common/expiring-cache';
 import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
@@ -50,6 +51,11 @@ export interface TokenKeeperClientOptions {
   taskQueue?: string;
   /** How long before the workflow's next refresh a cached token is dropped (default 5 s). */
   refreshMarginMs?: number;
+  /** How long a user token is served from this process's cache before the workflow is asked again (default 5 min). */
+  userTokenTtlMs?: number;
+  /** Most access tokens (one per company) and user tokens kept in this process (default 100,000 and 10,000). */
+  maxCachedAccessTokens?: number;
+  maxCachedUserTokens?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -61,11 +67,6 @@ export interface CompanySummary {
   accessTokenExpiresAt?: Date;
   nextRefreshAt?: Date;
   workflowId: string;
-}
-
-interface CachedToken {
-  token: AccessToken;
-  freshUntil: number;
 }
 
 /** The workflow as the client sees it: by type name, so the client never loads workflow code. */
@@ -80,7 +81,9 @@ export class TokenKeeperClient {
   private readonly taskQueue: string;
   private readonly marginMs: number;
   private readonly now: () => number;
-  private readonly cache = new Map<string, CachedToken>();
+  private readonly userTokenTtlMs: number;
+  private readonly cache: ExpiringCache<string, AccessToken>;
+  private readonly userTokens: ExpiringCache<string, UserTokenResult>;
   private readonly tokenFlights = new SingleFlight<string, AccessToken>();
   private readonly userFlights = new SingleFlight<string, UserTokenResult>();
 
@@ -118,6 +121,9 @@ export class TokenKeeperClient {
     this.taskQueue = options.taskQueue ?? TASK_QUEUE;
     this.marginMs = options.refreshMarginMs ?? 5000;
     this.now = options.now ?? Date.now;
+    this.userTokenTtlMs = options.userTokenTtlMs ?? 5 * 60_000;
+    this.cache = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
+    this.userTokens = new ExpiringCache(options.maxCachedUserTokens ?? 10_000);
   }
 
   /**
@@ -135,7 +141,7 @@ export class TokenKeeperClient {
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: companyIdKey, value: id }],
     });
-    this.cache.delete(id);
+    this.forget(id);
     return this.call(id, () =>
       this.client.workflow.executeUpdateWithStart(reseedUpdate, { args: [{ tokens }], startWorkflowOperation: start }),
     );
@@ -146,32 +152,41 @@ export class TokenKeeperClient {
    * refresh; concurrent callers on a cold cache share one query.
    */
   async getAccessToken(companyId: string): Promise<AccessToken> {
+    // Only validated ids are ever cached, so a hit needs no validation: the hot path stays a map lookup.
+    const cached = this.cache.get(companyId, this.now());
+    if (cached) return cached;
     const id = parse(companyIdSchema, companyId, 'companyId');
-    const cached = this.cache.get(id);
-    if (cached && this.now() < cached.freshUntil) return cached.token;
     return this.tokenFlights.run(id, async () => {
       const token = await this.queryAccessToken(id);
-      this.cache.set(id, { token, freshUntil: this.freshUntil(token) });
+      this.cache.set(id, token, this.freshUntil(token));
       return token;
     });
   }
 
-  /** Drops the cached token (call it after Plum answered 401 to that token). */
+  /** Drops the company's cached tokens, its user tokens too (call it after Plum answered 401 to one of them). */
   invalidate(companyId: string): void {
-    this.cache.delete(companyId);
+    this.forget(companyId);
   }
 
-  /** A user-scoped token: the workflow's cache first, an exchange only on a miss; single-flight per user. */
+  /**
+   * A user-scoped token: this process's cache (for `userTokenTtlMs`), then the workflow's cache, an exchange only on
+   * a miss; single-flight per user.
+   */
   async getUserToken(companyId: string, email: string, scope?: string): Promise<UserTokenResult> {
     const id = parse(companyIdSchema, companyId, 'companyId');
     const request = parse(userTokenRequestSchema, scope === undefined ? { email } : { email, scope }, 'userToken');
     const key = `${id}|${request.email.toLowerCase()}|${request.scope ?? ''}`;
+    const cached = this.userTokens.get(key, this.now());
+    if (cached) return cached;
     return this.userFlights.run(key, () =>
       this.call(id, async () => {
         const handle = this.handle(id);
-        const cached = await handle.query(cachedUserTokenQuery, request);
-        if (cached) return cached;
-        return handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` });
+        const result =
+          (await handle.query(cachedUserTokenQuery, request)) ??
+          (await handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` }));
+        const freshUntil = Math.min(this.now() + this.userTokenTtlMs, result.expiresAt - this.marginMs);
+        this.userTokens.set(key, result, freshUntil);
+        return result;
       }),
     );
   }
@@ -179,18 +194,18 @@ export class TokenKeeperClient {
   /** Rotates now and returns the new token (one upstream refresh serves every concurrent caller). */
   async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    this.cache.delete(id);
+    this.forget(id);
     const result = await this.call(id, () =>
       this.handle(id).executeUpdate(refreshNowUpdate, { args: [this.reasonInput(reason)] }),
     );
-    this.cache.delete(id);
+    this.forget(id);
     return result;
   }
 
   /** Asks for a rotation without waiting for it. */
   async forceRefresh(companyId: string, reason?: string): Promise<void> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    this.cache.delete(id);
+    this.forget(id);
     await this.call(id, () => this.handle(id).signal(forceRefreshSignal, this.reasonInput(reason)));
   }
 
@@ -198,14 +213,14 @@ export class TokenKeeperClient {
   async reseed(companyId: string, tokens: PlumTokens): Promise<StatusResult> {
     const id = parse(companyIdSchema, companyId, 'companyId');
     parse(plumTokensSchema, tokens, 'tokens');
-    this.cache.delete(id);
+    this.forget(id);
     return this.call(id, () => this.handle(id).executeUpdate(reseedUpdate, { args: [{ tokens }] }));
   }
 
   /** Stops managing the company; its workflow completes. */
   async retire(companyId: string, reason?: string): Promise<void> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    this.cache.delete(id);
+    this.forget(id);
     await this.call(id, async () => {
       await this.requireRunning(id);
       await this.handle(id).signal(retireSignal, this.reasonInput(reason));
@@ -251,6 +266,11 @@ export class TokenKeeperClient {
   /** Checks a `reason` before anything is sent: a signal with a bad one would be dropped silently. */
   private reasonInput(reason: string | undefined): ReasonInput {
     return parse(reasonInputSchema, reason === undefined ? {} : { reason }, '') as ReasonInput;
+  }
+
+  private forget(companyId: string): void {
+    this.cache.delete(companyId);
+    this.userTokens.deleteWhere((key) => key.startsWith(`${companyId}|`));
   }
 
   private handle(companyId: string): WorkflowHandle<KeeperWorkflow> {

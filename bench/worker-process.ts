@@ -1,0 +1,50 @@
+// One keeper worker in its own process, as production runs it: the bench measures the service side (its client)
+// and the keeper side (this process's CPU and memory) apart. Configured by environment; reports memory over IPC.
+import { NativeConnection } from '@temporalio/worker';
+import { FileCredentialSource } from '../src/activities/credentials';
+import { keyRingFromEnv } from '../src/codec/key-ring';
+import { createDataConverter } from '../src/codec/data-converter';
+import { PlumClient } from '../src/plum/client';
+import { createKeeperWorker } from '../src/worker/create-worker';
+import { installRuntimeLogging } from '../src/worker/runtime-logging';
+
+const optionalNumber = (name: string): number | undefined =>
+  process.env[name] === undefined ? undefined : Number(process.env[name]);
+
+async function main(): Promise<void> {
+  installRuntimeLogging('ERROR');
+  const env = process.env;
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
+  const maxCachedWorkflows = optionalNumber('BENCH_MAX_CACHED_WORKFLOWS');
+  const activitiesPerSecond = optionalNumber('BENCH_ACTIVITIES_PER_SECOND');
+  const worker = await createKeeperWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: env.BENCH_TASK_QUEUE!,
+    plum: new PlumClient({ baseUrl: env.PLUM_BASE_URL! }),
+    credentials: new FileCredentialSource(env.PLUM_CREDENTIALS_FILE, undefined),
+    dataConverter: createDataConverter(keyRingFromEnv(env)!, keyRingFromEnv(env, 'PLUM_TOKEN')),
+    settings: { minRotationIntervalMs: optionalNumber('BENCH_MIN_ROTATION_INTERVAL_MS') ?? 0 },
+    ...(activitiesPerSecond !== undefined && { activitiesPerSecond }),
+    extra: maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows },
+  });
+  process.on('message', (message) => {
+    if (message === 'memory') {
+      global.gc?.();
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      process.send?.({ rss, heapUsed, heapTotal, external });
+    }
+  });
+  process.on('SIGTERM', () => worker.shutdown());
+  process.send?.('ready');
+  await worker.run();
+  await connection.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
