@@ -56,6 +56,7 @@ const program = new Command('bench')
   )
   .option('--reads <n>', `reads through the client cache and Redis (default ${DEFAULT_SIZES.reads})`, positiveInteger)
   .option('--query-reads <n>', `raw accessToken queries (default ${DEFAULT_SIZES.queryReads})`, positiveInteger)
+  .option('--cache <n>', "the scale worker's maxCachedWorkflows (default: the keeper's own default)", positiveInteger)
   .option('--waves <n>', `exactly-one-refresh waves (default ${DEFAULT_SIZES.waves})`, positiveInteger)
   .option('--sections <list>', `comma-separated subset of ${Object.keys(SECTIONS).join(',')}`, sectionList)
   .option('--out <file>', 'where the JSON goes', 'bench/results/latest.json')
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     reads?: number;
     queryReads?: number;
     waves?: number;
+    cache?: number;
     sections?: SectionName[];
     out: string;
   }>();
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     ...(options.reads !== undefined && { reads: options.reads }),
     ...(options.queryReads !== undefined && { queryReads: options.queryReads }),
     ...(options.waves !== undefined && { waves: options.waves }),
+    ...(options.cache !== undefined && { scaleCacheSize: options.cache }),
   };
   installRuntimeLogging('ERROR');
   const load = loadavg();

@@ -46,6 +46,7 @@ async function loop(): Promise<void> {
   }
 }
 
+process.on('disconnect', () => process.exit(1));
 process.on('message', (message) => {
   if (message === 'stop') running = false;
 });

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     dataConverter: createDataConverter(keyRingFromEnv(env)!, keyRingFromEnv(env, 'PLUM_TOKEN')),
     settings: { minRotationIntervalMs: optionalNumber('BENCH_MIN_ROTATION_INTERVAL_MS') ?? 0 },
     ...(activitiesPerSecond !== undefined && { activitiesPerSecond }),
-    extra: maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows },
+    ...(maxCachedWorkflows !== undefined && { maxCachedWorkflows }),
   });
   process.on('message', (message) => {
     if (message === 'memory') {
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     }
   });
   process.on('SIGTERM', () => worker.shutdown());
+  // The bench died without stopping us: no worker outlives it.
+  process.on('disconnect', () => process.exit(1));
   process.send?.('ready');
   await worker.run();
   await connection.close();

@@ -21,13 +21,17 @@ export interface BenchSizes {
   /** Scale section. */
   scaleCompanies: number;
   enrolConcurrency: number;
+  /** The scale worker's workflow cache; undefined means the keeper's production default. */
+  scaleCacheSize?: number;
+  /** How long the storm with the cap lifted is watched (its rate is measured; a longer one is not drained to the end). */
+  uncappedStormWatchMs: number;
   /** How long the storm at the default cap is watched before its drain time is worked out from its rate. */
   cappedStormWatchMs: number;
 }
 
 export const DEFAULT_SIZES: BenchSizes = {
   reads: 100_000,
-  queryReads: 10_000,
+  queryReads: 5_000,
   coldCompanies: 200,
   coldCacheSize: 20,
   coldQueries: 2_000,
@@ -39,7 +43,8 @@ export const DEFAULT_SIZES: BenchSizes = {
   userTokenCalls: 200,
   costRotations: 20,
   scaleCompanies: 10_000,
-  enrolConcurrency: 64,
+  enrolConcurrency: 32,
+  uncappedStormWatchMs: 90_000,
   cappedStormWatchMs: 20_000,
 };
 
@@ -59,5 +64,6 @@ export const SMALL_SIZES: BenchSizes = {
   costRotations: 3,
   scaleCompanies: 40,
   enrolConcurrency: 8,
+  uncappedStormWatchMs: 30_000,
   cappedStormWatchMs: 3_000,
 };

@@ -41,6 +41,7 @@ export interface Config {
   demoTokenLifetimeMs: number;
   policy: RefreshPolicyDefaults;
   refreshActivitiesPerSecond: number;
+  maxCachedWorkflows: number;
   dataDir: string;
   codec: {
     /** Undefined only in embedded mode, where the main job keeps a generated key under `dataDir`. */
@@ -207,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
       jitterFraction: vars.PLUM_JITTER_FRACTION,
     },
     refreshActivitiesPerSecond: vars.PLUM_REFRESH_ACTIVITIES_PER_SECOND,
+    maxCachedWorkflows: vars.PLUM_MAX_CACHED_WORKFLOWS,
     dataDir,
     codec: {
       ...(keyRing && { keyRing }),

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../contract';
 import { z } from 'zod';
 
 /** How a variable is documented: the README's configuration table is generated from these. */
@@ -95,6 +96,14 @@ export const configVariables = z.object({
   PLUM_REFRESH_ACTIVITIES_PER_SECOND: decimal(0.01, 10_000)
     .default(5)
     .meta(doc({ description: 'cap on Plum calls (activities) per second across the whole task queue' })),
+  PLUM_MAX_CACHED_WORKFLOWS: decimal(2, 1_000_000, { integer: true })
+    .default(DEFAULT_MAX_CACHED_WORKFLOWS)
+    .meta(
+      doc({
+        description:
+          'company workflows a worker keeps in memory (about 1 MB each); the rest replay from history when they next wake or are queried',
+      }),
+    ),
   PLUM_DATA_DIR: z
     .string()
     .min(1)

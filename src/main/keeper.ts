@@ -140,6 +140,7 @@ async function main(): Promise<void> {
       credentials,
       settings: { policy: config.policy },
       activitiesPerSecond: config.refreshActivitiesPerSecond,
+      maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,
     });
 

@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import type { CredentialSource } from '../activities/credentials';
 import { createActivities } from '../activities/plum-activities';
 import type { WorkerSettings } from '../contract';
-import { DEFAULT_WORKER_SETTINGS } from '../contract';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKER_SETTINGS } from '../contract';
 import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
@@ -17,6 +17,8 @@ export interface KeeperWorkerOptions {
   /** Defaults to `plum-tokens`; tests use a fresh queue each. */
   taskQueue?: string;
   settings?: Partial<WorkerSettings>;
+  /** Workflows kept in memory (default {@link DEFAULT_MAX_CACHED_WORKFLOWS}). */
+  maxCachedWorkflows?: number;
   /** Cap on activities per second across the whole task queue (every worker), enforced by the server. */
   activitiesPerSecond?: number;
   /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
@@ -56,6 +58,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
     shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),
     ...options.extra,
   });

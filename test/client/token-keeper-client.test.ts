@@ -127,7 +127,7 @@ describe('TokenKeeperClient', () => {
     });
   });
 
-  it('user tokens: query first, update only on a miss, single-flight per user', async () => {
+  it('user tokens: in-process cache, then the workflow (query), update only on a miss, single-flight per user', async () => {
     await withWorker(env, async (taskQueue) => {
       keeper = countedKeeper(taskQueue);
       const { companyId, company } = await seeded();
@@ -138,8 +138,14 @@ describe('TokenKeeperClient', () => {
       );
       assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1);
       assert.equal(calls.update - updatesBefore, 1, 'one update for ten concurrent callers');
-      const again = await keeper.getUserToken(companyId, 'boss@acme.test');
+      const queriesBefore = calls.query;
+      const again = await keeper.getUserToken(companyId, 'BOSS@acme.test');
       assert.equal(again.accessToken, tokens[0]!.accessToken);
+      assert.equal(calls.query, queriesBefore, 'a hit in this process asks Temporal nothing');
+      keeper.invalidate(companyId);
+      const afterInvalidate = await keeper.getUserToken(companyId, 'boss@acme.test');
+      assert.equal(afterInvalidate.accessToken, tokens[0]!.accessToken);
+      assert.equal(calls.query, queriesBefore + 1, 'after invalidate the workflow is asked again');
       assert.equal(calls.update - updatesBefore, 1, 'a cache hit in the workflow needs no update');
     });
   });
