@@ -43,31 +43,9 @@ import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
 import { tokenOrError, translateFailure } from './translate';
+import type { CompanySummary, TokenKeeperClientOptions } from './options';
 
-export interface TokenKeeperClientOptions {
-  /** A Temporal client built with the project's data converter (`createDataConverter`). */
-  client: Client;
-  /** Task queue new keepers are started on (default `plum-tokens`). */
-  taskQueue?: string;
-  /** How long before the workflow's next refresh a cached token is dropped (default 5 s). */
-  refreshMarginMs?: number;
-  /** How long a user token is served from this process's cache before the workflow is asked again (default 5 min). */
-  userTokenTtlMs?: number;
-  /** Most access tokens (one per company) and user tokens kept in this process (default 100,000 and 10,000). */
-  maxCachedAccessTokens?: number;
-  maxCachedUserTokens?: number;
-  /** Clock, for tests. */
-  now?: () => number;
-}
-
-/** One row of {@link TokenKeeperClient.list}. */
-export interface CompanySummary {
-  companyId: string;
-  status: TokenStatus | undefined;
-  accessTokenExpiresAt?: Date;
-  nextRefreshAt?: Date;
-  workflowId: string;
-}
+export type { CompanySummary, TokenKeeperClientOptions } from './options';
 
 /** The workflow as the client sees it: by type name, so the client never loads workflow code. */
 type KeeperWorkflow = (input: CompanyTokenInput) => Promise<StatusResult>;
