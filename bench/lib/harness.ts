@@ -12,6 +12,7 @@ import { TokenKeeperClient } from '../../src/client';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
 import { DevServer } from '../../src/temporal/dev-server';
+import { enrolAll } from './enrol';
 
 /** Fresh keys per run: the bench's tokens are throwaway, its keys need not be the committed test keys. */
 function freshKeys() {
@@ -134,6 +135,15 @@ export class Harness {
         this.workers.delete(child);
       },
     };
+  }
+
+  /** A worker on `options.taskQueue`, a client of it, and `companyIds` seeded and enrolled, `concurrency` at a time. */
+  async enrolledOn(options: WorkerProcessOptions, companyIds: readonly string[], concurrency = 16) {
+    const seeded = await this.seed(companyIds);
+    const worker = await this.startWorker(options);
+    const keeper = this.keeper(options.taskQueue);
+    const enrolPerSecond = await enrolAll(keeper, seeded, concurrency);
+    return { worker, keeper, enrolPerSecond };
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import { enrolAll, companyIds } from '../lib/enrol';
+import { companyIds } from '../lib/enrol';
 import type { Harness } from '../lib/harness';
 import type { SectionResult } from '../lib/report';
 import { row } from '../lib/report';
@@ -14,10 +14,8 @@ const goal = (p: { p50: number; p99: number }) => ({ text: 'p50 â‰¤ 3 ms, p99 â‰
  */
 export async function coldQueries(harness: Harness, sizes: BenchSizes): Promise<SectionResult> {
   const measure = async (taskQueue: string, maxCachedWorkflows?: number) => {
-    const worker = await harness.startWorker({ taskQueue, ...(maxCachedWorkflows && { maxCachedWorkflows }) });
-    const keeper = harness.keeper(taskQueue);
     const ids = companyIds(taskQueue, sizes.coldCompanies);
-    await enrolAll(keeper, await harness.seed(ids), 16);
+    const { worker } = await harness.enrolledOn({ taskQueue, ...(maxCachedWorkflows && { maxCachedWorkflows }) }, ids);
     const handles = ids.map((id) => harness.client.workflow.getHandle(workflowIdFor(id)));
     const latency = await timeEach(sizes.coldQueries, (i) => handles[i % handles.length]!.query(accessTokenQuery));
     await worker.stop();

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { enrolAll, companyIds } from '../lib/enrol';
+import { companyIds } from '../lib/enrol';
 import type { Harness } from '../lib/harness';
 import { LocalRedis, REDIS_INSTALL_HINT } from '../lib/redis';
 import type { SectionResult } from '../lib/report';
@@ -16,25 +16,22 @@ import { accessTokenQuery, workflowIdFor } from '../../src/contract';
 const TASK_QUEUE = 'bench-exactly-one';
 
 /** Upstream refresh calls so far: all of them, and those Plum refused. */
-async function refreshCalls(harness: Harness): Promise<{ all: number; rejected: number }> {
-  const byOutcome = (await harness.sandbox.stats()).calls.refresh;
-  const all = Object.values(byOutcome).reduce((a, b) => a + (b ?? 0), 0);
-  return { all, rejected: all - (byOutcome.ok ?? 0) };
+function refreshCalls(harness: Harness): { all: number; rejected: number } {
+  const all = harness.sandbox.callCount('refresh');
+  return { all, rejected: all - harness.sandbox.callCount('refresh', 'ok') };
 }
 
 /** Waves of concurrent readers and forced rotations on the keeper: how many upstream calls each wave costs. */
 async function keeperWaves(harness: Harness, sizes: BenchSizes) {
-  const worker = await harness.startWorker({ taskQueue: TASK_QUEUE });
-  const keeper = harness.keeper(TASK_QUEUE);
   const ids = companyIds('bench-once', sizes.waveCompanies);
-  await enrolAll(keeper, await harness.seed(ids), 16);
+  const { worker, keeper } = await harness.enrolledOn({ taskQueue: TASK_QUEUE }, ids);
   const perWave: number[] = [];
   let rejected = 0;
   let failedReads = 0;
   let failedRotations = 0;
   let distinctTokensPerWave = 0;
   for (let wave = 0; wave < sizes.waves; wave++) {
-    const before = await refreshCalls(harness);
+    const before = refreshCalls(harness);
     const tokensSeen = await Promise.all(
       ids.map(async (id) => {
         const handle = harness.client.workflow.getHandle(workflowIdFor(id));
@@ -52,7 +49,7 @@ async function keeperWaves(harness: Harness, sizes: BenchSizes) {
       }),
     );
     distinctTokensPerWave = Math.max(distinctTokensPerWave, ...tokensSeen);
-    const after = await refreshCalls(harness);
+    const after = refreshCalls(harness);
     perWave.push((after.all - before.all) / ids.length);
     rejected += after.rejected - before.rejected;
   }
@@ -99,7 +96,7 @@ async function naiveWaves(harness: Harness, sizes: BenchSizes, redisServer: Loca
   const perWave: number[] = [];
   let rejected = 0;
   for (let wave = 0; wave < sizes.waves; wave++) {
-    const before = await refreshCalls(harness);
+    const before = refreshCalls(harness);
     const expired = Date.now();
     for (const id of ids) await redis.hset(held(id), 'expiresAt', 0);
     await waitUntil(async () => {
@@ -108,7 +105,7 @@ async function naiveWaves(harness: Harness, sizes: BenchSizes, redisServer: Loca
     }, 10_000);
     // Refreshers that read the expired set just before the winner wrote the new one are still at Plum.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const after = await refreshCalls(harness);
+    const after = refreshCalls(harness);
     perWave.push((after.all - before.all) / ids.length);
     rejected += after.rejected - before.rejected;
   }

@@ -10,11 +10,8 @@ const TASK_QUEUE = 'bench-read-path';
 
 /** The same token read through the client's warm cache, a Redis GET, and a raw `accessToken` query. */
 export async function readPath(harness: Harness, sizes: BenchSizes): Promise<SectionResult> {
-  const worker = await harness.startWorker({ taskQueue: TASK_QUEUE });
-  const keeper = harness.keeper(TASK_QUEUE);
   const companyId = 'bench-read';
-  const seeded = await harness.seed([companyId]);
-  await keeper.enrol(companyId, seeded.get(companyId)!.tokens);
+  const { worker, keeper } = await harness.enrolledOn({ taskQueue: TASK_QUEUE }, [companyId]);
   const { accessToken } = await keeper.getAccessToken(companyId);
 
   // Warm the JIT first: the figure is the steady state a long-running service sees.

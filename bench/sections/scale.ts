@@ -1,4 +1,4 @@
-import { enrolAll, companyIds } from '../lib/enrol';
+import { companyIds } from '../lib/enrol';
 import type { Harness, WorkerProcess } from '../lib/harness';
 import { cpuMeter, mebibytes, processUsage } from '../lib/process-usage';
 import type { SectionResult } from '../lib/report';
@@ -7,25 +7,23 @@ import { inParallel, waitUntil } from '../lib/stats';
 import type { BenchSizes } from './sizes';
 import { DEFAULT_WORKER_SETTINGS, forceRefreshSignal, workflowIdFor } from '../../src/contract';
 import { configVariables } from '../../src/config/variables';
+import { SANDBOX_ENDPOINTS } from '../../src/sandbox/faults';
 
 const TASK_QUEUE = 'bench-scale';
 const DAY_MS = 24 * 3600_000;
 const SIGNAL_CONCURRENCY = 64;
 
-const totalRotations = async (harness: Harness) =>
-  Object.values((await harness.sandbox.stats()).rotations).reduce((a, b) => a + b, 0);
-
 /** Every company asked to rotate at once; rotations per second while `worker` drains them, and who was busy. */
 async function storm(harness: Harness, ids: readonly string[], watchMs: number, workerPid: number) {
-  const before = await totalRotations(harness);
+  const before = harness.sandbox.rotationCount();
   const meter = cpuMeter({ worker: workerPid, server: harness.serverPid(), bench: process.pid });
   const started = Date.now();
   await inParallel(ids, SIGNAL_CONCURRENCY, async (id) => {
     await harness.client.workflow.getHandle(workflowIdFor(id)).signal(forceRefreshSignal, { reason: 'bench storm' });
   });
-  const drained = await waitUntil(async () => (await totalRotations(harness)) - before >= ids.length, watchMs, 200);
+  const drained = await waitUntil(() => harness.sandbox.rotationCount() - before >= ids.length, watchMs, 200);
   const seconds = (Date.now() - started) / 1000;
-  const rotations = (await totalRotations(harness)) - before;
+  const rotations = harness.sandbox.rotationCount() - before;
   return { drained, seconds, rotations, perSecond: rotations / seconds, cpuCores: meter.stop() };
 }
 
@@ -41,10 +39,8 @@ async function idleMemory(harness: Harness, worker: WorkerProcess) {
   // Idle: no new upstream call for two seconds.
   let last = -1;
   await waitUntil(
-    async () => {
-      const calls = Object.values((await harness.sandbox.stats()).calls)
-        .flatMap((byOutcome) => Object.values(byOutcome))
-        .reduce((a, b) => a + (b ?? 0), 0);
+    () => {
+      const calls = SANDBOX_ENDPOINTS.reduce((sum, endpoint) => sum + harness.sandbox.callCount(endpoint), 0);
       const settled = calls === last;
       last = calls;
       return settled;
@@ -64,11 +60,12 @@ async function idleMemory(harness: Harness, worker: WorkerProcess) {
 /** N companies on one worker: enrolment rate, idle memory, and refresh storms with the cap lifted and at its default. */
 export async function scale(harness: Harness, sizes: BenchSizes): Promise<SectionResult> {
   const ids = companyIds('bench-scale', sizes.scaleCompanies);
-  const seeded = await harness.seed(ids);
   const cache = sizes.scaleCacheSize !== undefined ? { maxCachedWorkflows: sizes.scaleCacheSize } : {};
-  const uncapped = await harness.startWorker({ taskQueue: TASK_QUEUE, ...cache });
-  const keeper = harness.keeper(TASK_QUEUE);
-  const enrolPerSecond = await enrolAll(keeper, seeded, sizes.enrolConcurrency);
+  const { worker: uncapped, enrolPerSecond } = await harness.enrolledOn(
+    { taskQueue: TASK_QUEUE, ...cache },
+    ids,
+    sizes.enrolConcurrency,
+  );
   const memory = await idleMemory(harness, uncapped);
   const free = await storm(harness, ids, sizes.uncappedStormWatchMs, uncapped.pid);
   await uncapped.stop();

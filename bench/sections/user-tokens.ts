@@ -10,11 +10,8 @@ const TASK_QUEUE = 'bench-user-tokens';
 
 /** A user token three ways: an exchange (miss), the workflow's cache (query), the client's own cache. */
 export async function userTokens(harness: Harness, sizes: BenchSizes): Promise<SectionResult> {
-  const worker = await harness.startWorker({ taskQueue: TASK_QUEUE });
-  const keeper = harness.keeper(TASK_QUEUE);
   const companyId = 'bench-users';
-  const seeded = await harness.seed([companyId]);
-  await keeper.enrol(companyId, seeded.get(companyId)!.tokens);
+  const { worker, keeper } = await harness.enrolledOn({ taskQueue: TASK_QUEUE }, [companyId]);
   const handle = harness.client.workflow.getHandle(workflowIdFor(companyId));
   const email = (i: number) => `user-${i}@bench.test`;
 

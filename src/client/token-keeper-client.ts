@@ -172,18 +172,20 @@ export class TokenKeeperClient {
   /** Rotates now and returns the new token (one upstream refresh serves every concurrent caller). */
   async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    this.forget(id);
+    // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache
+    // the old token, hence the second delete.
+    this.cache.delete(id);
     const result = await this.call(id, () =>
       this.handle(id).executeUpdate(refreshNowUpdate, { args: [this.reasonInput(reason)] }),
     );
-    this.forget(id);
+    this.cache.delete(id);
     return result;
   }
 
   /** Asks for a rotation without waiting for it. */
   async forceRefresh(companyId: string, reason?: string): Promise<void> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    this.forget(id);
+    this.cache.delete(id);
     await this.call(id, () => this.handle(id).signal(forceRefreshSignal, this.reasonInput(reason)));
   }
 
@@ -246,6 +248,7 @@ export class TokenKeeperClient {
     return parse(reasonInputSchema, reason === undefined ? {} : { reason }, '') as ReasonInput;
   }
 
+  /** Drops everything cached for the company: after an enrol, reseed or retire its user tokens may be gone too. */
   private forget(companyId: string): void {
     this.cache.delete(companyId);
     this.userTokens.deleteWhere((key) => key.startsWith(`${companyId}|`));

@@ -38,6 +38,7 @@ export class PlumSandbox implements SandboxControl {
   private readonly sockets = new Set<Socket>();
   private readonly counts = Object.fromEntries(SANDBOX_ENDPOINTS.map((e) => [e, {}])) as SandboxStats['calls'];
   private readonly rotations: Record<string, number> = {};
+  private rotationsInAll = 0;
   private readonly held: (() => void)[] = [];
   private server: Server | undefined;
   private baseUrl = '';
@@ -96,9 +97,9 @@ export class PlumSandbox implements SandboxControl {
     return structuredClone({ calls: this.counts, rotations: this.rotations });
   }
 
-  /** Committed rotations of one company so far. */
-  rotationCount(companyId: string): number {
-    return this.rotations[companyId] ?? 0;
+  /** Committed rotations so far: of one company, or of all of them. */
+  rotationCount(companyId?: string): number {
+    return companyId === undefined ? this.rotationsInAll : (this.rotations[companyId] ?? 0);
   }
 
   callCount(endpoint: SandboxEndpoint, outcome?: CallOutcome): number {
@@ -165,6 +166,7 @@ export class PlumSandbox implements SandboxControl {
     byOutcome[event.outcome] = (byOutcome[event.outcome] ?? 0) + 1;
     if (event.committed && event.endpoint === 'refresh' && event.companyId) {
       this.rotations[event.companyId] = (this.rotations[event.companyId] ?? 0) + 1;
+      this.rotationsInAll++;
     }
     this.events.emit('call', event);
   }
