@@ -1,3 +1,4 @@
+import { after, afterEach, before } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -64,6 +65,20 @@ export async function startKeeperEnv(sandboxOptions: StartSandboxOptions = {}): 
       await server.stop();
     },
   };
+}
+
+/**
+ * One environment for the enclosing `describe`: started before its tests, stopped after them, injected sandbox faults
+ * cleared after each test. The returned object is filled in by the `before` hook: read it inside tests only.
+ */
+export function keeperEnvForSuite(sandboxOptions: StartSandboxOptions = {}): KeeperEnv {
+  const env = {} as KeeperEnv;
+  before(async () => {
+    Object.assign(env, await startKeeperEnv(sandboxOptions));
+  });
+  after(() => env.stop());
+  afterEach(() => env.sandbox.clearFaults());
+  return env;
 }
 
 let queueCounter = 0;

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { refreshNowUpdate, statusQuery, cachedUserTokenQuery, userTokenUpdate } from '../../src/contract';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
 import { servedToken } from '../helpers/queries';
 
 describe('continue-as-new', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('60 updates in flight across the boundary: none lost, state intact', async () => {
     await withWorker(

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FAILURE_TYPES, WORKFLOW_TYPE, forceRefreshSignal, workflowIdFor } from '../../src/contract';
 import { InvalidInputError, TokenKeeperClient } from '../../src/client';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers, assertClosedWith } from '../helpers/wedge';
 
 describe('defects: inputs that wedged a workflow', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
-  afterEach(() => env.sandbox.clearFaults());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   /** Starts the workflow with raw input, as `temporal workflow start` or another SDK could. */
   const startRaw = (taskQueue: string, workflowId: string, input: unknown) =>

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { forceRefreshSignal, refreshNowUpdate, statusQuery } from '../../src/contract';
 import { StaleTokensError, TokenKeeperClient } from '../../src/client';
 import type { CallEvent } from '../../src/sandbox/plum-sandbox';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
 import { assertAnswers } from '../helpers/wedge';
@@ -24,13 +23,8 @@ const completionsLost = (): ActivityInboundCallsInterceptor => ({
 });
 
 describe('defects: rotations that lost or wasted a token set', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
   afterEach(async () => {
-    await env.sandbox.clearFaults();
     await env.sandbox.setOptions({ accessLifetimeMs: 600_000, rateLimitPerWindow: 0 });
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { CodecServer } from '../../src/codec/codec-server';
@@ -15,8 +15,7 @@ import {
   workflowIdFor,
 } from '../../src/contract';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING, testKey } from '../helpers/codec';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { TEST_DATA_CONVERTER, enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { TEST_DATA_CONVERTER, enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers, workflowTaskFailures } from '../helpers/wedge';
@@ -49,11 +48,7 @@ const toJson = (payload: unknown) => {
 };
 
 describe('defects: secrets an operator or a stray client could read', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('defect 16: the UI’s codec server decodes the state around tokens but never a token', async () => {
     const uiCodec = await CodecServer.start({

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { forceRefreshSignal, statusQuery } from '../../src/contract';
 import { InvalidInputError, TokenKeeperClient, UserTokenRejectedError } from '../../src/client';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers } from '../helpers/wedge';
 
 describe('defects: upstream replies and caller errors', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
-  afterEach(() => env.sandbox.clearFaults());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('defect 13: a proxy’s 404 or 403 HTML page is retried, not taken for NEEDS_REAUTH', async () => {
     await withWorker(env, async (taskQueue) => {

@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { TASK_QUEUE, forceRefreshSignal, statusQuery } from '../../src/contract';
 import { TEST_KEY_ENV_VARS } from '../helpers/codec';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrol, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrol, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { credentialsFileFor } from '../helpers/worker-child';
 import { assertAnswers } from '../helpers/wedge';
 
 describe('defect 1: a deploy (SIGTERM to the main job) while a refresh is at Plum', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('lets the refresh finish: the company stays ACTIVE with one rotation and no extra upstream call', async () => {
     const companyId = uniqueCompanyId('deploy');

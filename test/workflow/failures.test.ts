@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PlumClient } from '../../src/plum/client';
@@ -16,8 +16,7 @@ import {
   userTokenUpdate,
 } from '../../src/contract';
 import { InvalidInputError } from '../../src/client';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrol, enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrol, enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
@@ -47,12 +46,7 @@ async function searchStatus(handle: Handle): Promise<string | undefined> {
 }
 
 describe('companyTokenWorkflow failure paths', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 60_000, refreshLifetimeMs: 120_000 });
-  });
-  after(() => env.stop());
-  afterEach(() => env.sandbox.clearFaults());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 60_000, refreshLifetimeMs: 120_000 });
 
   const rejections: [string, (companyId: string, tokens: { refresh_token: string }) => Promise<void>, string][] = [
     [

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { KeyRing } from '../../src/codec/key-ring';
 import { refreshNowUpdate, statusQuery } from '../../src/contract';
 import { testKey } from '../helpers/codec';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrol, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrol, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { servedToken } from '../helpers/queries';
 
@@ -24,11 +23,7 @@ const keyIdsOf = (events: readonly object[]): Set<string> => {
 };
 
 describe('payload key rotation on a real workflow', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('a history written under key A keeps working after B becomes active; new payloads carry B', async () => {
     const ringA = createDataConverter(KeyRing.of({ a: testKey('rot-a') }, 'a'));

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { refreshNowUpdate, statusQuery } from '../../src/contract';
 import { TokenKeeperClient } from '../../src/client';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { TEST_DATA_CONVERTER, enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { TEST_DATA_CONVERTER, enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { recordHistory } from '../helpers/histories';
 import { waitFor } from '../helpers/wait';
 
 /** Paths the first recorded histories missed (defect 14); each run records them with RECORD_HISTORIES=name. */
 describe('defect 14: the production paths have recorded histories', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('enrolment through update-with-start (tokens sent once), a rotation and a repeated enrolment', async () => {
     await withWorker(env, async (taskQueue) => {

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { refreshNowUpdate, statusQuery } from '../../src/contract';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers } from '../helpers/wedge';
 
 describe('defect 15: a Reset (UI or CLI) of a keeper', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('reset to the first workflow task takes the newest set from the replaced run: no rollback, no lockout', async () => {
     const taskQueue = `reset-${process.pid}`;

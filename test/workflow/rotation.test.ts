@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { refreshNowUpdate, forceRefreshSignal, statusQuery } from '../../src/contract';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 import { recordHistory } from '../helpers/histories';
 import { servedToken } from '../helpers/queries';
 
 describe('companyTokenWorkflow rotation', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({ accessLifetimeMs: 3000, refreshLifetimeMs: 60_000 });
-  });
-  after(() => env.stop());
+  const env = keeperEnvForSuite({ accessLifetimeMs: 3000, refreshLifetimeMs: 60_000 });
 
   const newestAccessToken = (companyId: string) =>
     env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken;

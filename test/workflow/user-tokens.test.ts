@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { refreshNowUpdate, statusQuery, cachedUserTokenQuery, userTokenUpdate } from '../../src/contract';
-import type { KeeperEnv } from '../helpers/keeper-env';
-import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { recordHistory } from '../helpers/histories';
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -20,15 +19,11 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 }
 
 describe('user tokens', () => {
-  let env: KeeperEnv;
-  before(async () => {
-    env = await startKeeperEnv({
-      accessLifetimeMs: 600_000,
-      refreshLifetimeMs: 1_200_000,
-      userTokenLifetimeMs: 600_000,
-    });
+  const env = keeperEnvForSuite({
+    accessLifetimeMs: 600_000,
+    refreshLifetimeMs: 1_200_000,
+    userTokenLifetimeMs: 600_000,
   });
-  after(() => env.stop());
 
   it('a second request inside the cache window makes no upstream call; the query reads the cache', async () => {
     await withWorker(env, async (taskQueue) => {
