@@ -23,6 +23,7 @@ export const LAYERS = {
   config: ['contract', 'codec', 'client'],
   worker: ['contract', 'activities', 'plum', 'codec', 'logging'],
   cli: ['contract', 'codec', 'client', 'config'],
+  monitoring: ['contract'],
 };
 
 const layerZones = Object.entries(LAYERS).map(([layer, allowed]) => ({

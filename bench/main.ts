@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { installRuntimeLogging } from '../src/worker/runtime-logging';
+import { createLog } from '../src/logging/log';
+import { installRuntime } from '../src/worker/runtime';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
 import { Harness } from './lib/harness';
 import { describeMachine } from './lib/machine';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     ...(options.waves !== undefined && { waves: options.waves }),
     ...(options.cache !== undefined && { scaleCacheSize: options.cache }),
   };
-  installRuntimeLogging('ERROR');
+  installRuntime({ log: createLog('bench', { level: 'error' }), level: 'error' });
   const load = loadavg();
   const cliPath = await locateTemporalCli({ log: console.error });
   if (!cliPath) throw new Error('the bench needs the temporal CLI: run `npm run ci:temporal-cli` first');

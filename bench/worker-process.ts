@@ -6,13 +6,14 @@ import { keyRingFromEnv } from '../src/codec/key-ring';
 import { createDataConverter } from '../src/codec/data-converter';
 import { PlumClient } from '../src/plum/client';
 import { createKeeperWorker } from '../src/worker/create-worker';
-import { installRuntimeLogging } from '../src/worker/runtime-logging';
+import { createLog } from '../src/logging/log';
+import { installRuntime } from '../src/worker/runtime';
 
 const optionalNumber = (name: string): number | undefined =>
   process.env[name] === undefined ? undefined : Number(process.env[name]);
 
 async function main(): Promise<void> {
-  installRuntimeLogging('ERROR');
+  installRuntime({ log: createLog('bench-worker', { level: 'error' }), level: 'error' });
   const env = process.env;
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
   const maxCachedWorkflows = optionalNumber('BENCH_MAX_CACHED_WORKFLOWS');

@@ -67,13 +67,16 @@ export class FileCredentialSource implements CredentialSource {
   }
 }
 
-/** Fixed credentials per company, for tests and the demo. */
+/** Fixed credentials per company (tests, the demo company), over an optional `fallback` for the others. */
 export class StaticCredentialSource implements CredentialSource {
-  constructor(private readonly entries: Map<string, PlumCredentials> = new Map()) {}
+  constructor(
+    private readonly entries: Map<string, PlumCredentials> = new Map(),
+    private readonly fallback?: CredentialSource,
+  ) {}
   set(companyId: string, credentials: PlumCredentials): void {
     this.entries.set(companyId, credentials);
   }
   forCompany(companyId: string): PlumCredentials | undefined {
-    return this.entries.get(companyId);
+    return this.entries.get(companyId) ?? this.fallback?.forCompany(companyId);
   }
 }

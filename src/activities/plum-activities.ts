@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { PlumClient } from '../plum/client';
+import type { AlertWebhook } from './alert-webhook';
 import type { CredentialSource } from './credentials';
+import { measured } from './upstream-metrics';
 import { toFailure } from './failures';
 import { newestHeldSet } from './reset-recovery';
 import { FAILURE_TYPES } from '../contract';
@@ -9,6 +11,7 @@ import type {
   PlumActivities,
   RefreshInput,
   TokenSet,
+  StatusAlert,
   TokenValidity,
   UserTokenInput,
   ValidateInput,
@@ -24,6 +27,8 @@ export interface ActivityDeps {
   plum: PlumClient;
   credentials: CredentialSource;
   settings: WorkerSettings;
+  /** Where status alerts go (`PLUM_ALERT_WEBHOOK_URL`); without it the workflows send none. */
+  alerts?: AlertWebhook;
 }
 
 function cancellationSignal(): AbortSignal | undefined {
@@ -35,7 +40,7 @@ function cancellationSignal(): AbortSignal | undefined {
 }
 
 /** Builds the activities around one Plum client and one credential source. */
-export function createActivities({ plum, credentials, settings }: ActivityDeps): PlumActivities {
+export function createActivities({ plum, credentials, settings, alerts }: ActivityDeps): PlumActivities {
   return {
     /**
      * Spends the refresh token. The new set is heartbeated the moment it is parsed, so an attempt retried after a
@@ -58,7 +63,7 @@ export function createActivities({ plum, credentials, settings }: ActivityDeps):
       try {
         // Never aborted by cancellation (a worker shutting down): once sent, Plum may rotate the set, and the reply
         // must reach the heartbeat. The HTTP timeout bounds the call; the worker's grace time outlasts it.
-        const tokens = await plum.refresh(input.refreshToken, found);
+        const tokens = await measured('refresh', () => plum.refresh(input.refreshToken, found));
         context.heartbeat({ tokens } satisfies RefreshHeartbeat);
         return tokens;
       } catch (error) {
@@ -70,10 +75,12 @@ export function createActivities({ plum, credentials, settings }: ActivityDeps):
     async createUserToken(input: UserTokenInput): Promise<TokenSet> {
       try {
         const signal = cancellationSignal();
-        return await plum.createUserToken(
-          input.companyAccessToken,
-          { email: input.email, scope: input.scope },
-          signal ? { signal } : {},
+        return await measured('user_token', () =>
+          plum.createUserToken(
+            input.companyAccessToken,
+            { email: input.email, scope: input.scope },
+            signal ? { signal } : {},
+          ),
         );
       } catch (error) {
         throw toFailure(error);
@@ -84,13 +91,24 @@ export function createActivities({ plum, credentials, settings }: ActivityDeps):
     async validateAccessToken(input: ValidateInput): Promise<TokenValidity> {
       try {
         const signal = cancellationSignal();
-        return await plum.validate(input.accessToken, signal ? { signal } : {});
+        return await measured('validate', () => plum.validate(input.accessToken, signal ? { signal } : {}));
       } catch (error) {
         throw toFailure(error);
       }
     },
 
     newestHeldSet,
+
+    /** Posts a status alert; a receiver that does not take it fails the attempt, and the workflow's policy retries. */
+    async sendStatusAlert(alert: StatusAlert): Promise<void> {
+      if (!alerts) {
+        throw ApplicationFailure.create({
+          message: 'this worker has no PLUM_ALERT_WEBHOOK_URL (set it on every worker of the task queue)',
+          type: 'AlertWebhookMissing',
+        });
+      }
+      await alerts.send(alert);
+    },
 
     /** The worker's settings, read by each workflow run as a local activity. */
     async workerSettings(): Promise<WorkerSettings> {

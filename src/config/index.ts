@@ -28,14 +28,11 @@ export interface Config {
   temporal:
     | { mode: 'embedded'; namespace: string; port: number; uiPort: number; cliPath?: string }
     | { mode: 'external'; connect: ClientConnectConfig; namespace: string };
-  plum:
-    | { mode: 'sandbox' }
-    | {
-        mode: 'upstream';
-        baseUrl: string;
-        defaultCredentials?: { clientId: string; clientSecret: string };
-        credentialsFile?: string;
-      };
+  /** Credentials apply in both modes: the embedded sandbox knows companies seeded into it besides the demo. */
+  plum: ({ mode: 'sandbox' } | { mode: 'upstream'; baseUrl: string }) & {
+    defaultCredentials?: { clientId: string; clientSecret: string };
+    credentialsFile?: string;
+  };
   httpTimeoutMs: number;
   /** Lifetime of the demo company's sandbox tokens (sandbox mode only). */
   demoTokenLifetimeMs: number;
@@ -55,6 +52,11 @@ export interface Config {
     corsOrigins: string[];
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logFormat: 'json' | 'pretty';
+  /** `/metrics`, `/healthz`, `/readyz`; undefined when turned off. */
+  metrics?: { host: string; port: number; pollMs: number };
+  /** The status-alert webhook; undefined when not configured. */
+  alertWebhook?: { url: string; secret: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -169,6 +171,13 @@ export function loadConfig(env: Env = process.env): Config {
   // and the CLI require it in external mode (resolveKeyRings).
   const tokenKeyRing = readKeyRing(env, 'PLUM_TOKEN', problems);
   const codecToken = secret(env, 'PLUM_CODEC_SERVER_TOKEN', problems);
+  const webhookSecret = secret(env, 'PLUM_ALERT_WEBHOOK_SECRET', problems);
+  if (parsed.success && parsed.data.PLUM_ALERT_WEBHOOK_URL && webhookSecret === undefined) {
+    problems.push({
+      variable: 'PLUM_ALERT_WEBHOOK_SECRET',
+      problem: 'is required with PLUM_ALERT_WEBHOOK_URL: receivers check each alert’s signature with it',
+    });
+  }
 
   let connect: ClientConnectConfig | undefined;
   if (parsed.success && parsed.data.TEMPORAL_ADDRESS) {
@@ -182,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const vars = parsed.data;
   const dataDir = resolve(vars.PLUM_DATA_DIR);
+  const metricsPort = vars.PLUM_METRICS_PORT ?? (connect ? 0 : 9464);
   return {
     temporal: connect
       ? { mode: 'external', connect, namespace: connect.namespace ?? vars.TEMPORAL_NAMESPACE }
@@ -193,14 +203,11 @@ export function loadConfig(env: Env = process.env): Config {
           ...(vars.TEMPORAL_CLI_PATH && { cliPath: vars.TEMPORAL_CLI_PATH }),
         },
     demoTokenLifetimeMs: vars.PLUM_DEMO_TOKEN_LIFETIME_MS,
-    plum: vars.PLUM_BASE_URL
-      ? {
-          mode: 'upstream',
-          baseUrl: vars.PLUM_BASE_URL,
-          ...(clientId && clientSecret && { defaultCredentials: { clientId, clientSecret } }),
-          ...(credentialsFile && { credentialsFile: resolve(credentialsFile) }),
-        }
-      : { mode: 'sandbox' },
+    plum: {
+      ...(vars.PLUM_BASE_URL ? { mode: 'upstream', baseUrl: vars.PLUM_BASE_URL } : { mode: 'sandbox' }),
+      ...(clientId && clientSecret && { defaultCredentials: { clientId, clientSecret } }),
+      ...(credentialsFile && { credentialsFile: resolve(credentialsFile) }),
+    },
     httpTimeoutMs: vars.PLUM_HTTP_TIMEOUT_MS,
     policy: {
       leadFraction: vars.PLUM_LEAD_FRACTION,
@@ -222,6 +229,16 @@ export function loadConfig(env: Env = process.env): Config {
       ],
     },
     logLevel: vars.PLUM_LOG_LEVEL,
+    logFormat: vars.PLUM_LOG_FORMAT ?? (connect ? 'json' : 'pretty'),
+    ...(metricsPort !== 0 && {
+      metrics: {
+        host: vars.PLUM_METRICS_HOST ?? (connect ? '0.0.0.0' : '127.0.0.1'),
+        port: metricsPort,
+        pollMs: vars.PLUM_METRICS_POLL_MS,
+      },
+    }),
+    ...(vars.PLUM_ALERT_WEBHOOK_URL &&
+      webhookSecret && { alertWebhook: { url: vars.PLUM_ALERT_WEBHOOK_URL, secret: webhookSecret } }),
   };
 }
 

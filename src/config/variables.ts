@@ -116,6 +116,61 @@ export const configVariables = z.object({
     .enum(['debug', 'info', 'warn', 'error'])
     .default('info')
     .meta(doc({ description: '`debug`, `info`, `warn`, `error`' })),
+  PLUM_LOG_FORMAT: z
+    .enum(['json', 'pretty'], { error: 'must be json or pretty' })
+    .optional()
+    .meta(
+      doc({
+        description: '`json` (one object per line, for log collectors) or `pretty` (readable lines)',
+        defaultText: 'embedded: `pretty`; with `TEMPORAL_ADDRESS`: `json`',
+      }),
+    ),
+  PLUM_METRICS_PORT: decimal(0, 65_535, { integer: true })
+    .optional()
+    .meta(
+      doc({
+        description:
+          'port serving `/metrics` (Prometheus: the Temporal SDK’s metrics and the keeper’s), `/healthz` and `/readyz`; `0` turns it off',
+        defaultText: 'embedded: `9464`; with `TEMPORAL_ADDRESS`: off',
+      }),
+    ),
+  PLUM_METRICS_HOST: z
+    .string()
+    .min(1)
+    .optional()
+    .meta(
+      doc({
+        description: 'interface the metrics port listens on',
+        defaultText: 'embedded: `127.0.0.1`; with `TEMPORAL_ADDRESS`: `0.0.0.0`',
+      }),
+    ),
+  PLUM_METRICS_POLL_MS: decimal(1000, 3_600_000, { integer: true })
+    .default(30_000)
+    .meta(
+      doc({
+        description:
+          'how often the worker counts companies by status and finds the soonest expiry (visibility queries) for the gauges',
+      }),
+    ),
+  PLUM_ALERT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .meta(
+      doc({
+        description:
+          'receives a signed JSON POST when a company enters `NEEDS_REAUTH`, `EXPIRED` or `DEGRADED`, and when it recovers (needs `PLUM_ALERT_WEBHOOK_SECRET`)',
+        defaultText: 'unset → no webhook',
+      }),
+    ),
+  PLUM_ALERT_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .meta(
+      doc({
+        description: 'HMAC-SHA256 key that signs each alert (`x-plum-keeper-signature: sha256=…`)',
+        secret: true,
+      }),
+    ),
   PLUM_CODEC_KEYS: z
     .string()
     .optional()

@@ -1,3 +1,4 @@
+import type { StatusAlert } from './alerts';
 import type { StatusReason, TokenStatus } from './status';
 import type { WorkerSettings } from './worker-settings';
 
@@ -67,6 +68,8 @@ export interface PlumActivities {
    * or null when this run was not made by a reset.
    */
   newestHeldSet(input: { workflowId: string; runId: string }): Promise<HeldSetSnapshot | null>;
+  /** Posts a signed status alert to `PLUM_ALERT_WEBHOOK_URL`; throws (and is retried) until the receiver accepts it. */
+  sendStatusAlert(alert: StatusAlert): Promise<void>;
   /** The worker's settings, read once per run as a local activity. */
   workerSettings(): Promise<WorkerSettings>;
 }

@@ -12,3 +12,4 @@ export * from './worker-settings';
 export * from './activities';
 export * from './zod-errors';
 export * from './markers';
+export * from './alerts';

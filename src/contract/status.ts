@@ -47,6 +47,8 @@ export interface StatusResult {
   cachedUserTokens: number;
   /** When tokens last reached the workflow unencrypted (leaked into history); the keeper rotated them at once. */
   tokensArrivedUnencryptedAt?: number;
+  /** The last rotation asked for by `forceRefresh` or `refreshNow`, with the reason the caller gave. */
+  lastRotationRequest?: { reason: string; at: number };
 }
 
 /** The company's access token, as the `accessToken` query hands it out. */

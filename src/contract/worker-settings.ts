@@ -27,6 +27,8 @@ export interface WorkerSettings {
    * must not become a refresh storm. Absent in settings recorded by older workers (then no spacing).
    */
   minRotationIntervalMs?: number;
+  /** A webhook (`PLUM_ALERT_WEBHOOK_URL`) hears of status transitions. Absent in settings of older workers. */
+  alertWebhook?: boolean;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {

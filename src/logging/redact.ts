@@ -1,6 +1,23 @@
 /** Field names whose values are secrets wherever they appear in logged objects. */
-const SECRET_FIELD =
-  /^(access_?token|refresh_?token|client_?secret|company_?access_?token|authorization|password|api_?key|tokens|secret)$/i;
+export const SECRET_FIELD_NAMES = [
+  'access_token',
+  'accessToken',
+  'refresh_token',
+  'refreshToken',
+  'client_secret',
+  'clientSecret',
+  'company_access_token',
+  'companyAccessToken',
+  'authorization',
+  'password',
+  'api_key',
+  'apiKey',
+  'tokens',
+  'secret',
+  'webhookSecret',
+] as const;
+
+const SECRET_FIELD = new RegExp(`^(${SECRET_FIELD_NAMES.map((name) => name.replace(/_/g, '_?')).join('|')})$`, 'i');
 
 const TEXT_PATTERNS: [RegExp, string][] = [
   // JSON-ish "field": "value" pairs for secret fields.
@@ -11,6 +28,11 @@ const TEXT_PATTERNS: [RegExp, string][] = [
   // The sandbox's tokens and secrets.
   [/\bsbx_(?:at|rt|ut|urt|secret)_[A-Za-z0-9_-]+/g, '[REDACTED]'],
 ];
+
+/** True when a field of this name holds a secret. */
+export function isSecretField(name: string): boolean {
+  return SECRET_FIELD.test(name);
+}
 
 /** Replaces anything that looks like a token or secret in free text. */
 export function redactText(text: string): string {
@@ -24,6 +46,6 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, SECRET_FIELD.test(key) ? '[REDACTED]' : redact(item, depth + 1)]),
+    Object.entries(value).map(([key, item]) => [key, isSecretField(key) ? '[REDACTED]' : redact(item, depth + 1)]),
   );
 }

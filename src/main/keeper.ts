@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { CredentialSource } from '../activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from '../activities/credentials';
@@ -20,7 +21,10 @@ import { locateTemporalCli } from '../temporal/cli-locator';
 import { DevServer } from '../temporal/dev-server';
 import { startSdkDownloadedServer } from '../temporal/sdk-download-server';
 import { createKeeperWorker } from '../worker/create-worker';
-import { installRuntimeLogging } from '../worker/runtime-logging';
+import { installRuntime } from '../worker/runtime';
+import { AlertWebhook } from '../activities/alert-webhook';
+import type { Monitoring } from './monitoring';
+import { freeLoopbackAddress, startMonitoring } from './monitoring';
 
 const DEMO_COMPANY = 'demo-company';
 /** Replaced by one at the configured level as soon as the configuration is read. */
@@ -99,8 +103,14 @@ function keyRingsOrExit(config: Config): KeyRings {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  log = createLog('main', config.logLevel);
-  installRuntimeLogging(config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'info' ? 'INFO' : 'WARN');
+  const logOptions = { level: config.logLevel, format: config.logFormat };
+  log = createLog('main', logOptions);
+  const exporterAddress = config.metrics ? await freeLoopbackAddress() : undefined;
+  installRuntime({
+    log: createLog('temporal', logOptions),
+    level: config.logLevel,
+    ...(exporterAddress && { prometheusAddress: exporterAddress }),
+  });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.splice(0)) await stop().catch((e: unknown) => log.error(`stopping: ${String(e)}`));
@@ -116,7 +126,10 @@ async function main(): Promise<void> {
     stops.unshift(temporal.stop);
 
     let plumUrl: string;
-    let credentials: CredentialSource;
+    let credentials: CredentialSource = new FileCredentialSource(
+      config.plum.credentialsFile,
+      config.plum.defaultCredentials,
+    );
     let sandbox: PlumSandbox | undefined;
     if (config.plum.mode === 'sandbox') {
       sandbox = await PlumSandbox.start({
@@ -125,10 +138,10 @@ async function main(): Promise<void> {
       });
       stops.unshift(() => sandbox!.stop());
       plumUrl = sandbox.url;
-      credentials = new StaticCredentialSource();
+      // The demo company's credentials come from the sandbox; other companies seeded into it from the usual places.
+      credentials = new StaticCredentialSource(new Map(), credentials);
     } else {
       plumUrl = config.plum.baseUrl;
-      credentials = new FileCredentialSource(config.plum.credentialsFile, config.plum.defaultCredentials);
     }
 
     const native = await NativeConnection.connect(connectionOptionsFor(config, temporal.address));
@@ -142,9 +155,17 @@ async function main(): Promise<void> {
       activitiesPerSecond: config.refreshActivitiesPerSecond,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,
+      ...(config.alertWebhook && { alerts: new AlertWebhook({ ...config.alertWebhook, timeoutMs: 10_000 }) }),
     });
+    const client = await clientFromConfig(config, rings, temporal.address);
+    stops.unshift(() => client.connection.close());
+    let monitoring: Monitoring | undefined;
+    if (config.metrics && exporterAddress) {
+      monitoring = await startMonitoring({ config: config.metrics, exporterAddress, client, worker, log });
+      stops.unshift(() => monitoring!.stop());
+    }
 
-    printBanner(config, temporal, plumUrl, sandbox !== undefined, codecServer?.url);
+    printBanner(config, temporal, plumUrl, sandbox !== undefined, codecServer?.url, monitoring?.url);
     log.info('worker polling; Ctrl-C drains it and stops');
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -157,7 +178,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     const running = worker.run();
     if (sandbox && credentials instanceof StaticCredentialSource) {
-      await enrolDemo(config, temporal, sandbox, credentials, rings);
+      await enrolDemo(config, client, sandbox, credentials);
     }
     await running;
     await stopAll();
@@ -175,30 +196,31 @@ async function main(): Promise<void> {
  */
 async function enrolDemo(
   config: Config,
-  temporal: Started,
+  client: Client,
   sandbox: PlumSandbox,
   credentials: StaticCredentialSource,
-  rings: KeyRings,
 ): Promise<void> {
-  const client = await clientFromConfig(config, rings, temporal.address);
-  try {
-    const seeded = await sandbox.seedCompany({
-      companyId: DEMO_COMPANY,
-      clientId: 'demo-client',
-      clientSecret: 'demo-secret',
-    });
-    credentials.set(DEMO_COMPANY, { clientId: seeded.clientId, clientSecret: seeded.clientSecret });
-    const lifetimeMs = config.demoTokenLifetimeMs;
-    // Enrol-or-reseed: after a restart the sandbox has new tokens and the running workflow takes them.
-    await new TokenKeeperClient({ client }).enrol(DEMO_COMPANY, seeded.tokens, {
-      minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)),
-    });
-  } finally {
-    await client.connection.close();
-  }
+  const seeded = await sandbox.seedCompany({
+    companyId: DEMO_COMPANY,
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+  });
+  credentials.set(DEMO_COMPANY, { clientId: seeded.clientId, clientSecret: seeded.clientSecret });
+  const lifetimeMs = config.demoTokenLifetimeMs;
+  // Enrol-or-reseed: after a restart the sandbox has new tokens and the running workflow takes them.
+  await new TokenKeeperClient({ client }).enrol(DEMO_COMPANY, seeded.tokens, {
+    minLeadMs: Math.min(60_000, Math.floor(lifetimeMs / 4)),
+  });
 }
 
-function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox: boolean, codecUrl?: string): void {
+function printBanner(
+  config: Config,
+  temporal: Started,
+  plumUrl: string,
+  sandbox: boolean,
+  codecUrl?: string,
+  metricsUrl?: string,
+): void {
   const lines = [
     '',
     '  plum-token-keeper is running',
@@ -206,6 +228,9 @@ function printBanner(config: Config, temporal: Started, plumUrl: string, sandbox
     ...(temporal.uiUrl ? [`  UI       : ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`] : []),
     `  Plum     : ${plumUrl}${sandbox ? '  <-- LOCAL SANDBOX, NOT THE REAL PLUM (set PLUM_BASE_URL for production)' : ''}`,
     `  Queue    : ${TASK_QUEUE}`,
+    ...(metricsUrl
+      ? [`  Metrics  : ${metricsUrl}/metrics   health: ${metricsUrl}/healthz   ready: ${metricsUrl}/readyz`]
+      : []),
     ...(codecUrl
       ? [
           `  Codec    : ${codecUrl} (payloads are AES-256-GCM encrypted; the UI decrypts state through it, tokens stay sealed)`,

@@ -1,6 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
+import type { AlertWebhook } from '../activities/alert-webhook';
 import type { CredentialSource } from '../activities/credentials';
 import { createActivities } from '../activities/plum-activities';
 import type { WorkerSettings } from '../contract';
@@ -25,6 +26,8 @@ export interface KeeperWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The project's data converter (`createDataConverter`): payload encryption and encoded failure attributes. */
   dataConverter: DataConverter;
+  /** Where status alerts go; without it the workflows send none. */
+  alerts?: AlertWebhook;
   /** Extra worker options (interceptors in tests). */
   extra?: Partial<WorkerOptions>;
 }
@@ -46,6 +49,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
   const heartbeat = Math.max(merged.activityHeartbeatTimeoutMs, options.plum.timeoutMs + 2000);
   const settings: WorkerSettings = {
     ...merged,
+    ...(options.alerts && { alertWebhook: true }),
     activityHeartbeatTimeoutMs: heartbeat,
     activityStartToCloseMs: Math.max(merged.activityStartToCloseMs, heartbeat + 5000),
   };
@@ -54,7 +58,12 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     dataConverter: workerDataConverter(options.dataConverter),
-    activities: createActivities({ plum: options.plum, credentials: options.credentials, settings }),
+    activities: createActivities({
+      plum: options.plum,
+      credentials: options.credentials,
+      settings,
+      ...(options.alerts && { alerts: options.alerts }),
+    }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
     shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,

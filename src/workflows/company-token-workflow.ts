@@ -80,8 +80,9 @@ async function run(keeper: CompanyKeeper): Promise<StatusResult> {
       continue;
     }
     if (shouldContinueAsNew(keeper)) {
-      await wf.condition(() => wf.allHandlersFinished() || keeper.state.refreshRequested || keeper.retired);
-      if (wf.allHandlersFinished() && !keeper.state.refreshRequested && !keeper.retired) {
+      const quiet = () => wf.allHandlersFinished() && keeper.alertsDelivered();
+      await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
+      if (quiet() && !keeper.state.refreshRequested && !keeper.retired) {
         return continueAsNew(keeper);
       }
     }
@@ -89,6 +90,7 @@ async function run(keeper: CompanyKeeper): Promise<StatusResult> {
   await wf.condition(wf.allHandlersFinished);
   keeper.state = { ...keeper.state, status: 'RETIRED' };
   keeper.publish();
+  await wf.condition(() => keeper.alertsDelivered());
   return keeper.statusResult();
 }
 

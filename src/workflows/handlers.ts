@@ -87,8 +87,9 @@ export function registerHandlers(keeper: CompanyKeeper): void {
       wf.log.warn('forceRefresh ignored', { status, reason });
       return;
     }
-    wf.log.info('forceRefresh received', { reason: parsed.data.reason ?? 'unspecified' });
-    keeper.requestRefresh();
+    const asked = parsed.data.reason ?? 'forceRefresh';
+    wf.log.info('forceRefresh received', { reason: asked });
+    keeper.requestRefresh(asked);
   });
   wf.setHandler(retireSignal, (input) => {
     if (refusedUndecodable(keeper, input, 'retire signal')) return;

@@ -21,7 +21,9 @@ import {
   savedReplyOf,
   staleTokensFailure,
 } from './failures';
+import { alertFor, alertStateAfter } from './alert-transitions';
 import { learnMissing } from './learn-missing';
+import { countLostInFlight, countRotation, countStatusChange } from './metrics';
 import { StatusPublisher, statusOf } from './publication';
 import { accessTokenAnswer } from './token-answer';
 import type { RefreshOutcome } from './refresh-machine';
@@ -48,6 +50,8 @@ export class CompanyKeeper implements CompanyTokenSource {
   readonly userTokens: UserTokenCache;
   private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
   private readonly publisher = new StatusPublisher();
+  private publishedStatus: string | undefined;
+  private pendingAlerts = 0;
   /** Loaded by the first local activity; handlers that need it wait for it. */
   private settings: WorkerSettings | undefined;
   private attemptsStarted = 0;
@@ -88,6 +92,11 @@ export class CompanyKeeper implements CompanyTokenSource {
     return wf.condition(() => !this.refreshing && !this.reseeding);
   }
 
+  /** No alert is still being delivered (a run waits for them before it continues as new). */
+  alertsDelivered(): boolean {
+    return this.pendingAlerts === 0;
+  }
+
   get policy(): SchedulePolicy {
     return mergedPolicy(this.config.policy, this.state.policyOverrides);
   }
@@ -99,24 +108,26 @@ export class CompanyKeeper implements CompanyTokenSource {
   }
 
   /** Asks the loop for a refresh; returns the number of the attempt that will serve this request. */
-  requestRefresh(): number {
+  requestRefresh(reason?: string): number {
+    if (reason !== undefined) this.state = { ...this.state, lastRotationRequest: { reason, at: Date.now() } };
     if (this.refreshing) return this.attemptsStarted;
     this.state.refreshRequested = true;
     return this.attemptsStarted + 1;
   }
 
   /** Asks for a rotation and waits for the attempt that serves it; true when that produced a new set. */
-  async refreshAndWait(): Promise<boolean> {
+  async refreshAndWait(reason?: string): Promise<boolean> {
     if (this.state.status === 'NEEDS_REAUTH') return false;
     const generationBefore = this.state.generation;
-    const attempt = this.requestRefresh();
+    const attempt = this.requestRefresh(reason);
     await wf.condition(() => this.attemptsCompleted >= attempt || this.retired);
     return this.state.generation > generationBefore;
   }
 
   async refreshNow(input: ReasonInput | undefined): Promise<RefreshedToken> {
-    wf.log.info('refreshNow received', { reason: input?.reason ?? 'unspecified' });
-    const rotated = await this.refreshAndWait();
+    const reason = input?.reason ?? 'refreshNow';
+    wf.log.info('refreshNow received', { reason });
+    const rotated = await this.refreshAndWait(reason);
     const { accessToken, accessTokenExpiresAt } = this.state.tokens;
     if (rotated && accessToken && accessTokenExpiresAt !== undefined)
       return { accessToken, expiresAt: accessTokenExpiresAt };
@@ -204,8 +215,13 @@ export class CompanyKeeper implements CompanyTokenSource {
       if (useSaved) wf.log.warn('refresh timed out after Plum answered; taking the saved reply');
       else wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures + 1 });
     }
+    const reasonBefore = this.state.reason;
     this.state = afterRefresh(this.state, outcome, { now: Date.now(), random: Math.random, timing: this.config });
-    if (outcome.kind === 'refreshed') wf.log.info('token set refreshed', { generation: this.state.generation });
+    if (outcome.kind === 'refreshed') {
+      countRotation();
+      wf.log.info('token set refreshed', { generation: this.state.generation });
+    }
+    if (this.state.reason === 'LOST_IN_FLIGHT' && reasonBefore !== 'LOST_IN_FLIGHT') countLostInFlight();
     if (this.state.status === 'NEEDS_REAUTH') {
       wf.log.error('company needs re-authorisation in the Plum dashboard', { reason: this.state.reason });
     }
@@ -261,8 +277,43 @@ export class CompanyKeeper implements CompanyTokenSource {
     });
   }
 
+  /** Shows the status (search attributes, current details), counts a status change and alerts on a transition. */
   publish(): void {
-    this.publisher.publish(this.statusResult());
+    const status = this.statusResult();
+    this.publisher.publish(status);
+    if (status.status !== this.publishedStatus) {
+      this.publishedStatus = status.status;
+      countStatusChange(status.status);
+    }
+    this.alertOnTransition(status);
+  }
+
+  /**
+   * One alert per transition into or out of DEGRADED, EXPIRED or NEEDS_REAUTH, posted by an activity (retried, never
+   * awaited by the loop) when the worker has a webhook.
+   */
+  private alertOnTransition(status: StatusResult): void {
+    const alert = alertFor(status, this.state.alerted, Date.now());
+    if (alert === undefined) return;
+    this.state = { ...this.state, alerted: alertStateAfter(alert) };
+    if (!this.settings?.alertWebhook || !wf.patched(PATCHES.statusAlerts)) return;
+    this.pendingAlerts += 1;
+    this.activities.sendStatusAlert
+      .executeWithOptions(
+        {
+          startToCloseTimeout: '30 seconds',
+          retry: {
+            initialInterval: '5 seconds',
+            backoffCoefficient: 2,
+            maximumInterval: '5 minutes',
+            maximumAttempts: 30,
+          },
+          summary: `alert: ${alert.event} ${alert.status}${alert.reason ? ` (${alert.reason})` : ''}`,
+        },
+        [alert],
+      )
+      .catch((error: unknown) => wf.log.error('status alert not delivered', { alertId: alert.id, error }))
+      .finally(() => (this.pendingAlerts -= 1));
   }
 
   statusResult(): StatusResult {

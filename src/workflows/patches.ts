@@ -15,4 +15,6 @@ export const PATCHES = {
   rotateAfterUnencryptedTokens: 'rotate-after-unencrypted-tokens',
   /** A run made by a Reset takes the newest set from the run it replaced before it spends anything. */
   recoverAfterReset: 'recover-after-reset',
+  /** Status transitions into and out of DEGRADED, EXPIRED and NEEDS_REAUTH are posted to the alert webhook. */
+  statusAlerts: 'status-alerts',
 } as const;

@@ -26,6 +26,7 @@ export function statusOf(
     ...(state.tokensArrivedUnencryptedAt !== undefined && {
       tokensArrivedUnencryptedAt: state.tokensArrivedUnencryptedAt,
     }),
+    ...(state.lastRotationRequest !== undefined && { lastRotationRequest: state.lastRotationRequest }),
   };
 }
 
@@ -40,6 +41,9 @@ export function formatDetails(status: StatusResult): string {
     `**Next refresh:** ${iso(status.nextRefreshAt)}`,
     `**Last refresh:** ${iso(status.lastRefreshAt)} · generation ${status.generation} · failures ${status.consecutiveFailures}`,
     ...(status.lastError ? [`**Last error:** ${status.lastError}`] : []),
+    ...(status.lastRotationRequest
+      ? [`**Last rotation asked for:** ${iso(status.lastRotationRequest.at)} (${status.lastRotationRequest.reason})`]
+      : []),
     ...(status.tokensArrivedUnencryptedAt
       ? [
           `**Warning:** tokens arrived unencrypted at ${iso(status.tokensArrivedUnencryptedAt)} (sent without the codec); they were rotated at once`,

@@ -65,6 +65,10 @@ export const companyStateSchema = z.object({
   penaltyUntil: epoch.optional(),
   /** When tokens last arrived unencrypted (in clear in history); they were rotated at once. */
   tokensArrivedUnencryptedAt: epoch.optional(),
+  /** The last rotation an operator or service asked for (`forceRefresh`, `refreshNow`): why, and when. */
+  lastRotationRequest: z.object({ reason: z.string().max(500), at: epoch }).optional(),
+  /** The last state an alert was sent for (`OK` after a recovery): one alert per transition, across runs. */
+  alerted: z.enum(['OK', 'DEGRADED', 'EXPIRED', 'NEEDS_REAUTH']).optional(),
 });
 export type CompanyState = z.infer<typeof companyStateSchema>;
 

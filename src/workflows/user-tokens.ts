@@ -8,6 +8,7 @@ import { leadFor } from './schedule';
 import { SingleFlight } from '../common/single-flight';
 import type { CachedUserToken } from './state';
 import { userTokenKey } from './state';
+import { countUserTokenRequest } from './metrics';
 
 /** What the user-token exchange needs of the company keeper. */
 export interface CompanyTokenSource {
@@ -75,6 +76,7 @@ export class UserTokenCache {
     if (cached && isFresh(cached, settings.policy)) {
       this.entries.delete(key);
       this.entries.set(key, cached);
+      countUserTokenRequest('cache_hit');
       return toResult(cached);
     }
     return this.flights.run(key, () => this.exchange(company, email, scope, settings));
@@ -105,6 +107,7 @@ export class UserTokenCache {
           },
           [{ companyId: company.companyId, companyAccessToken, email, scope }],
         );
+        countUserTokenRequest('exchanged');
         return toResult(this.remember({ email, scope, ...set }, settings.cacheSize));
       } catch (error) {
         const { details } = plumFailureOf(error);
@@ -113,6 +116,7 @@ export class UserTokenCache {
           wf.log.warn('user-token exchange says the company token died; refreshing it first');
           if (await company.refreshAndWait()) continue;
         }
+        countUserTokenRequest('failed');
         throw ApplicationFailure.create({
           type: FAILURE_TYPES.userTokenFailed,
           message: `user-token exchange failed: ${failureMessage(error)}`,

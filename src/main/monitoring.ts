@@ -1,0 +1,59 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import type { Config } from '../config';
+import type { Log } from '../logging/log';
+import { FleetGauges } from '../monitoring/fleet-gauges';
+import { MonitoringServer } from '../monitoring/monitoring-server';
+import { checkReadiness } from '../monitoring/readiness';
+
+/** A free loopback `host:port` for the SDK's own Prometheus exporter, which the monitoring port serves from. */
+export async function freeLoopbackAddress(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `127.0.0.1:${port}`;
+}
+
+export interface Monitoring {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `/metrics`, `/healthz`, `/readyz` and the fleet gauges for one worker. */
+export async function startMonitoring(options: {
+  config: NonNullable<Config['metrics']>;
+  exporterAddress: string;
+  client: Client;
+  worker: Worker;
+  log: Log;
+}): Promise<Monitoring> {
+  const { client, worker, config } = options;
+  const server = await MonitoringServer.start({
+    host: config.host,
+    port: config.port,
+    metricsSource: `http://${options.exporterAddress}/metrics`,
+    readiness: () =>
+      checkReadiness({
+        client,
+        namespace: client.options.namespace,
+        taskQueue: worker.options.taskQueue,
+        identity: worker.options.identity,
+        workerState: () => worker.getState(),
+      }),
+  });
+  const gauges = new FleetGauges(client, Runtime.instance().metricMeter, (error) =>
+    options.log.warn('fleet gauges not updated', { error }),
+  );
+  gauges.start(config.pollMs);
+  return {
+    url: server.url,
+    stop: async () => {
+      gauges.stop();
+      await server.stop();
+    },
+  };
+}
