@@ -78,6 +78,19 @@ export class StaleTokensError extends TokenKeeperError {
   }
 }
 
+/** A rotation asked for by `refreshNow` ran and failed; the keeper retries on its own unless the status says otherwise. */
+export class RefreshFailedError extends TokenKeeperError {
+  override readonly name = 'RefreshFailedError';
+  readonly hint = 'plum-keeper status <companyId> shows the last error and when the keeper retries';
+  constructor(
+    readonly companyId: string,
+    readonly status: TokenStatus | undefined,
+    message: string,
+  ) {
+    super(`company ${companyId}: ${message}`);
+  }
+}
+
 /** An argument was refused before anything was sent; `field` names it. */
 export class InvalidInputError extends TokenKeeperError {
   override readonly name = 'InvalidInputError';

@@ -5,6 +5,7 @@ export {
   NeedsReauthError,
   NoTokenYetError,
   NotEnrolledError,
+  RefreshFailedError,
   StaleTokensError,
   TemporalUnavailableError,
   TokenExpiredError,

@@ -6,13 +6,14 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AccessToken, AccessTokenResult, StatusReason } from '../contract';
+import type { AccessToken, AccessTokenResult, StatusReason, StatusResult } from '../contract';
 import { FAILURE_TYPES } from '../contract';
 import {
   InvalidInputError,
   NeedsReauthError,
   NoTokenYetError,
   NotEnrolledError,
+  RefreshFailedError,
   StaleTokensError,
   TemporalUnavailableError,
   TokenExpiredError,
@@ -53,13 +54,19 @@ export function translateFailure(error: unknown, companyId: string): Error {
   if (error instanceof TokenKeeperError) return error;
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const { type, message, details } = error.cause;
-    const detail = (details?.[0] ?? {}) as { reason?: StatusReason; field?: string };
+    const detail = (details?.[0] ?? {}) as { reason?: StatusReason; field?: string; status?: StatusResult['status'] };
     if (type === FAILURE_TYPES.needsReauth) return new NeedsReauthError(companyId, detail.reason);
+    if (type === FAILURE_TYPES.refreshFailed) {
+      // The attempt this call waited for may itself have found the set dead: say so, as a later call would.
+      if (detail.status === 'NEEDS_REAUTH') return new NeedsReauthError(companyId, detail.reason);
+      return new RefreshFailedError(companyId, detail.status, message);
+    }
     if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
     if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
     if (type === FAILURE_TYPES.staleTokens) return new StaleTokensError(companyId, message);
     if (type === FAILURE_TYPES.userTokenFailed) return new UserTokenRejectedError(companyId, detail.reason, message);
     if (type === FAILURE_TYPES.noValidToken) return new TokenExpiredError(companyId, undefined);
+    return new Error(`${error.message}: ${message}`, { cause: error });
   }
   if (error instanceof WorkflowNotFoundError) return new NotEnrolledError(companyId);
   const code = grpcCode(error);

@@ -244,6 +244,18 @@ function printBanner(
       : []),
     '',
   ];
+  // JSON logs stay one object per line for collectors: the banner becomes one log entry there.
+  if (config.logFormat === 'json') {
+    log.info('plum-token-keeper is running', {
+      temporal: temporal.address,
+      namespace: temporal.namespace,
+      plum: plumUrl,
+      sandbox,
+      taskQueue: TASK_QUEUE,
+      ...(metricsUrl && { metrics: `${metricsUrl}/metrics` }),
+    });
+    return;
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
