@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +108,14 @@ describe('plum-keeper CLI, end to end through child processes', () => {
         json(await cli(['--json', 'rotate', a.companyId, '--reason', 'ops']));
         const handle = env.client.workflow.getHandle(`plum-company:${a.companyId}`);
         await waitFor('the second rotation', async () => (await handle.query(statusQuery)).generation >= 2);
+        const rotated = json<{ lastRotationRequest: { reason: string; at: string }; nextRefreshAt: string }>(
+          await cli(['--json', 'status', a.companyId]),
+        );
+        assert.equal(rotated.lastRotationRequest.reason, 'ops', 'the reason given to forceRefresh shows in status');
+        for (const time of [rotated.lastRotationRequest.at, rotated.nextRefreshAt]) {
+          assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, '--json spells times in ISO 8601');
+        }
+        assert.match((await cli(['status', a.companyId])).stdout, /last rotation asked .* \(ops\)/);
 
         const fresh = await env.sandbox.regenerateTokens(a.companyId);
         const freshFile = join(dir, 'fresh.json');
@@ -117,8 +125,17 @@ describe('plum-keeper CLI, end to end through child processes', () => {
           'ACTIVE',
         );
 
-        json(await cli(['--json', 'retire', b.companyId]));
+        const unconfirmed = await cli(['retire', b.companyId]);
+        assert.equal(unconfirmed.code, 2);
+        assert.match(unconfirmed.stderr, /not confirmed[\s\S]*--yes/);
+        assert.equal((await cli(['status', b.companyId])).code, 0, 'an unconfirmed retire changes nothing');
+        json(await cli(['--json', 'retire', b.companyId, '--yes']));
         await env.client.workflow.getHandle(`plum-company:${b.companyId}`).result();
+        await waitFor('the retired company listed', async () =>
+          json<{ companyId: string }[]>(await cli(['--json', 'list', '--status', 'RETIRED'])).some(
+            (r) => r.companyId === b.companyId,
+          ),
+        );
         const gone = await cli(['token', b.companyId]);
         assert.equal(gone.code, 2);
         assert.match(gone.stderr, /not enrolled/);
@@ -132,6 +149,45 @@ describe('plum-keeper CLI, end to end through child processes', () => {
       },
       { taskQueue: TASK_QUEUE },
     );
+  });
+
+  it('says why a rotation cannot happen on the first call, and the failure of an ended run, decoded', async () => {
+    await withWorker(
+      env,
+      async () => {
+        const a = await company();
+        json(await cli(['--json', 'enrol', a.companyId, '--tokens-file', a.file]));
+        await env.sandbox.killTokens(a.companyId, 'password_reset');
+        const waited = await cli(['rotate', a.companyId, '--wait']);
+        assert.equal(waited.code, 1);
+        assert.match(waited.stderr, /needs re-authorisation \(TOKEN_KILLED\)/, 'the cause on the first call');
+        const asked = await cli(['rotate', a.companyId]);
+        assert.equal(asked.code, 1, 'a rotation the keeper would ignore is not reported as requested');
+        assert.match(asked.stderr, /rotation not requested, the keeper would ignore it: .*TOKEN_KILLED/);
+        assert.doesNotMatch(asked.stdout, /Rotation requested/);
+
+        const broken = uniqueCompanyId('cli-broken');
+        await env.client.workflow.start('companyTokenWorkflow', {
+          taskQueue: TASK_QUEUE,
+          workflowId: `plum-company:${broken}`,
+          args: [{ companyId: 'someone-else' }],
+        });
+        const ended = await waitFor('the failed run', async () => {
+          const run = await cli(['status', broken]);
+          return /has failed/.test(run.stderr) ? run : undefined;
+        });
+        assert.equal(ended.code, 1);
+        assert.match(ended.stderr, /has failed: workflow id plum-company:\S+ does not match company someone-else/);
+        assert.doesNotMatch(ended.stderr, /Encoded failure/);
+      },
+      { taskQueue: TASK_QUEUE },
+    );
+  });
+
+  it('prints its version', async () => {
+    const run = await cli(['--version']);
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout.trim(), (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
   });
 
   it('bad input exits 2 with a clear message and changes nothing', async () => {

@@ -91,6 +91,20 @@ export class RefreshFailedError extends TokenKeeperError {
   }
 }
 
+/** The company's keeper run ended without being retired (failed, terminated, timed out); `cause` says why. */
+export class KeeperRunEndedError extends TokenKeeperError {
+  override readonly name = 'KeeperRunEndedError';
+  readonly hint =
+    'fix what the cause names, then enrol the company again (plum-keeper enrol <companyId> --tokens-file FILE)';
+  constructor(
+    readonly companyId: string,
+    readonly runStatus: string,
+    readonly failure: string,
+  ) {
+    super(`the keeper of company ${companyId} has ${runStatus.toLowerCase()}${failure ? `: ${failure}` : ''}`);
+  }
+}
+
 /** An argument was refused before anything was sent; `field` names it. */
 export class InvalidInputError extends TokenKeeperError {
   override readonly name = 'InvalidInputError';

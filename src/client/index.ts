@@ -2,6 +2,7 @@ export { TokenKeeperClient } from './token-keeper-client';
 export type { CompanySummary, TokenKeeperClientOptions } from './token-keeper-client';
 export {
   InvalidInputError,
+  KeeperRunEndedError,
   NeedsReauthError,
   NoTokenYetError,
   NotEnrolledError,

@@ -14,16 +14,12 @@ import type {
 } from '../contract';
 import {
   TASK_QUEUE,
-  TOKEN_STATUSES,
   WORKFLOW_TYPE,
-  accessTokenExpiresAtKey,
   accessTokenQuery,
   cachedUserTokenQuery,
   companyIdKey,
-  companyIdOf,
   companyIdSchema,
   forceRefreshSignal,
-  nextRefreshAtKey,
   plumTokensSchema,
   reasonInputSchema,
   refreshNowUpdate,
@@ -31,13 +27,14 @@ import {
   reseedUpdate,
   retireSignal,
   statusQuery,
-  tokenStatusKey,
   userTokenRequestSchema,
   userTokenUpdate,
   workflowIdFor,
 } from '../contract';
 import type { KeyRing } from '../codec/key-ring';
-import { InvalidInputError, NotEnrolledError, TokenExpiredError } from './errors';
+import { NeedsReauthError, NotEnrolledError, TokenExpiredError } from './errors';
+import { endedRunError } from './closed-run';
+import { listCompanies } from './list-companies';
 import { ExpiringCache } from '../common/expiring-cache';
 import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
@@ -182,11 +179,18 @@ export class TokenKeeperClient {
     return result;
   }
 
-  /** Asks for a rotation without waiting for it. */
+  /**
+   * Asks for a rotation without waiting for it. Throws when the keeper would ignore the signal (a company in
+   * `NEEDS_REAUTH` rotates only after a reseed), instead of letting the request vanish.
+   */
   async forceRefresh(companyId: string, reason?: string): Promise<void> {
     const id = parse(companyIdSchema, companyId, 'companyId');
+    const input = this.reasonInput(reason);
+    const { status, reason: why } = await this.status(id);
+    if (status === 'NEEDS_REAUTH') throw new NeedsReauthError(id, why);
+    if (status === 'RETIRED') throw new NotEnrolledError(id);
     this.cache.delete(id);
-    await this.call(id, () => this.handle(id).signal(forceRefreshSignal, this.reasonInput(reason)));
+    await this.call(id, () => this.handle(id).signal(forceRefreshSignal, input));
   }
 
   /** Installs tokens a person generated in the Plum dashboard (after NEEDS_REAUTH). */
@@ -207,40 +211,19 @@ export class TokenKeeperClient {
     });
   }
 
-  /** The keeper's status (no secrets). */
+  /** The keeper's status (no secrets); for a run that ended, an error saying how, with its decoded failure. */
   async status(companyId: string): Promise<StatusResult> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    return this.call(id, () => this.handle(id).query(statusQuery));
+    try {
+      return await this.call(id, () => this.handle(id).query(statusQuery));
+    } catch (error) {
+      throw (await endedRunError(this.handle(id), id).catch(() => undefined)) ?? error;
+    }
   }
 
-  /** Running keepers from Temporal's visibility store, optionally only those with `status`. */
-  async list(filter: { status?: TokenStatus } = {}): Promise<CompanySummary[]> {
-    if (filter.status !== undefined && !TOKEN_STATUSES.includes(filter.status)) {
-      throw new InvalidInputError('status', `must be one of ${TOKEN_STATUSES.join(', ')}`);
-    }
-    const query = [
-      `WorkflowType = '${WORKFLOW_TYPE}'`,
-      `ExecutionStatus = 'Running'`,
-      ...(filter.status ? [`PlumTokenStatus = '${filter.status}'`] : []),
-    ].join(' AND ');
-    const rows: CompanySummary[] = [];
-    try {
-      for await (const execution of this.client.workflow.list({ query })) {
-        const attributes = execution.typedSearchAttributes;
-        const accessTokenExpiresAt = attributes.get(accessTokenExpiresAtKey);
-        const nextRefreshAt = attributes.get(nextRefreshAtKey);
-        rows.push({
-          companyId: attributes.get(companyIdKey) ?? companyIdOf(execution.workflowId) ?? execution.workflowId,
-          status: attributes.get(tokenStatusKey) as TokenStatus | undefined,
-          workflowId: execution.workflowId,
-          ...(accessTokenExpiresAt && { accessTokenExpiresAt }),
-          ...(nextRefreshAt && { nextRefreshAt }),
-        });
-      }
-    } catch (error) {
-      throw translateFailure(error, '');
-    }
-    return rows.sort((a, b) => a.companyId.localeCompare(b.companyId));
+  /** Keepers from Temporal's visibility store (running ones, or retired ones with `status: 'RETIRED'`). */
+  list(filter: { status?: TokenStatus } = {}): Promise<CompanySummary[]> {
+    return listCompanies(this.client, filter.status);
   }
 
   /** Checks a `reason` before anything is sent: a signal with a bad one would be dropped silently. */

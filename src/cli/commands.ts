@@ -1,0 +1,196 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { NeedsReauthError } from '../client/errors';
+import type { TokenKeeperClient } from '../client/token-keeper-client';
+import { loadConfigOrExit } from '../config';
+import { companyIdSchema, userTokenRequestSchema } from '../contract';
+import { parse } from '../client/parse-input';
+import { CliSetupError, connectKeeper } from './connect';
+import { runDoctor } from './doctor';
+import { iso, withIsoTimes } from './output';
+import { readTokens } from './read-tokens';
+
+interface GlobalOptions {
+  json?: boolean;
+}
+
+/** The CLI's commands; each checks its arguments before it connects, so bad input changes nothing. */
+export class Cli {
+  private keeper: TokenKeeperClient | undefined;
+
+  constructor(private readonly program: Command) {}
+
+  private get json(): boolean {
+    return (this.program.opts() as GlobalOptions).json === true;
+  }
+
+  /** Checks arguments before anything connects, so bad input changes nothing. */
+  private check(companyId: string, email?: string): void {
+    parse(companyIdSchema, companyId, 'companyId');
+    if (email !== undefined) parse(userTokenRequestSchema, { email }, '');
+  }
+
+  private async connect(): Promise<TokenKeeperClient> {
+    this.keeper ??= await connectKeeper(loadConfigOrExit());
+    return this.keeper;
+  }
+
+  async close(): Promise<void> {
+    await this.keeper?.close();
+  }
+
+  /** Prints `value` as JSON with --json, else the human lines. */
+  print(value: unknown, human: string[]): void {
+    process.stdout.write(this.json ? `${JSON.stringify(withIsoTimes(value), null, 2)}\n` : `${human.join('\n')}\n`);
+  }
+
+  async enrol(companyId: string, options: { tokensFile: string }): Promise<void> {
+    this.check(companyId);
+    const tokens = readTokens(options.tokensFile);
+    const status = await (await this.connect()).enrol(companyId, tokens);
+    this.print(status, [`Enrolled ${companyId}: ${status.status}, next refresh ${iso(status.nextRefreshAt)}.`]);
+  }
+
+  async reseed(companyId: string, options: { tokensFile: string }): Promise<void> {
+    this.check(companyId);
+    const tokens = readTokens(options.tokensFile);
+    const status = await (await this.connect()).reseed(companyId, tokens);
+    this.print(status, [`Reseeded ${companyId}: ${status.status}, next refresh ${iso(status.nextRefreshAt)}.`]);
+  }
+
+  async status(companyId: string): Promise<void> {
+    this.check(companyId);
+    const s = await (await this.connect()).status(companyId);
+    this.print(s, [
+      `${s.companyId}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`,
+      `  access token expires  ${iso(s.accessTokenExpiresAt)}`,
+      `  refresh token expires ${iso(s.refreshTokenExpiresAt)}`,
+      `  next refresh          ${iso(s.nextRefreshAt)}`,
+      `  last refresh          ${iso(s.lastRefreshAt)} (generation ${s.generation}, ${s.consecutiveFailures} failures in a row)`,
+      ...(s.lastError ? [`  last error            ${s.lastError}`] : []),
+      ...(s.lastRotationRequest
+        ? [`  last rotation asked   ${iso(s.lastRotationRequest.at)} (${s.lastRotationRequest.reason})`]
+        : []),
+      ...(s.status === 'NEEDS_REAUTH'
+        ? [
+            '  next: generate new tokens in the Plum dashboard, then: npx plum-keeper reseed ' +
+              s.companyId +
+              ' --tokens-file FILE',
+          ]
+        : []),
+    ]);
+  }
+
+  async list(options: { status?: string }): Promise<void> {
+    const rows = await (await this.connect()).list(options.status ? { status: options.status as never } : {});
+    this.print(
+      rows,
+      rows.length === 0
+        ? ['No enrolled companies match.']
+        : rows.map(
+            (r) =>
+              `${r.companyId.padEnd(32)} ${(r.status ?? '?').padEnd(13)} next refresh ${r.nextRefreshAt?.toISOString() ?? '—'}`,
+          ),
+    );
+  }
+
+  async token(companyId: string, options: { reveal?: boolean }): Promise<void> {
+    this.check(companyId);
+    const token = await (await this.connect()).getAccessToken(companyId);
+    const shown = options.reveal ? token.accessToken : null;
+    this.print(
+      {
+        companyId,
+        accessToken: shown,
+        revealed: options.reveal === true,
+        expiresAt: token.expiresAt,
+        status: token.status,
+      },
+      [
+        options.reveal
+          ? token.accessToken
+          : `<hidden: ${token.accessToken.length} characters; add --reveal to print it>`,
+        `expires ${iso(token.expiresAt)} (${token.status})`,
+      ],
+    );
+  }
+
+  async userToken(companyId: string, email: string, options: { scope?: string; reveal?: boolean }): Promise<void> {
+    this.check(companyId, email);
+    const token = await (await this.connect()).getUserToken(companyId, email, options.scope);
+    this.print(
+      {
+        companyId,
+        email: token.email,
+        scope: token.scope,
+        accessToken: options.reveal ? token.accessToken : null,
+        revealed: options.reveal === true,
+        expiresAt: token.expiresAt,
+      },
+      [
+        options.reveal
+          ? token.accessToken
+          : `<hidden: ${token.accessToken.length} characters; add --reveal to print it>`,
+        `${token.email} (${token.scope}), expires ${iso(token.expiresAt)}`,
+      ],
+    );
+  }
+
+  async rotate(companyId: string, options: { wait?: boolean; reason?: string }): Promise<void> {
+    this.check(companyId);
+    const keeper = await this.connect();
+    if (options.wait) {
+      const result = await keeper.refreshNow(companyId, options.reason ?? 'plum-keeper rotate --wait');
+      this.print({ companyId, rotated: true, expiresAt: result.expiresAt }, [
+        `Rotated ${companyId}; the new token expires ${iso(result.expiresAt)}.`,
+      ]);
+      return;
+    }
+    try {
+      await keeper.forceRefresh(companyId, options.reason ?? 'plum-keeper rotate');
+    } catch (error) {
+      if (error instanceof NeedsReauthError)
+        error.message = `rotation not requested, the keeper would ignore it: ${error.message}`;
+      throw error;
+    }
+    this.print({ companyId, requested: true }, [
+      `Rotation requested for ${companyId}; npx plum-keeper status ${companyId} shows the result.`,
+    ]);
+  }
+
+  async doctor(): Promise<void> {
+    const checks = await runDoctor();
+    const mark = { ok: '✓', problem: '✗', skipped: '–' } as const;
+    this.print(
+      checks,
+      checks.flatMap((c) => [
+        `${mark[c.outcome]} ${c.name}: ${c.detail}`,
+        ...(c.fix ? c.fix.split('\n').map((line) => `    fix: ${line}`) : []),
+      ]),
+    );
+    if (checks.some((c) => c.outcome === 'problem')) process.exitCode = 1;
+  }
+
+  async retire(companyId: string, options: { reason?: string; yes?: boolean }): Promise<void> {
+    this.check(companyId);
+    if (!options.yes && !(await confirm(`Retire ${companyId}? Its keeper stops and its tokens are no longer kept.`))) {
+      throw new CliSetupError(
+        `retire ${companyId} was not confirmed`,
+        `answer y at the prompt, or pass --yes (needed without a terminal): npx plum-keeper retire ${companyId} --yes`,
+      );
+    }
+    await (await this.connect()).retire(companyId, options.reason ?? 'plum-keeper retire');
+    this.print({ companyId, retired: true }, [`Retired ${companyId}; its keeper workflow completes.`]);
+  }
+}
+
+/** Asks a yes/no question on the terminal; false without one (scripts must pass `--yes`). */
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { Connection } from '@temporalio/client';
+import type { Check } from '../../src/cli/doctor';
+import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../../src/contract';
+import { freePort } from '../../src/temporal/dev-server';
+import { TEST_KEY_ENV_VARS } from '../helpers/codec';
+import { testCliPath } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+
+function doctor(env: Record<string, string>): Promise<{ code: number | null; checks: Check[]; stderr: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
+  );
+  const child = spawn(process.execPath, ['bin/plum-keeper.js', '--json', 'doctor'], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, checks: JSON.parse(stdout) as Check[], stderr })),
+  );
+}
+
+const problems = (checks: Check[]) => checks.filter((c) => c.outcome === 'problem');
+
+describe('plum-keeper doctor names each problem of a misconfigured deployment', () => {
+  let server: ChildProcess;
+  let address: string;
+
+  before(async () => {
+    // A bare dev server, as a new operator might run one: no search attributes, Temporal's default update limit.
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    server = spawn(
+      await testCliPath(),
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      'the bare server',
+      async () => {
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        await connection.close();
+        return true;
+      },
+      60_000,
+    );
+  });
+
+  after(async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  });
+
+  it('bad variables: each named, and nothing else is tried', async () => {
+    const run = await doctor({ TEMPORAL_ADDRESS: 'no port', PLUM_LEAD_FRACTION: '2', ...TEST_KEY_ENV_VARS });
+    assert.equal(run.code, 1);
+    const found = problems(run.checks).map((c) => c.detail);
+    assert.ok(
+      found.some((d) => /^TEMPORAL_ADDRESS: must be host:port/.test(d)),
+      found.join('; '),
+    );
+    assert.ok(
+      found.some((d) => /^PLUM_LEAD_FRACTION: must be at most 0\.9/.test(d)),
+      found.join('; '),
+    );
+    assert.ok(run.checks.every((c) => c.name === 'configuration'));
+  });
+
+  it('a server without search attributes or raised update limit, no worker, Plum unreachable', async () => {
+    const closedPort = await freePort();
+    const run = await doctor({
+      TEMPORAL_ADDRESS: address,
+      ...TEST_KEY_ENV_VARS,
+      PLUM_BASE_URL: `http://127.0.0.1:${closedPort}/chef`,
+      PLUM_CLIENT_ID: 'id',
+      PLUM_CLIENT_SECRET: 'secret',
+    });
+    assert.equal(run.code, 1, run.stderr);
+    const byName = Object.fromEntries(run.checks.map((c) => [c.name, c]));
+    assert.equal(byName.configuration?.outcome, 'ok');
+    assert.equal(byName.Temporal?.outcome, 'ok');
+    assert.equal(byName.Plum?.outcome, 'problem');
+    assert.match(byName.Plum!.detail, new RegExp(`127\\.0\\.0\\.1:${closedPort} is unreachable \\(ECONNREFUSED\\)`));
+    assert.equal(byName['search attributes']?.outcome, 'problem');
+    for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
+      assert.match(byName['search attributes']!.fix!, new RegExp(`--name ${name} --type ${type}`));
+    }
+    assert.equal(byName['in-flight updates']?.outcome, 'problem');
+    assert.match(byName['in-flight updates']!.fix!, /history\.maxInFlightUpdates/);
+    assert.equal(byName.workers?.outcome, 'problem');
+    assert.match(byName.workers!.detail, /no worker polls plum-tokens/);
+  });
+});
