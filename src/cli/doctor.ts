@@ -90,6 +90,10 @@ async function inFlightUpdates(config: Config, namespace: string): Promise<Check
   } finally {
     await handle.terminate('plum-keeper doctor probe done').catch(() => undefined);
     await Promise.all(calls);
+    // The probe leaves no trace in the operator's workflow list.
+    await client.workflowService
+      .deleteWorkflowExecution({ namespace, workflowExecution: { workflowId } })
+      .catch(() => undefined);
     await connection.close();
   }
   if (refused === 0) return ok('in-flight updates', `${IN_FLIGHT_UPDATES_PROBE} concurrent updates admitted`);

@@ -19,11 +19,9 @@ import { translateFailure } from './translate';
  */
 export function listQuery(status: TokenStatus | undefined): string {
   const execution = status === 'RETIRED' ? `ExecutionStatus = 'Completed'` : `ExecutionStatus = 'Running'`;
-  return [
-    `WorkflowType = '${WORKFLOW_TYPE}'`,
-    execution,
-    ...(status ? [`PlumTokenStatus = '${status}'`] : []),
-  ].join(' AND ');
+  return [`WorkflowType = '${WORKFLOW_TYPE}'`, execution, ...(status ? [`PlumTokenStatus = '${status}'`] : [])].join(
+    ' AND ',
+  );
 }
 
 /** Keepers from Temporal's visibility store, one row per company (its newest run), sorted by company id. */

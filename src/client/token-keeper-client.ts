@@ -115,6 +115,8 @@ export class TokenKeeperClient {
       args: [{ companyId: id, ...(policy && { policy }) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: companyIdKey, value: id }],
+      staticSummary: `Plum token keeper of company ${id}`,
+      staticDetails: `Holds and rotates the Plum token set of company **${id}**. Status, expiries and the next refresh are in its current details and search attributes; \`npx plum-keeper status ${id}\` shows the same.`,
     });
     this.forget(id);
     return this.call(id, () =>

@@ -103,8 +103,11 @@ async function sleepUntilDue(keeper: CompanyKeeper): Promise<void> {
     await wf.condition(wake);
     return;
   }
+  const at = new Date(wakeAt).toISOString();
   const summary =
-    keeper.state.retryAt !== undefined ? `retry refresh (${keeper.state.status})` : 'next scheduled refresh';
+    keeper.state.retryAt !== undefined
+      ? `retry refresh at ${at} (${keeper.state.status})`
+      : `sleep until refresh at ${at}`;
   await wf.condition(wake, Math.max(1, wakeAt - Date.now()), { summary });
 }
 

@@ -202,7 +202,7 @@ export class CompanyKeeper implements CompanyTokenSource {
           startToCloseTimeout: this.config.activityStartToCloseMs,
           heartbeatTimeout: this.config.activityHeartbeatTimeoutMs,
           retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3 },
-          summary: `refresh company token (generation ${this.state.generation + 1})`,
+          summary: `refresh: rotation ${this.state.generation + 1}`,
         },
         [{ companyId: this.state.companyId, refreshToken: this.state.tokens.refreshToken }],
       );
