@@ -32,21 +32,25 @@ export async function startMonitoring(options: {
   log: Log;
 }): Promise<Monitoring> {
   const { client, worker, config } = options;
+  const readiness = () =>
+    checkReadiness({
+      client,
+      namespace: client.options.namespace,
+      taskQueue: worker.options.taskQueue,
+      identity: worker.options.identity,
+      workerState: () => worker.getState(),
+    });
   const server = await MonitoringServer.start({
     host: config.host,
     port: config.port,
     metricsSource: `http://${options.exporterAddress}/metrics`,
-    readiness: () =>
-      checkReadiness({
-        client,
-        namespace: client.options.namespace,
-        taskQueue: worker.options.taskQueue,
-        identity: worker.options.identity,
-        workerState: () => worker.getState(),
-      }),
+    readiness,
   });
-  const gauges = new FleetGauges(client, Runtime.instance().metricMeter, (error) =>
-    options.log.warn('fleet gauges not updated', { error }),
+  const gauges = new FleetGauges(
+    client,
+    Runtime.instance().metricMeter,
+    (error) => options.log.warn('fleet gauges not updated', { error }),
+    readiness,
   );
   gauges.start(config.pollMs);
   return {

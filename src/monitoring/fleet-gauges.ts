@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { TokenStatus } from '../contract';
 import { TOKEN_STATUSES, WORKFLOW_TYPE, accessTokenExpiresAtKey } from '../contract';
+import type { Readiness } from './readiness';
 
 const RUNNING = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
 /** Windows searched for the soonest expiry, nearest first, so a large fleet lists only the companies due soon. */
@@ -44,12 +45,21 @@ export class FleetGauges {
   private timer: NodeJS.Timeout | undefined;
   private readonly companies;
   private readonly soonest;
+  private readonly polling;
 
   constructor(
     private readonly client: Client,
     meter: MetricMeter,
     private readonly onError: (error: unknown) => void,
+    /** This worker's readiness, kept as `plum_keeper_worker_polling` (1 or 0) for the worker-not-polling alert. */
+    private readonly readiness?: () => Promise<Readiness>,
   ) {
+    this.polling = meter.createGauge(
+      'plum_keeper_worker_polling',
+      'int',
+      'boolean',
+      '1 while this worker polls both halves of its task queue, else 0',
+    );
     this.companies = meter.createGauge('plum_keeper_companies', 'int', 'companies', 'running keepers by status');
     this.soonest = meter.createGauge(
       'plum_keeper_soonest_access_token_expiry_timestamp_seconds',
@@ -60,6 +70,7 @@ export class FleetGauges {
   }
 
   async refresh(): Promise<FleetSnapshot> {
+    if (this.readiness) this.polling.set((await this.readiness()).ready ? 1 : 0);
     const snapshot = await fleetSnapshot(this.client, Date.now());
     for (const [status, count] of Object.entries(snapshot.companies)) this.companies.set(count, { status });
     this.soonest.set(snapshot.soonestExpiry === undefined ? 0 : snapshot.soonestExpiry / 1000);
