@@ -16,5 +16,9 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
-ENV NODE_ENV=production
+ENV NODE_ENV=production PLUM_METRICS_PORT=9464
+EXPOSE 9464
+# A worker is healthy once it is connected to Temporal and polls its task queue (/readyz on PLUM_METRICS_PORT);
+# the codec server's service overrides this with `healthcheck.js codec`.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/main/healthcheck.js", "readyz"]
 CMD ["node", "dist/main/keeper.js"]

@@ -55,6 +55,13 @@ describe('the codec server over HTTP', () => {
     assert.deepEqual(await res.json(), { payloads: [] });
   });
 
+  it('answers GET /healthz without a token (for container health checks), and nothing else without one', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.equal((await fetch(`${server.url}/decode`)).status, 404);
+  });
+
   it('refuses without the bearer token, or with a wrong one', async () => {
     assert.equal((await post('/decode', '{}', { authorization: '' })).status, 401);
     assert.equal((await post('/decode', '{}', { authorization: 'Bearer nope' })).status, 401);

@@ -16,6 +16,7 @@ interface Service {
   ports?: string[];
   secrets?: string[];
   deploy?: { replicas?: number };
+  healthcheck?: { test?: string[] };
 }
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
@@ -50,6 +51,14 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
     for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
       assert.match(command, new RegExp(`--name ${name} --type ${type}\\b`));
     }
+  });
+
+  it('checks the health of the workers (/readyz) and the codec server, as the Dockerfile does', () => {
+    assert.deepEqual(services.worker!.healthcheck?.test, ['CMD', 'node', 'dist/main/healthcheck.js', 'readyz']);
+    assert.equal(services.worker!.environment?.PLUM_METRICS_PORT, '9464');
+    assert.deepEqual(services['codec-server']!.healthcheck?.test, ['CMD', 'node', 'dist/main/healthcheck.js', 'codec']);
+    assert.match(readFileSync('Dockerfile', 'utf8'), /^HEALTHCHECK .*"dist\/main\/healthcheck\.js", "readyz"\]$/m);
+    assert.ok(existsSync('src/main/healthcheck.ts'));
   });
 
   it('points the UI at the codec server the compose file publishes', () => {

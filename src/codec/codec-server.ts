@@ -119,6 +119,10 @@ class CodecHandler {
         return;
       }
       const path = new URL(req.url ?? '/', 'http://codec').pathname.replace(/\/+$/, '');
+      if (req.method === 'GET' && path === '/healthz') {
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
       const operation = path.endsWith('/encode') ? 'encode' : path.endsWith('/decode') ? 'decode' : undefined;
       if (req.method !== 'POST' || !operation) throw new HttpError(404, 'use POST /encode or POST /decode');
       if (origin !== undefined && !corsAllowed) throw new HttpError(403, 'origin not allowed');

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -127,6 +129,20 @@ describe('operators see and get alerted: metrics, health and the webhook of the 
     assert.match(text, /^plum_keeper_upstream_latency_seconds_bucket/m);
     assert.ok((sample(text, 'plum_keeper_soonest_access_token_expiry_timestamp_seconds') ?? 0) * 1000 > Date.now());
     assert.doesNotMatch(text, new RegExp(companyId), 'no series is labelled by company');
+    assert.equal(sample(text, 'plum_keeper_worker_polling'), 1);
+  });
+
+  it('the container health check script passes against the running worker and fails against a closed port', async () => {
+    const check = async (port: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/healthcheck.ts', 'readyz'], {
+        env: { ...process.env, PLUM_METRICS_PORT: port },
+        stdio: 'ignore',
+      });
+      const [code] = (await once(child, 'exit')) as [number];
+      return code;
+    };
+    assert.equal(await check(new URL(metricsUrl).port), 0);
+    assert.equal(await check(String(await freePort())), 1);
   });
 
   it('a forced NEEDS_REAUTH moves the gauge and fires the webhook once, signed; recovery fires it once more', async () => {
