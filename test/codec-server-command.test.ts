@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { loadOrCreateLocalKeyRing } from '../src/codec/local-key';
 import { freePort } from '../src/temporal/dev-server';
 import { TEST_KEYS_ENV, TEST_KEY_ENV_VARS } from './helpers/codec';
 import { waitFor } from './helpers/wait';
@@ -10,15 +14,16 @@ const cleanEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')));
 
 describe('npm run codec-server', () => {
-  it('refuses to start without keys or without a bearer token (exit 2)', () => {
+  it('refuses to start without keys, or without a bearer token beside a real Temporal (exit 2)', () => {
+    const emptyDataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
     const noKeys = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
-      env: cleanEnv(),
+      env: { ...cleanEnv(), PLUM_DATA_DIR: emptyDataDir },
       encoding: 'utf8',
     });
     assert.equal(noKeys.status, 2);
-    assert.match(noKeys.stderr, /PLUM_CODEC_KEYS/);
+    assert.match(noKeys.stderr, /PLUM_CODEC_KEYS: no key ring: run npm start once \(it makes .*codec-keys\)/);
     const noToken = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
-      env: { ...cleanEnv(), PLUM_CODEC_KEYS: TEST_KEYS_ENV },
+      env: { ...cleanEnv(), TEMPORAL_ADDRESS: 'temporal.internal:7233', PLUM_CODEC_KEYS: TEST_KEYS_ENV },
       encoding: 'utf8',
     });
     assert.equal(noToken.status, 2);
@@ -34,6 +39,32 @@ describe('npm run codec-server', () => {
     assert.equal(withTokenRing.status, 2);
     assert.match(withTokenRing.stderr, /PLUM_TOKEN_KEYS: the codec server must never hold the token ring/);
     assert.ok(!withTokenRing.stderr.includes(TEST_KEY_ENV_VARS.PLUM_TOKEN_KEYS.split(':')[1]!));
+  });
+
+  it('with the defaults beside npm start: reads the local key file and serves loopback without a token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
+    const { keyRing } = loadOrCreateLocalKeyRing(dataDir);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
+      env: { ...cleanEnv(), PLUM_DATA_DIR: dataDir, PLUM_CODEC_SERVER_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await waitFor('the codec server', () => out.includes('Codec server at'), 30_000);
+      assert.match(out, new RegExp(`keys: ${keyRing.activeKeyId}; .*auth NONE \\(loopback only\\)`));
+      const res = await fetch(`http://127.0.0.1:${port}/encode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [{ metadata: {}, data: Buffer.from('"x"').toString('base64') }] }),
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
   });
 
   it('serves the codec protocol with the configured token', async () => {
