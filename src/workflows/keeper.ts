@@ -21,10 +21,10 @@ import {
   savedReplyOf,
   staleTokensFailure,
 } from './failures';
-import { alertFor, alertStateAfter } from './alert-transitions';
 import { learnMissing } from './learn-missing';
 import { countLostInFlight, countRotation, countStatusChange } from './metrics';
 import { StatusPublisher, statusOf } from './publication';
+import { StatusAlerts } from './status-alerts';
 import { accessTokenAnswer } from './token-answer';
 import type { RefreshOutcome } from './refresh-machine';
 import {
@@ -51,7 +51,7 @@ export class CompanyKeeper implements CompanyTokenSource {
   private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
   private readonly publisher = new StatusPublisher();
   private publishedStatus: string | undefined;
-  private pendingAlerts = 0;
+  private readonly alerts = new StatusAlerts();
   /** Loaded by the first local activity; handlers that need it wait for it. */
   private settings: WorkerSettings | undefined;
   private attemptsStarted = 0;
@@ -94,7 +94,7 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   /** No alert is still being delivered (a run waits for them before it continues as new). */
   alertsDelivered(): boolean {
-    return this.pendingAlerts === 0;
+    return this.alerts.delivered();
   }
 
   get policy(): SchedulePolicy {
@@ -285,35 +285,8 @@ export class CompanyKeeper implements CompanyTokenSource {
       this.publishedStatus = status.status;
       countStatusChange(status.status);
     }
-    this.alertOnTransition(status);
-  }
-
-  /**
-   * One alert per transition into or out of DEGRADED, EXPIRED or NEEDS_REAUTH, posted by an activity (retried, never
-   * awaited by the loop) when the worker has a webhook.
-   */
-  private alertOnTransition(status: StatusResult): void {
-    const alert = alertFor(status, this.state.alerted, Date.now());
-    if (alert === undefined) return;
-    this.state = { ...this.state, alerted: alertStateAfter(alert) };
-    if (!this.settings?.alertWebhook || !wf.patched(PATCHES.statusAlerts)) return;
-    this.pendingAlerts += 1;
-    this.activities.sendStatusAlert
-      .executeWithOptions(
-        {
-          startToCloseTimeout: '30 seconds',
-          retry: {
-            initialInterval: '5 seconds',
-            backoffCoefficient: 2,
-            maximumInterval: '5 minutes',
-            maximumAttempts: 30,
-          },
-          summary: `alert: ${alert.event} ${alert.status}${alert.reason ? ` (${alert.reason})` : ''}`,
-        },
-        [alert],
-      )
-      .catch((error: unknown) => wf.log.error('status alert not delivered', { alertId: alert.id, error }))
-      .finally(() => (this.pendingAlerts -= 1));
+    const alerted = this.alerts.observe(status, this.state.alerted, this.settings?.alertWebhook === true);
+    if (alerted !== this.state.alerted) this.state = { ...this.state, alerted };
   }
 
   statusResult(): StatusResult {

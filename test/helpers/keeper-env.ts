@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import type { AlertWebhook } from '../../src/activities/alert-webhook';
 import { StaticCredentialSource } from '../../src/activities/credentials';
 import type { WorkerSettings } from '../../src/contract';
 import { WORKFLOWS_PATH, createKeeperWorker } from '../../src/worker/create-worker';
@@ -93,6 +94,7 @@ export async function withWorker<T>(
     httpTimeoutMs?: number;
     extra?: Partial<WorkerOptions>;
     taskQueue?: string;
+    alerts?: AlertWebhook;
   } = {},
 ): Promise<T> {
   queueCounter += 1;
@@ -107,6 +109,7 @@ export async function withWorker<T>(
     workflowBundle: await workflowBundle(),
     dataConverter: options.dataConverter ?? TEST_DATA_CONVERTER,
     ...(options.extra && { extra: options.extra }),
+    ...(options.alerts && { alerts: options.alerts }),
   });
   return worker.runUntil(fn(taskQueue));
 }

@@ -1,0 +1,38 @@
+import * as wf from '@temporalio/workflow';
+import type { AlertState, PlumActivities, StatusResult } from '../contract';
+import { alertFor, alertStateAfter } from './alert-transitions';
+import { PATCHES } from './patches';
+
+/**
+ * Alerts on transitions into and out of DEGRADED, EXPIRED and NEEDS_REAUTH: one per transition, posted by an activity
+ * (retried for about two hours, never awaited by the loop) when the worker has a webhook.
+ */
+export class StatusAlerts {
+  private pending = 0;
+  private readonly activities = wf.proxyActivities<PlumActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 30 },
+  });
+
+  /** No alert is still being delivered (a run waits for them before it continues as new or completes). */
+  delivered(): boolean {
+    return this.pending === 0;
+  }
+
+  /** The alert state after `status`: changed only on a transition, which is sent when `webhook` is set. */
+  observe(status: StatusResult, alerted: AlertState | undefined, webhook: boolean): AlertState | undefined {
+    const alert = alertFor(status, alerted, Date.now());
+    if (alert === undefined) return alerted;
+    if (webhook && wf.patched(PATCHES.statusAlerts)) {
+      this.pending += 1;
+      this.activities.sendStatusAlert
+        .executeWithOptions(
+          { summary: `alert: ${alert.event} ${alert.status}${alert.reason ? ` (${alert.reason})` : ''}` },
+          [alert],
+        )
+        .catch((error: unknown) => wf.log.error('status alert not delivered', { alertId: alert.id, error }))
+        .finally(() => (this.pending -= 1));
+    }
+    return alertStateAfter(alert);
+  }
+}
