@@ -160,3 +160,41 @@ describe('configuration', () => {
     });
   });
 });
+
+describe('configuration of metrics, logs and the alert webhook', () => {
+  const external = { TEMPORAL_ADDRESS: 'temporal.internal:7233', PLUM_CODEC_KEYS: TEST_KEYS_ENV };
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('the embedded demo serves metrics on 9464 in readable logs; production is JSON with metrics off until asked', () => {
+    const embedded = loadConfig({});
+    assert.deepEqual(embedded.metrics, { host: '127.0.0.1', port: 9464, pollMs: 30_000 });
+    assert.equal(embedded.logFormat, 'pretty');
+    const production = loadConfig(external);
+    assert.equal(production.metrics, undefined);
+    assert.equal(production.logFormat, 'json');
+    assert.deepEqual(loadConfig({ ...external, PLUM_METRICS_PORT: '9100' }).metrics, {
+      host: '0.0.0.0',
+      port: 9100,
+      pollMs: 30_000,
+    });
+    assert.equal(loadConfig({ PLUM_METRICS_PORT: '0' }).metrics, undefined, '0 turns it off');
+  });
+
+  it('a webhook URL needs its secret; the secret is never echoed', () => {
+    const [missing] = problemsOf({ PLUM_ALERT_WEBHOOK_URL: 'https://alerts.example/hook' });
+    assert.equal(missing?.variable, 'PLUM_ALERT_WEBHOOK_SECRET');
+    const ok = loadConfig({ PLUM_ALERT_WEBHOOK_URL: 'https://alerts.example/hook', PLUM_ALERT_WEBHOOK_SECRET: SECRET });
+    assert.deepEqual(ok.alertWebhook, { url: 'https://alerts.example/hook', secret: SECRET });
+    const problems = problemsOf({ PLUM_ALERT_WEBHOOK_URL: 'ftp://x', PLUM_ALERT_WEBHOOK_SECRET: SECRET });
+    assert.equal(problems[0]?.variable, 'PLUM_ALERT_WEBHOOK_URL');
+    assert.ok(!JSON.stringify(problems).includes(SECRET));
+    assert.equal(problemsOf({ PLUM_LOG_FORMAT: 'xml' })[0]?.problem, 'must be json or pretty (got "xml")');
+  });
+});
