@@ -15,7 +15,12 @@ import { waitFor } from './helpers/wait';
 
 describe('the main job (npm start) in embedded mode', () => {
   it('comes up with the dev server and sandbox, rotates the demo company, and stops cleanly on SIGINT', async () => {
-    const [port, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, uiPort, codecPort, metricsPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const dataDir = mkdtempSync(join(tmpdir(), 'plum-main-'));
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
@@ -29,6 +34,7 @@ describe('the main job (npm start) in embedded mode', () => {
         TEMPORAL_UI_PORT: String(uiPort),
         PLUM_DEMO_TOKEN_LIFETIME_MS: '20000',
         PLUM_CODEC_SERVER_PORT: String(codecPort),
+        PLUM_METRICS_PORT: String(metricsPort),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -70,6 +76,12 @@ describe('the main job (npm start) in embedded mode', () => {
           120_000,
         );
         assert.ok(status.generation >= 1);
+        assert.match(stdout, new RegExp(`Metrics +: http://127\\.0\\.0\\.1:${metricsPort}/metrics`));
+        const metrics = await waitFor('the rotation counted', async () => {
+          const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          return /^plum_keeper_rotations_total\{/m.test(text) ? text : undefined;
+        });
+        assert.match(metrics, /^temporal_worker_task_slots_available\{/m, 'the SDK’s own metrics');
       } finally {
         await connection.close();
       }

@@ -26,7 +26,13 @@ export class MonitoringServer {
       handle(req, res, options).catch((error: unknown) => send(res, 500, { error: String(error) }));
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(`PLUM_METRICS_PORT ${options.port} is in use: choose another port, or 0 to turn metrics off`)
+            : error,
+        ),
+      );
       server.listen(options.port, options.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;

@@ -43,7 +43,7 @@ describe('defect 1: a deploy (SIGTERM to the main job) while a refresh is at Plu
       await handle.signal(forceRefreshSignal, { reason: 'deploy test' });
       await waitFor('the refresh to reach Plum', () => env.sandbox.heldCount === 1);
       main.kill('SIGTERM');
-      await waitFor('the worker to start draining', () => /state: 'DRAINING'/.test(output), 10_000);
+      await waitFor('the worker to start draining', () => /"state":"DRAINING"/.test(output), 10_000);
       env.sandbox.releaseHeld();
 
       const [code] = (await exited) as [number | null];
