@@ -86,7 +86,7 @@ export class Cli {
     this.print(
       rows,
       rows.length === 0
-        ? ['No enrolled companies match.']
+        ? ['No companies match.']
         : rows.map(
             (r) =>
               `${r.companyId.padEnd(32)} ${(r.status ?? '?').padEnd(13)} next refresh ${r.nextRefreshAt?.toISOString() ?? '—'}`,

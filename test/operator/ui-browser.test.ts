@@ -88,6 +88,12 @@ describe('the Temporal UI as the operator’s console, in a real browser (Debian
       async () => (await keeper.list({ status: 'NEEDS_REAUTH' })).length === 1,
     );
 
+    // A keeper started under the wrong workflow id fails at once; its failure must read decoded in the UI.
+    await client.workflow.start('companyTokenWorkflow', {
+      taskQueue: 'plum-tokens',
+      workflowId: 'plum-company:started-by-hand',
+      args: [{ companyId: 'someone-else' }],
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.addInitScript((columns) => {
@@ -133,7 +139,23 @@ describe('the Temporal UI as the operator’s console, in a real browser (Debian
     assert.doesNotMatch(text, /sbx_(at|rt)_/, 'no token on the page');
   });
 
+  it('a failed keeper’s page shows its failure decoded through the codec server', async () => {
+    await page.goto(`${uiUrl}/namespaces/default/workflows/plum-company:started-by-hand`);
+    // The result pane is a code viewer whose text is split into spans: read the page's rendered text instead.
+    const text = await waitFor(
+      'the decoded failure message',
+      async () => {
+        const body = await page.innerText('body');
+        return body.includes('does not match company someone-else') ? body : undefined;
+      },
+      30_000,
+    );
+    assert.match(text, /encodedAttributes/, 'the failure is the one the codec server decoded');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'ui-failed-keeper.png') });
+  });
+
   it('a company’s page shows its search attributes', async () => {
+    await page.goto(`${uiUrl}/namespaces/default/workflows/plum-company:${broken}`);
     await page.getByText('Search Attributes').first().click();
     await page.getByText('PlumTokenStatus').first().waitFor({ timeout: 30_000 });
     await page.getByText('NEEDS_REAUTH').first().waitFor({ timeout: 10_000 });
