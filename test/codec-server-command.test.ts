@@ -13,6 +13,31 @@ import { waitFor } from './helpers/wait';
 const cleanEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')));
 
+/** Starts the codec server with `env`, encodes one payload with `headers` (expecting 200), stops it; its stdout. */
+async function serveOnce(env: Record<string, string>, headers: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
+    env: { ...cleanEnv(), ...env, PLUM_CODEC_SERVER_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  try {
+    await waitFor('the codec server', () => out.includes('Codec server at'), 30_000);
+    const res = await fetch(`http://127.0.0.1:${port}/encode`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [{ metadata: {}, data: Buffer.from('"x"').toString('base64') }] }),
+    });
+    assert.equal(res.status, 200);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0);
+  return out;
+}
+
 describe('npm run codec-server', () => {
   it('refuses to start without keys, or without a bearer token beside a real Temporal (exit 2)', () => {
     const emptyDataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
@@ -44,55 +69,15 @@ describe('npm run codec-server', () => {
   it('with the defaults beside npm start: reads the local key file and serves loopback without a token', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
     const { keyRing } = loadOrCreateLocalKeyRing(dataDir);
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
-      env: { ...cleanEnv(), PLUM_DATA_DIR: dataDir, PLUM_CODEC_SERVER_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    try {
-      await waitFor('the codec server', () => out.includes('Codec server at'), 30_000);
-      assert.match(out, new RegExp(`keys: ${keyRing.activeKeyId}; .*auth NONE \\(loopback only\\)`));
-      const res = await fetch(`http://127.0.0.1:${port}/encode`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ payloads: [{ metadata: {}, data: Buffer.from('"x"').toString('base64') }] }),
-      });
-      assert.equal(res.status, 200);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0);
+    const out = await serveOnce({ PLUM_DATA_DIR: dataDir }, {});
+    assert.match(out, new RegExp(`keys: ${keyRing.activeKeyId}; .*auth NONE \\(loopback only\\)`));
   });
 
   it('serves the codec protocol with the configured token', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
-      env: {
-        ...cleanEnv(),
-        PLUM_CODEC_KEYS: TEST_KEYS_ENV,
-        PLUM_CODEC_SERVER_TOKEN: 'tok',
-        PLUM_CODEC_SERVER_PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    try {
-      await waitFor('the codec server', () => out.includes('Codec server at'), 30_000);
-      assert.ok(!out.includes(TEST_KEYS_ENV.split(':')[1]!), 'key material printed');
-      const res = await fetch(`http://127.0.0.1:${port}/encode`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
-        body: JSON.stringify({ payloads: [{ metadata: {}, data: Buffer.from('"x"').toString('base64') }] }),
-      });
-      assert.equal(res.status, 200);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0);
+    const out = await serveOnce(
+      { PLUM_CODEC_KEYS: TEST_KEYS_ENV, PLUM_CODEC_SERVER_TOKEN: 'tok' },
+      { authorization: 'Bearer tok' },
+    );
+    assert.ok(!out.includes(TEST_KEYS_ENV.split(':')[1]!), 'key material printed');
   });
 });

@@ -10,6 +10,16 @@ import { TEST_KEYS_ENV } from './helpers/codec';
 
 const SECRET = 'sbx_secret_do-not-print-me';
 
+/** Every problem `loadConfig` names for `env`, or none. */
+function problemsOf(env: Record<string, string>): ConfigError['problems'] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+  return [];
+}
+
 function runMain(env: Record<string, string>) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
@@ -120,15 +130,6 @@ describe('configuration', () => {
   });
 
   describe('defect 10: configuration that was silently misread or echoed secrets', () => {
-    const problemsOf = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        return (error as ConfigError).problems;
-      }
-      return [];
-    };
-
     it('blank, empty or hex numbers are refused instead of becoming 0', () => {
       for (const value of ['', '  ', '0x0', '1e3', 'NaN']) {
         for (const variable of ['PLUM_LEAD_FRACTION', 'PLUM_MIN_LEAD_MS', 'PLUM_JITTER_FRACTION']) {
@@ -163,14 +164,6 @@ describe('configuration', () => {
 
 describe('configuration of metrics, logs and the alert webhook', () => {
   const external = { TEMPORAL_ADDRESS: 'temporal.internal:7233', PLUM_CODEC_KEYS: TEST_KEYS_ENV };
-  const problemsOf = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      return (error as ConfigError).problems;
-    }
-    return [];
-  };
 
   it('the embedded demo serves metrics on 9464 in readable logs; production is JSON with metrics off until asked', () => {
     const embedded = loadConfig({});

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +8,7 @@ import { freePort } from '../src/temporal/dev-server';
 import { createDataConverter } from '../src/codec/data-converter';
 import { loadOrCreateLocalKeyRing } from '../src/codec/local-key';
 import { statusQuery, workflowIdFor } from '../src/contract';
+import { startMainJob } from './helpers/main-job';
 import { testCliPath } from './helpers/temporal';
 import { waitFor } from './helpers/wait';
 
@@ -22,29 +21,19 @@ describe('the main job (npm start) in embedded mode', () => {
       await freePort(),
     ];
     const dataDir = mkdtempSync(join(tmpdir(), 'plum-main-'));
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/keeper.ts'], {
-      env: {
-        ...clean,
-        TEMPORAL_CLI_PATH: await testCliPath(),
-        PLUM_DATA_DIR: dataDir,
-        PLUM_EMBEDDED_TEMPORAL_PORT: String(port),
-        TEMPORAL_UI_PORT: String(uiPort),
-        PLUM_DEMO_TOKEN_LIFETIME_MS: '20000',
-        PLUM_CODEC_SERVER_PORT: String(codecPort),
-        PLUM_METRICS_PORT: String(metricsPort),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const job = startMainJob({
+      TEMPORAL_CLI_PATH: await testCliPath(),
+      PLUM_DATA_DIR: dataDir,
+      PLUM_EMBEDDED_TEMPORAL_PORT: String(port),
+      TEMPORAL_UI_PORT: String(uiPort),
+      PLUM_DEMO_TOKEN_LIFETIME_MS: '20000',
+      PLUM_CODEC_SERVER_PORT: String(codecPort),
+      PLUM_METRICS_PORT: String(metricsPort),
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
+    let code: number | null;
     try {
-      await waitFor('the banner', () => stdout.includes('plum-token-keeper is running'), 90_000);
+      await waitFor('the banner', () => job.stdout().includes('plum-token-keeper is running'), 90_000);
+      const stdout = job.stdout();
       assert.match(stdout, /EMBEDDED dev server/);
       assert.match(stdout, /LOCAL SANDBOX, NOT THE REAL PLUM/);
       assert.match(stdout, new RegExp(`UI +: http://localhost:${uiPort}/`));
@@ -86,11 +75,10 @@ describe('the main job (npm start) in embedded mode', () => {
         await connection.close();
       }
     } finally {
-      child.kill('SIGINT');
+      code = await job.stop('SIGINT');
     }
-    const [code] = (await exited) as [number | null];
-    assert.equal(code, 0, stderr);
-    assert.match(stdout, /stopped/);
-    assert.doesNotMatch(stdout + stderr, /sbx_(at|rt)_/, 'a token was printed');
+    assert.equal(code, 0, job.stderr());
+    assert.match(job.stdout(), /stopped/);
+    assert.doesNotMatch(job.stdout() + job.stderr(), /sbx_(at|rt)_/, 'a token was printed');
   });
 });
