@@ -1,0 +1,163 @@
+// npm run test:cluster — 200 companies with short-lived tokens on the real topology (PostgreSQL, Temporal as four
+// processes, two workers), through three faults: SIGKILL of a worker, SIGKILL and restart of the history service,
+// a PostgreSQL restart. Prints, per fault: rotations missed, extra upstream rotations, upstream rejections, keepers not
+// ACTIVE afterwards, and the longest a due rotation waited. Exits 1 when any count is not 0.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { TokenKeeperClient } from '../../src/client';
+import { connectTemporalClient } from '../../src/client/temporal-client';
+import { parseKeyRing } from '../../src/codec/key-ring';
+import type { SeededCompany } from '../../src/sandbox/store';
+import { Cluster } from './cluster';
+
+const LIFETIME_MS = 120_000;
+const DUE_AT = 0.5;
+
+interface Row {
+  fault: string;
+  missed: number;
+  extra: number;
+  rejected: number;
+  notActive: number;
+  longestWaitS: number;
+}
+
+async function main(): Promise<void> {
+  const options = new Command('npm run test:cluster --')
+    .option('--companies <n>', 'companies to keep', (v) => Number(v), 200)
+    .option('--phase-seconds <s>', 'how long each fault phase runs', (v) => Number(v), 90)
+    .parse()
+    .opts<{ companies: number; phaseSeconds: number }>();
+  const log = (line: string) => process.stdout.write(`test:cluster: ${line}\n`);
+  const started = Date.now();
+  const cluster = await Cluster.start({
+    dataDir: mkdtempSync(join(tmpdir(), 'plum-cluster-')),
+    workers: 2,
+    log,
+    sandbox: { accessLifetimeMs: LIFETIME_MS, refreshLifetimeMs: LIFETIME_MS * 20 },
+    workerEnv: { PLUM_REFRESH_ACTIVITIES_PER_SECOND: '50', PLUM_MIN_LEAD_MS: '10000', PLUM_LOG_LEVEL: 'warn' },
+  });
+  const client = await connectTemporalClient({
+    connectionOptions: { address: cluster.address },
+    namespace: cluster.namespace,
+    keyRing: parseKeyRing(cluster.secrets.codecKeys, undefined),
+    tokenKeyRing: parseKeyRing(cluster.secrets.tokenKeys, undefined, 'PLUM_TOKEN_KEYS'),
+  });
+  const keeper = new TokenKeeperClient({ client });
+  const rows: Row[] = [];
+  let failed = false;
+  try {
+    log(`cluster up in ${((Date.now() - started) / 1000).toFixed(0)} s; enrolling ${options.companies} companies`);
+    const ids = Array.from({ length: options.companies }, (_, i) => `cluster-co-${i + 1}`);
+    const seeded: Record<string, SeededCompany> = {};
+    for (const id of ids) seeded[id] = await cluster.sandbox.seedCompany({ companyId: id });
+    cluster.writeCredentials(seeded);
+    for (let i = 0; i < ids.length; i += 16) {
+      await Promise.all(ids.slice(i, i + 16).map((id) => keeper.enrol(id, seeded[id]!.tokens)));
+    }
+
+    // Watches the sandbox (the upstream's own record): a newest token past its expiry is a missed rotation; the gap
+    // between a rotation and the moment it was due is how long it waited.
+    const newest = new Map<string, { token: string; expiresAt: number }>();
+    const missedTokens = new Set<string>();
+    let longestWaitMs = 0;
+    const watch = () => {
+      const now = Date.now();
+      for (const id of ids) {
+        const pair = cluster.sandbox.store.requireCompany(id).pairs.at(-1)!;
+        const seen = newest.get(id);
+        if (seen && seen.token !== pair.accessToken) {
+          const dueAt = seen.expiresAt - LIFETIME_MS * (1 - DUE_AT);
+          const issuedAt = pair.accessExpiresAt - LIFETIME_MS;
+          longestWaitMs = Math.max(longestWaitMs, issuedAt - dueAt);
+        }
+        newest.set(id, { token: pair.accessToken, expiresAt: pair.accessExpiresAt });
+        if (pair.accessExpiresAt < now) missedTokens.add(pair.accessToken);
+      }
+    };
+    const watcher = setInterval(watch, 1000);
+    const keeperRotations = async () =>
+      (await Promise.all(ids.map((id) => keeper.status(id)))).reduce((sum, s) => sum + s.upstreamRefreshes, 0);
+    const notActive = async () =>
+      (await Promise.all(ids.map((id) => keeper.status(id).catch(() => undefined)))).filter(
+        (s) => s?.status !== 'ACTIVE',
+      ).length;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    log(`warming up for ${LIFETIME_MS / 1000} s (every company rotates about once)`);
+    await sleep(LIFETIME_MS);
+    const phase = async (fault: string, inject: () => Promise<void>) => {
+      const before = {
+        missed: missedTokens.size,
+        sandbox: cluster.sandbox.rotationCount(),
+        keeper: await keeperRotations(),
+        rejected: cluster.sandbox.callCount('refresh', 'rejected'),
+      };
+      longestWaitMs = 0;
+      log(`fault: ${fault}`);
+      await inject();
+      await sleep(options.phaseSeconds * 1000);
+      const row: Row = {
+        fault,
+        missed: missedTokens.size - before.missed,
+        extra: cluster.sandbox.rotationCount() - before.sandbox - ((await keeperRotations()) - before.keeper),
+        rejected: cluster.sandbox.callCount('refresh', 'rejected') - before.rejected,
+        notActive: await notActive(),
+        longestWaitS: Math.max(0, longestWaitMs) / 1000,
+      };
+      rows.push(row);
+      log(JSON.stringify(row));
+    };
+
+    await phase('SIGKILL worker 1 (the survivor takes over)', async () => {
+      await cluster.workers[0]!.stop('SIGKILL');
+    });
+    cluster.startWorker(0);
+    await cluster.waitForWorker(0);
+    await phase('SIGKILL the history service, then restart it', async () => {
+      await cluster.services.get('history')!.stop('SIGKILL');
+      cluster.startService('history');
+    });
+    await phase('restart PostgreSQL', async () => {
+      await cluster.postgres.stop();
+      await cluster.postgres.start();
+    });
+    clearInterval(watcher);
+  } catch (error) {
+    failed = true;
+    log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await keeper.close();
+    await cluster.stop();
+  }
+  const alive = cluster.processes().filter(({ pid }) => pid !== undefined && isAlive(pid));
+  const lines = [
+    '',
+    `| fault | rotations missed | extra upstream rotations | upstream rejections | not ACTIVE after | longest wait for a due rotation |`,
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.fault} | ${r.missed} | ${r.extra} | ${r.rejected} | ${r.notActive} | ${r.longestWaitS.toFixed(1)} s |`,
+    ),
+    '',
+    `${options.companies} companies, tokens living ${LIFETIME_MS / 1000} s (rotated at half-life), two workers; goal: 0, 0, 0, 0.`,
+    `Processes left running after the stop: ${alive.length === 0 ? 'none' : alive.map((p) => p.name).join(', ')}.`,
+    `Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const missedGoal = rows.some((r) => r.missed + r.extra + r.rejected + r.notActive > 0);
+  process.exit(failed || missedGoal || alive.length > 0 || rows.length < 3 ? 1 : 0);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+void main();
