@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { testKey } from './helpers/codec';
 
 interface Service {
+  configs?: { source: string; target: string }[];
   image?: string;
   build?: string;
   command?: string[] | string;
@@ -22,35 +24,86 @@ interface Service {
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   secrets: Record<string, { file: string }>;
-  configs: Record<string, { content: string }>;
+  configs: Record<string, { file: string }>;
 };
 const services = compose.services;
 
 /** Resolves `${NAME:-default}` the way compose does when NAME is unset. */
 const resolveDefaults = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 
-describe('docker-compose.yml (checked statically: no Docker engine here)', () => {
-  it('has PostgreSQL, Temporal with its schema and search attributes, the UI, two workers and the codec server', () => {
+describe('docker-compose.yml (checked statically: no Docker engine or compose plugin here)', () => {
+  it('has the topology of npm run cluster: PostgreSQL, setup job, Temporal, UI, two workers, codec server, Prometheus', () => {
     for (const name of [
       'postgresql',
+      'temporal-setup',
       'temporal',
-      'temporal-search-attributes',
       'temporal-ui',
       'worker',
       'codec-server',
+      'prometheus',
     ]) {
       assert.ok(services[name], `service ${name} is missing`);
     }
     assert.equal(services.worker!.deploy?.replicas, 2);
-    assert.equal(services.temporal!.environment?.DB, 'postgres12');
-    assert.match(compose.configs['temporal-dynamic-config']!.content, /history\.maxInFlightUpdates:\n\s+- value: 500/);
+    assert.ok(!readFileSync('docker-compose.yml', 'utf8').includes('auto-setup'), 'the deprecated auto-setup image');
+    assert.match(String(services.temporal!.image), /^temporalio\/server:1\.31\.2$/);
   });
 
-  it('registers exactly the four search attributes of DESIGN.md with their types', () => {
-    const command = [services['temporal-search-attributes']!.command].flat().join(' ');
+  it('runs the Temporal server from the config files npm run cluster uses, with every variable they read', () => {
+    const targets = (services.temporal!.configs ?? []).map((c) => compose.configs[c.source]?.file);
+    assert.deepEqual(targets.sort(), ['./deploy/temporal/dynamic-config.yaml', './deploy/temporal/server.yaml']);
+    const template = readFileSync('deploy/temporal/server.yaml', 'utf8');
+    const read = new Set([...template.matchAll(/env "([A-Z_]+)"/g)].map((m) => m[1]));
+    for (const variable of Object.keys(services.temporal!.environment ?? {})) {
+      assert.ok(read.has(variable), `${variable} is set but deploy/temporal/server.yaml never reads it`);
+    }
+    assert.match(String([services.temporal!.command].flat()), /--config-file \/etc\/temporal\/plum\/server\.yaml/);
+  });
+
+  it('names only files that exist, and no config needs inline content (Compose 2.23.1+)', () => {
+    for (const [name, config] of Object.entries(compose.configs)) {
+      assert.ok(config.file && existsSync(config.file), `config ${name} names a missing file`);
+      assert.equal((config as { content?: string }).content, undefined);
+    }
+    for (const service of Object.values(services)) {
+      for (const secret of service.secrets ?? [])
+        assert.ok(compose.secrets[secret], `secret ${secret} is not declared`);
+    }
+  });
+
+  it('npm run secrets writes every secret the file declares', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plum-secrets-'));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-secrets.ts', '--dir', dir], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    for (const secret of Object.values(compose.secrets)) {
+      assert.ok(existsSync(join(dir, secret.file.replace('./secrets/', ''))), `${secret.file} was not written`);
+    }
+    const again = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-secrets.ts', '--dir', dir], {
+      encoding: 'utf8',
+    });
+    assert.match(again.stdout, /kept +.*codec-keys/, 'existing keys are never replaced');
+  });
+
+  it('registers exactly the four search attributes with their types, and the namespace', () => {
+    const command = [services['temporal-setup']!.command].flat().join(' ');
     for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
       assert.match(command, new RegExp(`--name ${name} --type ${type}\\b`));
     }
+    assert.match(command, /namespace create --address temporal:7233 --namespace default/);
+    assert.match(command, /update-schema -s postgresql\/v12\/\$\$schema/);
+  });
+
+  it('Prometheus scrapes the workers’ metrics port and loads the alert rules', () => {
+    const prometheus = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as {
+      scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[];
+      rule_files: string[];
+    };
+    const target = prometheus.scrape_configs[0]!.dns_sd_configs[0]!;
+    assert.deepEqual(target.names, ['worker']);
+    assert.equal(String(target.port), services.worker!.environment?.PLUM_METRICS_PORT);
+    assert.ok(prometheus.rule_files.includes('/etc/prometheus/alerts.yml'));
   });
 
   it('checks the health of the workers (/readyz) and the codec server, as the Dockerfile does', () => {
@@ -79,6 +132,7 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
         join(dir, 'plum-credentials'),
         JSON.stringify({ acme: { client_id: 'id', client_secret: 'secret' } }),
       );
+      writeFileSync(join(dir, 'codec-server-token'), 'codec-token\n');
       const env = Object.fromEntries(
         Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [
           k,
@@ -89,11 +143,16 @@ describe('docker-compose.yml (checked statically: no Docker engine here)', () =>
         assert.ok(compose.secrets[secret], `secret ${secret} is not declared`);
       const config = loadConfig(env);
       assert.equal(config.temporal.mode, 'external');
-      assert.equal(config.plum.mode, 'upstream');
       assert.deepEqual(config.codec.keyRing?.keyIds, ['prod-1']);
       // Workers seal tokens; the codec server (and so the UI) must never hold the token ring.
-      if (name === 'worker') assert.deepEqual(config.codec.tokenKeyRing?.keyIds, ['seal-1']);
-      else assert.equal(config.codec.tokenKeyRing, undefined, 'the codec server holds the token ring');
+      if (name === 'worker') {
+        assert.deepEqual(config.codec.tokenKeyRing?.keyIds, ['seal-1']);
+        assert.equal(config.plum.mode, 'upstream');
+      } else {
+        assert.equal(config.codec.tokenKeyRing, undefined, 'the codec server holds the token ring');
+        assert.equal(config.codec.serverToken, 'codec-token', 'the codec server demands a bearer token');
+        assert.equal(config.plum.credentialsFile, undefined, 'the codec server gets no Plum credentials');
+      }
     });
   }
 

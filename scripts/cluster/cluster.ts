@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
 import { freePort } from '../../src/temporal/dev-server';
@@ -78,6 +78,8 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const dataDir = resolve(options.dataDir);
     mkdirSync(dataDir, { recursive: true });
+    // PostgreSQL runs as its own user, which must be able to pass through this folder (mkdtemp makes it 0700).
+    chmodSync(dataDir, 0o755);
     const server = goBinary('server', options.log);
     const sqlTool = goBinary('sql', options.log);
     const cli = await locateTemporalCli({ log: options.log });
