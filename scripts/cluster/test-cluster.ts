@@ -13,6 +13,7 @@ import type { SeededCompany } from '../../src/sandbox/store';
 import { Cluster } from './cluster';
 
 const LIFETIME_MS = 120_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DUE_AT = 0.5;
 
 interface Row {
@@ -80,11 +81,17 @@ async function main(): Promise<void> {
     const watcher = setInterval(watch, 1000);
     const keeperRotations = async () =>
       (await Promise.all(ids.map((id) => keeper.status(id)))).reduce((sum, s) => sum + s.upstreamRefreshes, 0);
-    const notActive = async () =>
-      (await Promise.all(ids.map((id) => keeper.status(id).catch(() => undefined)))).filter(
-        (s) => s?.status !== 'ACTIVE',
-      ).length;
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // A company mid-rotation is REFRESHING for a moment: give the fleet up to 15 s to settle before counting.
+    const notActive = async () => {
+      let count = 0;
+      for (let attempt = 0; attempt < 15; attempt++) {
+        const statuses = await Promise.all(ids.map((id) => keeper.status(id).catch(() => undefined)));
+        count = statuses.filter((s) => s?.status !== 'ACTIVE').length;
+        if (count === 0) break;
+        await sleep(1000);
+      }
+      return count;
+    };
 
     log(`warming up for ${LIFETIME_MS / 1000} s (every company rotates about once)`);
     await sleep(LIFETIME_MS);
