@@ -38,7 +38,13 @@ async function main(): Promise<void> {
     workers: 2,
     log,
     sandbox: { accessLifetimeMs: LIFETIME_MS, refreshLifetimeMs: LIFETIME_MS * 20 },
-    workerEnv: { PLUM_REFRESH_ACTIVITIES_PER_SECOND: '50', PLUM_MIN_LEAD_MS: '10000', PLUM_LOG_LEVEL: 'warn' },
+    // No jitter: each rotation is due exactly at half-life, so the wait measured is the whole delay.
+    workerEnv: {
+      PLUM_REFRESH_ACTIVITIES_PER_SECOND: '50',
+      PLUM_MIN_LEAD_MS: '10000',
+      PLUM_JITTER_FRACTION: '0',
+      PLUM_LOG_LEVEL: 'warn',
+    },
   });
   const client = await connectTemporalClient({
     connectionOptions: { address: cluster.address },
