@@ -3,14 +3,32 @@ import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Managed, until } from './processes';
 
-/** Debian's PostgreSQL binaries: on PATH, else under /usr/lib/postgresql/<version>/bin. */
-function pgBin(name: string): string {
+function findPgBin(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) if (existsSync(join(dir, name))) return join(dir, name);
   for (const version of ['17', '16', '15']) {
     const path = `/usr/lib/postgresql/${version}/bin/${name}`;
     if (existsSync(path)) return path;
   }
-  throw new Error(`no ${name}: apt-get install postgresql (npm run cluster installs it when apt is there)`);
+  return undefined;
+}
+
+/** Debian's PostgreSQL binaries: on PATH, else under /usr/lib/postgresql/<version>/bin; installed with apt if missing. */
+function pgBin(name: string): string {
+  const found = findPgBin(name);
+  if (found) return found;
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    process.stdout.write('cluster: PostgreSQL is missing: apt-get install postgresql\n');
+    execFileSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql'],
+      {
+        stdio: 'inherit',
+      },
+    );
+    const installed = findPgBin(name);
+    if (installed) return installed;
+  }
+  throw new Error(`no ${name}: install PostgreSQL (apt-get install postgresql)`);
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` user (setpriv execs, so the PID is its own). */
