@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
@@ -38,6 +38,15 @@ async function freeLowPort(): Promise<number> {
       return port;
     }
   }
+}
+
+/** True when something accepts TCP connections on the loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
@@ -110,7 +119,17 @@ export class Cluster {
     const sandbox = await PlumSandbox.start({ ...options.sandbox });
     const cluster = new Cluster({ ...options, dataDir }, postgres, ports, server, cli, sandbox);
     try {
-      for (const service of SERVICES) cluster.startService(service);
+      // One at a time: services started together on a fresh database race to write the cluster metadata, and the
+      // loser exits ("SaveClusterMetadata encountered version mismatch").
+      for (const service of SERVICES) {
+        const managed = cluster.startService(service);
+        await until(
+          `the ${service} service to listen`,
+          () => listening(cluster.servicePort(service)),
+          60_000,
+          () => managed.output(),
+        );
+      }
       options.log('Temporal: frontend, history, matching and worker started; registering the namespace');
       await setUpNamespace(cli, cluster.address, cluster.namespace);
       cluster.startCodecServer();
@@ -134,6 +153,10 @@ export class Cluster {
       { client_id: c.clientId, client_secret: c.clientSecret },
     ]);
     writeFileSync(this.credentialsFile, JSON.stringify(Object.fromEntries(entries)));
+  }
+
+  servicePort(service: Service): number {
+    return this.ports[service === 'frontend' ? 'frontend' : service];
   }
 
   startService(service: Service): Managed {
