@@ -89,14 +89,17 @@ async function main(): Promise<void> {
       (await Promise.all(ids.map((id) => keeper.status(id)))).reduce((sum, s) => sum + s.upstreamRefreshes, 0);
     // A company mid-rotation is REFRESHING for a moment: give the fleet up to 15 s to settle before counting.
     const notActive = async () => {
-      let count = 0;
+      let stuck: string[] = [];
       for (let attempt = 0; attempt < 15; attempt++) {
         const statuses = await Promise.all(ids.map((id) => keeper.status(id).catch(() => undefined)));
-        count = statuses.filter((s) => s?.status !== 'ACTIVE').length;
-        if (count === 0) break;
+        stuck = statuses
+          .filter((s) => s?.status !== 'ACTIVE')
+          .map((s) => (s ? `${s.status}${s.reason ? `/${s.reason}` : ''}: ${s.lastError ?? ''}` : 'no answer'));
+        if (stuck.length === 0) break;
         await sleep(1000);
       }
-      return count;
+      for (const line of new Set(stuck)) log(`  not ACTIVE: ${line}`);
+      return stuck.length;
     };
 
     log(`warming up for ${LIFETIME_MS / 1000} s (every company rotates about once)`);
