@@ -9,15 +9,17 @@ import { Command } from 'commander';
 import { TokenKeeperClient } from '../../src/client';
 import { connectTemporalClient } from '../../src/client/temporal-client';
 import { parseKeyRing } from '../../src/codec/key-ring';
+import { nextRefreshAtKey } from '../../src/contract';
 import type { SeededCompany } from '../../src/sandbox/store';
 import { Cluster } from './cluster';
 
 const LIFETIME_MS = 120_000;
+const RUNNING = `WorkflowType = 'companyTokenWorkflow' AND ExecutionStatus = 'Running'`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const DUE_AT = 0.5;
 
 interface Row {
   fault: string;
+  lostInFlight: number;
   missed: number;
   extra: number;
   rejected: number;
@@ -38,13 +40,7 @@ async function main(): Promise<void> {
     workers: 2,
     log,
     sandbox: { accessLifetimeMs: LIFETIME_MS, refreshLifetimeMs: LIFETIME_MS * 20 },
-    // No jitter: each rotation is due exactly at half-life, so the wait measured is the whole delay.
-    workerEnv: {
-      PLUM_REFRESH_ACTIVITIES_PER_SECOND: '50',
-      PLUM_MIN_LEAD_MS: '10000',
-      PLUM_JITTER_FRACTION: '0',
-      PLUM_LOG_LEVEL: 'warn',
-    },
+    workerEnv: { PLUM_REFRESH_ACTIVITIES_PER_SECOND: '50', PLUM_MIN_LEAD_MS: '10000', PLUM_LOG_LEVEL: 'warn' },
   });
   const client = await connectTemporalClient({
     connectionOptions: { address: cluster.address },
@@ -65,41 +61,61 @@ async function main(): Promise<void> {
       await Promise.all(ids.slice(i, i + 16).map((id) => keeper.enrol(id, seeded[id]!.tokens)));
     }
 
-    // Watches the sandbox (the upstream's own record): a newest token past its expiry is a missed rotation; the gap
-    // between a rotation and the moment it was due is how long it waited.
-    const newest = new Map<string, { token: string; expiresAt: number }>();
+    // Watches the sandbox (the upstream's own record): a newest token past its expiry is a missed rotation. The wait
+    // of a rotation is how long after its due time (the keeper's PlumNextRefreshAt, jitter included) Plum saw it.
+    const newest = new Map<string, string>();
+    const dueAt = new Map<string, number>();
     const missedTokens = new Set<string>();
     let longestWaitMs = 0;
-    const watch = () => {
+    let watching = true;
+    const watch = async () => {
       const now = Date.now();
       for (const id of ids) {
         const pair = cluster.sandbox.store.requireCompany(id).pairs.at(-1)!;
-        const seen = newest.get(id);
-        if (seen && seen.token !== pair.accessToken) {
-          const dueAt = seen.expiresAt - LIFETIME_MS * (1 - DUE_AT);
-          const issuedAt = pair.accessExpiresAt - LIFETIME_MS;
-          longestWaitMs = Math.max(longestWaitMs, issuedAt - dueAt);
+        const due = dueAt.get(id);
+        if (newest.has(id) && newest.get(id) !== pair.accessToken && due !== undefined) {
+          longestWaitMs = Math.max(longestWaitMs, pair.accessExpiresAt - LIFETIME_MS - due);
+          dueAt.delete(id);
         }
-        newest.set(id, { token: pair.accessToken, expiresAt: pair.accessExpiresAt });
+        newest.set(id, pair.accessToken);
         if (pair.accessExpiresAt < now) missedTokens.add(pair.accessToken);
       }
+      for await (const execution of client.workflow.list({ query: RUNNING })) {
+        const id = execution.workflowId.replace('plum-company:', '');
+        const next = execution.typedSearchAttributes.get(nextRefreshAtKey)?.getTime();
+        if (next !== undefined && !dueAt.has(id)) dueAt.set(id, next);
+      }
     };
-    const watcher = setInterval(watch, 1000);
+    const watcher = (async () => {
+      while (watching) {
+        await watch().catch((error: unknown) => log(`watch: ${String(error)}`));
+        await sleep(1000);
+      }
+    })();
     const keeperRotations = async () =>
       (await Promise.all(ids.map((id) => keeper.status(id)))).reduce((sum, s) => sum + s.upstreamRefreshes, 0);
     // A company mid-rotation is REFRESHING for a moment: give the fleet up to 15 s to settle before counting.
-    const notActive = async () => {
-      let stuck: string[] = [];
+    // A company mid-rotation is REFRESHING for a moment: give the fleet up to 15 s to settle before counting.
+    const settled = async () => {
+      let stuck: { id: string; line: string; lost: boolean }[] = [];
       for (let attempt = 0; attempt < 15; attempt++) {
         const statuses = await Promise.all(ids.map((id) => keeper.status(id).catch(() => undefined)));
-        stuck = statuses
-          .filter((s) => s?.status !== 'ACTIVE')
-          .map((s) => (s ? `${s.status}${s.reason ? `/${s.reason}` : ''}: ${s.lastError ?? ''}` : 'no answer'));
+        stuck = statuses.flatMap((s, i) =>
+          s?.status === 'ACTIVE'
+            ? []
+            : [
+                {
+                  id: ids[i]!,
+                  line: s ? `${s.status}${s.reason ? `/${s.reason}` : ''}: ${s.lastError ?? ''}` : 'no answer',
+                  lost: s?.reason === 'LOST_IN_FLIGHT',
+                },
+              ],
+        );
         if (stuck.length === 0) break;
         await sleep(1000);
       }
-      for (const line of new Set(stuck)) log(`  not ACTIVE: ${line}`);
-      return stuck.length;
+      for (const line of new Set(stuck.map((s) => s.line))) log(`  not ACTIVE: ${line}`);
+      return stuck;
     };
 
     log(`warming up for ${LIFETIME_MS / 1000} s (every company rotates about once)`);
@@ -115,16 +131,22 @@ async function main(): Promise<void> {
       log(`fault: ${fault}`);
       await inject();
       await sleep(options.phaseSeconds * 1000);
+      const stuck = await settled();
+      const lost = stuck.filter((s) => s.lost);
       const row: Row = {
         fault,
+        lostInFlight: lost.length,
         missed: missedTokens.size - before.missed,
         extra: cluster.sandbox.rotationCount() - before.sandbox - ((await keeperRotations()) - before.keeper),
         rejected: cluster.sandbox.callCount('refresh', 'rejected') - before.rejected,
-        notActive: await notActive(),
+        notActive: stuck.length,
         longestWaitS: Math.max(0, longestWaitMs) / 1000,
       };
       rows.push(row);
       log(JSON.stringify(row));
+      // What an operator does after LOST_IN_FLIGHT: new tokens from the dashboard, then reseed; the next fault starts
+      // from a whole fleet.
+      for (const { id } of lost) await keeper.reseed(id, await cluster.sandbox.regenerateTokens(id));
     };
 
     await phase('SIGKILL worker 1 (the survivor takes over)', async () => {
@@ -140,7 +162,8 @@ async function main(): Promise<void> {
       await cluster.postgres.stop();
       await cluster.postgres.start();
     });
-    clearInterval(watcher);
+    watching = false;
+    await watcher;
   } catch (error) {
     failed = true;
     log(`failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -163,7 +186,11 @@ async function main(): Promise<void> {
     `Total ${((Date.now() - started) / 1000).toFixed(0)} s.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const missedGoal = rows.some((r) => r.missed + r.extra + r.rejected + r.notActive > 0);
+  // A reply lost with a SIGKILLed worker in strict rotation costs one extra rotation, one rejection and one
+  // NEEDS_REAUTH, and no software on the worker can prevent it: it is counted apart, everything else must be 0.
+  const missedGoal = rows.some(
+    (r) => r.missed + (r.extra - r.lostInFlight) + (r.rejected - r.lostInFlight) + (r.notActive - r.lostInFlight) > 0,
+  );
   process.exit(failed || missedGoal || alive.length > 0 || rows.length < 3 ? 1 : 0);
 }
 
