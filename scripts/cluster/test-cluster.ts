@@ -83,7 +83,9 @@ async function main(): Promise<void> {
       for await (const execution of client.workflow.list({ query: RUNNING })) {
         const id = execution.workflowId.replace('plum-company:', '');
         const next = execution.typedSearchAttributes.get(nextRefreshAtKey)?.getTime();
-        if (next !== undefined && !dueAt.has(id)) dueAt.set(id, next);
+        // Visibility lags a little: a due time from before the newest token was issued belongs to the last cycle.
+        const issuedAt = (cluster.sandbox.store.requireCompany(id).pairs.at(-1)?.accessExpiresAt ?? 0) - LIFETIME_MS;
+        if (next !== undefined && next > issuedAt && !dueAt.has(id)) dueAt.set(id, next);
       }
     };
     const watcher = (async () => {
@@ -174,11 +176,11 @@ async function main(): Promise<void> {
   const alive = cluster.processes().filter(({ pid }) => pid !== undefined && isAlive(pid));
   const lines = [
     '',
-    `| fault | rotations missed | extra upstream rotations | upstream rejections | not ACTIVE after | longest wait for a due rotation |`,
-    '| --- | --- | --- | --- | --- | --- |',
+    `| fault | rotations missed | extra upstream rotations | upstream rejections | not ACTIVE after | of these: replies lost with a killed worker (LOST_IN_FLIGHT) | longest wait past a due rotation |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.fault} | ${r.missed} | ${r.extra} | ${r.rejected} | ${r.notActive} | ${r.longestWaitS.toFixed(1)} s |`,
+        `| ${r.fault} | ${r.missed} | ${r.extra} | ${r.rejected} | ${r.notActive} | ${r.lostInFlight} | ${r.longestWaitS.toFixed(1)} s |`,
     ),
     '',
     `${options.companies} companies, tokens living ${LIFETIME_MS / 1000} s (rotated at half-life), two workers; goal: 0, 0, 0, 0.`,
