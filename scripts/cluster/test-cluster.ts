@@ -94,9 +94,21 @@ async function main(): Promise<void> {
         await sleep(1000);
       }
     })();
-    const keeperRotations = async () =>
-      (await Promise.all(ids.map((id) => keeper.status(id)))).reduce((sum, s) => sum + s.upstreamRefreshes, 0);
-    // A company mid-rotation is REFRESHING for a moment: give the fleet up to 15 s to settle before counting.
+    // Per company, rotations Plum made minus rotations the keeper took. A rotation still in flight shows as 1 for
+    // a moment; a reply the keeper never took shows for good: only a difference seen in three snapshots 2 s apart
+    // counts.
+    const untaken = async (): Promise<Map<string, number>> => {
+      const snapshot = async () => {
+        const statuses = await Promise.all(ids.map((id) => keeper.status(id)));
+        return new Map(ids.map((id, i) => [id, cluster.sandbox.rotationCount(id) - statuses[i]!.upstreamRefreshes]));
+      };
+      const snapshots = [await snapshot()];
+      for (let i = 0; i < 2; i++) {
+        await sleep(2000);
+        snapshots.push(await snapshot());
+      }
+      return new Map(ids.map((id) => [id, Math.min(...snapshots.map((m) => m.get(id)!))]));
+    };
     // A company mid-rotation is REFRESHING for a moment: give the fleet up to 15 s to settle before counting.
     const settled = async () => {
       let stuck: { id: string; line: string; lost: boolean }[] = [];
@@ -125,8 +137,7 @@ async function main(): Promise<void> {
     const phase = async (fault: string, inject: () => Promise<void>) => {
       const before = {
         missed: missedTokens.size,
-        sandbox: cluster.sandbox.rotationCount(),
-        keeper: await keeperRotations(),
+        untaken: await untaken(),
         rejected: cluster.sandbox.callCount('refresh', 'rejected'),
       };
       longestWaitMs = 0;
@@ -139,7 +150,10 @@ async function main(): Promise<void> {
         fault,
         lostInFlight: lost.length,
         missed: missedTokens.size - before.missed,
-        extra: cluster.sandbox.rotationCount() - before.sandbox - ((await keeperRotations()) - before.keeper),
+        extra: [...(await untaken())].reduce(
+          (sum, [id, count]) => sum + Math.max(0, count - (before.untaken.get(id) ?? 0)),
+          0,
+        ),
         rejected: cluster.sandbox.callCount('refresh', 'rejected') - before.rejected,
         notActive: stuck.length,
         longestWaitS: Math.max(0, longestWaitMs) / 1000,
