@@ -165,6 +165,13 @@ describe('plum-keeper CLI, end to end through child processes', () => {
         assert.equal(asked.code, 1, 'a rotation the keeper would ignore is not reported as requested');
         assert.match(asked.stderr, /rotation not requested, the keeper would ignore it: .*TOKEN_KILLED/);
         assert.doesNotMatch(asked.stdout, /Rotation requested/);
+        const status = await cli(['status', a.companyId]);
+        assert.match(
+          status.stdout,
+          new RegExp(
+            `next: generate new tokens in the Plum dashboard .*plum-keeper reseed ${a.companyId} --tokens-file FILE`,
+          ),
+        );
 
         const broken = uniqueCompanyId('cli-broken');
         await env.client.workflow.start('companyTokenWorkflow', {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NeedsReauthError } from '../client/errors';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
-import { companyIdSchema, userTokenRequestSchema } from '../contract';
+import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } from '../contract';
 import { parse } from '../client/parse-input';
 import { CliSetupError, connectKeeper } from './connect';
 import { runDoctor } from './doctor';
@@ -71,13 +71,7 @@ export class Cli {
       ...(s.lastRotationRequest
         ? [`  last rotation asked   ${iso(s.lastRotationRequest.at)} (${s.lastRotationRequest.reason})`]
         : []),
-      ...(s.status === 'NEEDS_REAUTH'
-        ? [
-            '  next: generate new tokens in the Plum dashboard, then: npx plum-keeper reseed ' +
-              s.companyId +
-              ' --tokens-file FILE',
-          ]
-        : []),
+      ...((ALERT_STATES as readonly string[]).includes(s.status) ? [`  next: ${nextStepFor(s)}`] : []),
     ]);
   }
 

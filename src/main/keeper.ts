@@ -18,13 +18,13 @@ import { createLog } from '../logging/log';
 import { PlumClient } from '../plum/client';
 import { PlumSandbox } from '../sandbox/plum-sandbox';
 import { locateTemporalCli } from '../temporal/cli-locator';
-import { DevServer } from '../temporal/dev-server';
+import { DevServer, freePort } from '../temporal/dev-server';
 import { startSdkDownloadedServer } from '../temporal/sdk-download-server';
 import { createKeeperWorker } from '../worker/create-worker';
 import { installRuntime } from '../worker/runtime';
 import { AlertWebhook } from '../activities/alert-webhook';
 import type { Monitoring } from './monitoring';
-import { freeLoopbackAddress, startMonitoring } from './monitoring';
+import { startMonitoring } from './monitoring';
 
 const DEMO_COMPANY = 'demo-company';
 /** Replaced by one at the configured level as soon as the configuration is read. */
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logOptions = { level: config.logLevel, format: config.logFormat };
   log = createLog('main', logOptions);
-  const exporterAddress = config.metrics ? await freeLoopbackAddress() : undefined;
+  // The SDK's exporter listens on a free loopback port; the monitoring server serves it on PLUM_METRICS_PORT.
+  const exporterAddress = config.metrics ? `127.0.0.1:${await freePort()}` : undefined;
   installRuntime({
     log: createLog('temporal', logOptions),
     level: config.logLevel,

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { Runtime } from '@temporalio/worker';
@@ -8,15 +6,6 @@ import type { Log } from '../logging/log';
 import { FleetGauges } from '../monitoring/fleet-gauges';
 import { MonitoringServer } from '../monitoring/monitoring-server';
 import { checkReadiness } from '../monitoring/readiness';
-
-/** A free loopback `host:port` for the SDK's own Prometheus exporter, which the monitoring port serves from. */
-export async function freeLoopbackAddress(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `127.0.0.1:${port}`;
-}
 
 export interface Monitoring {
   url: string;

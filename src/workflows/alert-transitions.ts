@@ -1,26 +1,10 @@
 import type { AlertState, StatusAlert, StatusResult } from '../contract';
-import { ALERT_STATES, workflowIdFor } from '../contract';
+import { ALERT_STATES, nextStepFor, workflowIdFor } from '../contract';
 
 /** The alert state `status` puts a company in; `REFRESHING` and `RETIRED` leave it as it was. */
 export function alertStateOf(status: StatusResult['status'], previous: AlertState): AlertState {
   if ((ALERT_STATES as readonly string[]).includes(status)) return status as AlertState;
   return status === 'ACTIVE' ? 'OK' : previous;
-}
-
-function action(status: StatusResult): string {
-  const id = status.companyId;
-  switch (status.status) {
-    case 'NEEDS_REAUTH':
-      return `generate new tokens in the Plum dashboard (Settings → API), then run: plum-keeper reseed ${id} --tokens-file FILE`;
-    case 'EXPIRED':
-      return `the keeper keeps retrying; see why with: plum-keeper status ${id} (is Plum reachable? are the credentials valid?), then: plum-keeper rotate ${id} --wait`;
-    case 'DEGRADED':
-      return status.reason === 'NO_CREDENTIALS'
-        ? `add the company's API client to PLUM_CREDENTIALS_FILE (or set PLUM_CLIENT_ID/PLUM_CLIENT_SECRET); the keeper retries on its own`
-        : `none yet: the keeper retries on its own while the access token is valid; watch it with: plum-keeper status ${id}`;
-    default:
-      return 'nothing to do';
-  }
 }
 
 function summary(status: StatusResult, event: StatusAlert['event'], previous: AlertState): string {
@@ -49,7 +33,7 @@ export function alertFor(status: StatusResult, alerted: AlertState | undefined, 
     ...(status.reason !== undefined && { reason: status.reason }),
     ...(status.lastError !== undefined && { lastError: status.lastError }),
     summary: summary(status, event, previous),
-    action: action(status),
+    action: nextStepFor(status),
     at: new Date(now).toISOString(),
   };
 }

@@ -10,22 +10,13 @@ import { freePort } from '../../src/temporal/dev-server';
 import { TEST_KEY_ENV_VARS } from '../helpers/codec';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { startNode } from '../helpers/child';
 
-function doctor(env: Record<string, string>): Promise<{ code: number | null; checks: Check[]; stderr: string }> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
-  );
-  const child = spawn(process.execPath, ['bin/plum-keeper.js', '--json', 'doctor'], {
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, checks: JSON.parse(stdout) as Check[], stderr })),
-  );
+async function doctor(env: Record<string, string>): Promise<{ code: number | null; checks: Check[]; stderr: string }> {
+  const run = startNode(['bin/plum-keeper.js', '--json', 'doctor'], env);
+  run.child.stdin.end();
+  const code = await run.exited;
+  return { code, checks: JSON.parse(run.stdout()) as Check[], stderr: run.stderr() };
 }
 
 const problems = (checks: Check[]) => checks.filter((c) => c.outcome === 'problem');
