@@ -12,6 +12,8 @@ export type ErrorShapeFault =
 /** A fault to inject into the next call(s) of one endpoint. */
 export type Fault = { times?: number } & (
   | { kind: 'latency'; ms: number }
+  /** Plum never sees the call (a load balancer with no backend): the connection hangs `ms`, then is cut. */
+  | { kind: 'unreachable'; ms: number }
   | { kind: 'hold' }
   | { kind: 'serverError'; status?: number }
   | { kind: 'resetBeforeCommit' }

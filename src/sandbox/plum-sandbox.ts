@@ -212,6 +212,12 @@ export class PlumSandbox implements SandboxControl {
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body);
       return;
     }
+    if (fault?.kind === 'unreachable') {
+      await Promise.race([sleep(fault.ms), once(req.socket, 'close')]);
+      this.record({ endpoint, outcome: 'reset', committed: false });
+      req.socket.destroy();
+      return;
+    }
     if (fault?.kind === 'resetBeforeCommit') {
       this.record({ endpoint, outcome: 'reset', committed: false });
       req.socket.destroy();

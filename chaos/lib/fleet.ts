@@ -1,0 +1,41 @@
+import { accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
+import type { StatusResult } from '../../src/contract';
+import type { ChaosLab } from './lab';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `condition` holds; resolves false (never throws) at the deadline, so a stuck company is a figure. */
+export async function eventually(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await Promise.resolve(condition()).catch(() => false)) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+/** The keeper's status straight from the workflow (a raw query: no client cache in the way). */
+export function statusOf(lab: ChaosLab, companyId: string): Promise<StatusResult> {
+  return lab.client.workflow.getHandle(workflowIdFor(companyId)).query(statusQuery);
+}
+
+/** The access token the keeper serves now, or undefined when it serves none. */
+export async function servedToken(lab: ChaosLab, companyId: string): Promise<string | undefined> {
+  const answer = await lab.client.workflow.getHandle(workflowIdFor(companyId)).query(accessTokenQuery);
+  return answer.ok ? answer.accessToken : undefined;
+}
+
+/** Company ids for one experiment, unique within the run. */
+export function companyIds(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+}
+
+/** Counts `WorkflowTaskFailed` events in a workflow's history (every run): a task failing over and over is a loop. */
+export async function workflowTaskFailures(lab: ChaosLab, workflowId: string): Promise<number> {
+  let failures = 0;
+  for await (const execution of lab.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await lab.client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    failures += (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+  }
+  return failures;
+}

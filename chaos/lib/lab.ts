@@ -1,0 +1,215 @@
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { TokenKeeperClient } from '../../src/client';
+import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
+import { KeyRing } from '../../src/codec/key-ring';
+import type { WorkerSettings } from '../../src/contract';
+import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
+import type { SeededCompany } from '../../src/sandbox/store';
+import { DevServer, freePort } from '../../src/temporal/dev-server';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_SETTINGS } from './settings';
+
+/** A keeper worker process of the lab. */
+export interface LabWorker {
+  readonly pid: number;
+  readonly exited: Promise<void>;
+  alive(): boolean;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM (the worker drains) and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+type Ring = { keys: Record<string, Buffer>; active: string };
+
+const ringSpec = (ring: Ring) =>
+  Object.entries(ring.keys)
+    .map(([id, key]) => `${id}:${key.toString('base64')}`)
+    .join(',');
+
+/**
+ * The chaos suite's world, all on loopback: a dev server on a SQLite file (restartable on the same port), the Plum
+ * sandbox, keeper workers in child processes, a client, fresh keys (rotatable), and a record of everything the run
+ * produced that the secret scan reads afterwards.
+ */
+export class ChaosLab {
+  readonly taskQueue = 'chaos';
+  /** Everything every worker wrote, for the secret scan. */
+  readonly logs: string[] = [];
+  readonly companies = new Map<string, SeededCompany>();
+  private readonly workers = new Set<ChildProcess>();
+  private readonly codec: Ring = { keys: { c1: randomBytes(32) }, active: 'c1' };
+  private readonly token: Ring = { keys: { t1: randomBytes(32) }, active: 't1' };
+  private readonly credentialsFile: string;
+  private connection!: Connection;
+  client!: Client;
+  keeper!: TokenKeeperClient;
+
+  private constructor(
+    private readonly cliPath: string,
+    private readonly dir: string,
+    private readonly port: number,
+    public server: DevServer,
+    readonly sandbox: PlumSandbox,
+    private readonly bundlePath: string,
+  ) {
+    this.credentialsFile = join(dir, 'credentials.json');
+    writeFileSync(this.credentialsFile, '{}');
+  }
+
+  static async start(cliPath: string, dir: string): Promise<ChaosLab> {
+    const port = await freePort();
+    const bundlePath = join(dir, 'workflow-bundle.js');
+    const [server, sandbox, bundle] = await Promise.all([
+      DevServer.start({ cliPath, port, dbFile: join(dir, 'temporal.sqlite') }),
+      PlumSandbox.start(),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet }),
+    ]);
+    writeFileSync(bundlePath, bundle.code);
+    const lab = new ChaosLab(cliPath, dir, port, server, sandbox, bundlePath);
+    await lab.connect();
+    return lab;
+  }
+
+  /** The key rings a client needs to read everything the workers wrote. */
+  rings(): { codec: KeyRing; token: KeyRing } {
+    return {
+      codec: KeyRing.of(this.codec.keys, this.codec.active),
+      token: KeyRing.of(this.token.keys, this.token.active, 'PLUM_TOKEN_KEYS'),
+    };
+  }
+
+  /** The environment a process needs to decode this lab's payloads (workers, the CLI). */
+  keyEnv(): Record<string, string> {
+    return {
+      PLUM_CODEC_KEYS: ringSpec(this.codec),
+      PLUM_CODEC_ACTIVE_KEY_ID: this.codec.active,
+      PLUM_TOKEN_KEYS: ringSpec(this.token),
+      PLUM_TOKEN_ACTIVE_KEY_ID: this.token.active,
+    };
+  }
+
+  private async connect(): Promise<void> {
+    const { codec, token } = this.rings();
+    this.connection ??= await Connection.connect({ address: this.server.address });
+    this.client = new Client({ connection: this.connection, dataConverter: createDataConverter(codec, token) });
+    this.keeper = new TokenKeeperClient({ client: this.client, taskQueue: this.taskQueue });
+  }
+
+  /** A new active payload key, old ones kept: workers restarted with it first, then this lab's client (the order
+   * docs/design.md gives operators). */
+  async rotateCodecKey(): Promise<void> {
+    const id = `c${Object.keys(this.codec.keys).length + 1}`;
+    this.codec.keys[id] = randomBytes(32);
+    this.codec.active = id;
+    await this.connect();
+  }
+
+  /** Stops the Temporal server, keeps it down `downMs`, starts it again on the same port and SQLite file. */
+  async restartServer(downMs: number, whileDown?: () => Promise<void>): Promise<void> {
+    await this.server.stop();
+    const back = Date.now() + downMs;
+    await whileDown?.();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, back - Date.now())));
+    this.server = await DevServer.start({
+      cliPath: this.cliPath,
+      port: this.port,
+      dbFile: join(this.dir, 'temporal.sqlite'),
+    });
+  }
+
+  /** Starts a keeper worker process on the lab's task queue and resolves once it polls. */
+  async startWorker(settings: Partial<WorkerSettings> = {}): Promise<LabWorker> {
+    const child = fork(join(__dirname, '..', 'worker-process.ts'), {
+      env: {
+        ...process.env,
+        ...this.keyEnv(),
+        TEMPORAL_ADDRESS: this.server.address,
+        PLUM_BASE_URL: this.sandbox.url,
+        PLUM_CREDENTIALS_FILE: this.credentialsFile,
+        CHAOS_TASK_QUEUE: this.taskQueue,
+        CHAOS_BUNDLE: this.bundlePath,
+        CHAOS_HTTP_TIMEOUT_MS: String(CHAOS_HTTP_TIMEOUT_MS),
+        CHAOS_SETTINGS: JSON.stringify({ ...CHAOS_SETTINGS, ...settings }),
+      },
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.workers.add(child);
+    const keep = (chunk: Buffer) => this.logs.push(chunk.toString('utf8'));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = once(child, 'exit').then(() => {
+      this.workers.delete(child);
+    });
+    const [first] = (await Promise.race([once(child, 'message'), exited.then(() => ['exited'])])) as unknown[];
+    if (first !== 'ready') throw new Error(`a chaos worker did not start: ${this.logs.slice(-3).join('')}`);
+    return {
+      pid: child.pid!,
+      exited,
+      alive: () => child.exitCode === null && child.signalCode === null,
+      kill: (signal) => child.kill(signal),
+      stop: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+
+  /** Seeds companies in the sandbox and hands their credentials to the workers (read per call from the file). */
+  async seed(companyIds: readonly string[]): Promise<SeededCompany[]> {
+    const seeded: SeededCompany[] = [];
+    for (const companyId of companyIds) {
+      const company = await this.sandbox.seedCompany({ companyId });
+      this.companies.set(companyId, company);
+      seeded.push(company);
+    }
+    const credentials = Object.fromEntries(
+      [...this.companies.values()].map((c) => [c.companyId, { client_id: c.clientId, client_secret: c.clientSecret }]),
+    );
+    writeFileSync(this.credentialsFile, JSON.stringify(credentials));
+    return seeded;
+  }
+
+  /** Seeds and enrols companies (a worker must be polling). */
+  async enrol(companyIds: readonly string[]): Promise<void> {
+    const seeded = await this.seed(companyIds);
+    for (let i = 0; i < seeded.length; i += 8) {
+      await Promise.all(seeded.slice(i, i + 8).map((c) => this.keeper.enrol(c.companyId, c.tokens)));
+    }
+  }
+
+  /** Retires companies so they stop rotating in later experiments (their histories stay for the scans). */
+  async retire(companyIds: readonly string[]): Promise<void> {
+    await Promise.all(companyIds.map((id) => this.keeper.retire(id, 'chaos experiment over').catch(() => undefined)));
+  }
+
+  /** Every secret this run handed out: every token pair and user token the sandbox issued, client secrets, keys. */
+  secrets(): string[] {
+    const found: string[] = [];
+    for (const company of this.companies.values()) {
+      found.push(company.clientSecret);
+      for (const pair of this.sandbox.store.requireCompany(company.companyId).pairs) {
+        found.push(pair.accessToken, pair.refreshToken);
+      }
+    }
+    for (const user of this.sandbox.store.userTokens.values()) found.push(user.pair.accessToken, user.pair.refreshToken);
+    for (const ring of [this.codec, this.token]) for (const key of Object.values(ring.keys)) found.push(key.toString('base64'));
+    return found;
+  }
+
+  async stop(): Promise<void> {
+    for (const child of this.workers) child.kill('SIGKILL');
+    await this.connection?.close();
+    await this.sandbox.stop();
+    await this.server.stop();
+  }
+}
+
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never;

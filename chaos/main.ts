@@ -1,0 +1,121 @@
+// `npm run chaos`: the keeper on the bad day. Runs experiments R1–R8 on real servers over loopback (a dev server on a
+// SQLite file, the Plum sandbox with its faults, keeper workers in child processes), prints one table and writes the
+// same figures to chaos/results/latest.json. Exits 1 when a goal is missed. Sizes: see --help.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { createLog } from '../src/logging/log';
+import { installRuntime } from '../src/worker/runtime';
+import type { SectionResult } from '../bench/lib/report';
+import { printTable } from '../bench/lib/report';
+import { describeMachine } from '../bench/lib/machine';
+import { ChaosLab } from './lib/lab';
+import { SeededRandom } from './lib/random';
+import type { ChaosSizes } from './lib/sizes';
+import { DEFAULT_SIZES, SMALL_SIZES } from './lib/sizes';
+import { EXPERIMENTS, type ExperimentId } from './experiments';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+function experimentList(value: string): ExperimentId[] {
+  const ids = value.split(',').map((id) => id.trim().toUpperCase());
+  const unknown = ids.filter((id) => !(id in EXPERIMENTS));
+  if (unknown.length) {
+    throw new InvalidArgumentError(`unknown experiment ${unknown.join(', ')}; choose from ${Object.keys(EXPERIMENTS).join(', ')}`);
+  }
+  return ids as ExperimentId[];
+}
+
+const program = new Command('chaos')
+  .description('Fault experiments R1–R8 on real servers; prints the figures and writes them as JSON.')
+  .option('--small', 'the seeded subset npm test runs (about two minutes)')
+  .option('--seed <n>', 'seed of kill points, latencies and fuzz cases', positiveInteger, 20261202)
+  .option('--kill-rounds <n>', `R1 kill rounds per upstream mode (default ${DEFAULT_SIZES.killRounds})`, positiveInteger)
+  .option('--kill-companies <n>', `R1 companies per round (default ${DEFAULT_SIZES.killCompanies})`, positiveInteger)
+  .option('--fuzz-runs <n>', `R5 cases per property (default ${DEFAULT_SIZES.fuzzRuns})`, positiveInteger)
+  .option('--only <list>', `comma-separated subset of ${Object.keys(EXPERIMENTS).join(',')}`, experimentList)
+  .option('--out <file>', 'where the JSON goes', 'chaos/results/latest.json')
+  .addHelpText('after', '\nNeeds the temporal CLI (npm run ci:temporal-cli).');
+
+async function main(): Promise<number> {
+  program.parse();
+  const options = program.opts<{
+    small?: boolean;
+    seed: number;
+    killRounds?: number;
+    killCompanies?: number;
+    fuzzRuns?: number;
+    only?: ExperimentId[];
+    out: string;
+  }>();
+  const sizes: ChaosSizes = {
+    ...(options.small ? SMALL_SIZES : DEFAULT_SIZES),
+    ...(options.killRounds !== undefined && { killRounds: options.killRounds }),
+    ...(options.killCompanies !== undefined && { killCompanies: options.killCompanies }),
+    ...(options.fuzzRuns !== undefined && { fuzzRuns: options.fuzzRuns }),
+  };
+  const log = createLog('chaos', { level: 'warn', format: 'pretty' });
+  installRuntime({ log, level: 'warn' });
+  const cliPath = await locateTemporalCli({ log: (line) => console.error(line) });
+  if (!cliPath) {
+    console.error('chaos needs the temporal CLI: run `npm run ci:temporal-cli`, or set TEMPORAL_CLI_PATH');
+    return 2;
+  }
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'plum-chaos-'));
+  const lab = await ChaosLab.start(cliPath, dir);
+  const random = new SeededRandom(options.seed);
+  const sections: SectionResult[] = [];
+  try {
+    for (const [id, experiment] of Object.entries(EXPERIMENTS) as [ExperimentId, (typeof EXPERIMENTS)[ExperimentId]][]) {
+      if (options.only && !options.only.includes(id)) continue;
+      const t0 = Date.now();
+      process.stderr.write(`chaos: ${id}…\n`);
+      const result = await experiment(lab, sizes, random);
+      result.figures.seconds = Math.round((Date.now() - t0) / 1000);
+      sections.push(result);
+      printTable([result]);
+    }
+  } finally {
+    await lab.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\n=== chaos summary (seed ${options.seed}, ${seconds} s, load ${loadavg()[0]!.toFixed(1)}) ===`);
+  printTable(sections);
+  const out = resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        seed: options.seed,
+        sizes,
+        seconds,
+        machine: describeMachine(cliPath, loadavg()),
+        experiments: Object.fromEntries(sections.map((s) => [s.id, s])),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nfigures written to ${options.out}`);
+  const missed = sections.flatMap((s) => s.rows.filter((r) => r.met === false).map((r) => `${s.id}: ${r.figure}`));
+  if (missed.length) console.log(`goals missed: ${missed.join('; ')}`);
+  return missed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
