@@ -3,11 +3,19 @@ import type { ChaosLab } from '../lib/lab';
 import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
 import { killWorkers } from './r1-kills';
+import { restartServer } from './r2-server';
+import { upstreamOutage } from './r3-outage';
+import { rejectionShapes } from './r4-rejections';
+import { fuzzInputs } from './r5-fuzz';
 
 export type Experiment = (lab: ChaosLab, sizes: ChaosSizes, random: SeededRandom) => Promise<SectionResult>;
 
 /** The experiments in the order they run; R6 and R7 read what the others left behind, so they come last. */
 export const EXPERIMENTS = {
   R1: killWorkers,
+  R2: restartServer,
+  R3: upstreamOutage,
+  R4: rejectionShapes,
+  R5: fuzzInputs,
 } satisfies Record<string, Experiment>;
 export type ExperimentId = keyof typeof EXPERIMENTS;

@@ -27,6 +27,8 @@ interface ModeFigures {
   unsettled: number;
   upstreamRotations: number;
   rejected: number;
+  /** Rejected refresh calls by the kind of round: a frozen worker that wakes up sends a spent token (harmless). */
+  rejectedBySignal: Record<KillSignal, number>;
 }
 
 async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, random: SeededRandom) {
@@ -45,11 +47,13 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
     unsettled: 0,
     upstreamRotations: 0,
     rejected: 0,
+    rejectedBySignal: { SIGKILL: 0, SIGTERM: 0, SIGSTOP: 0 },
   };
   const rotationsBefore = lab.sandbox.rotationCount();
   const rejectedBefore = lab.sandbox.callCount('refresh', 'rejected');
   for (let round = 0; round < sizes.killRounds; round++) {
     const signal = SIGNALS[round % SIGNALS.length]!;
+    const rejectedInRound = lab.sandbox.callCount('refresh', 'rejected');
     const latencyMs = random.between(100, 500);
     await lab.sandbox.injectFault('refresh', { kind: 'latency', ms: latencyMs, times: ids.length });
     const before = new Map(
@@ -102,6 +106,7 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
         await lab.keeper.reseed(id, await lab.sandbox.regenerateTokens(id));
       }
     }
+    figures.rejectedBySignal[signal] += lab.sandbox.callCount('refresh', 'rejected') - rejectedInRound;
   }
   figures.upstreamRotations = lab.sandbox.rotationCount() - rotationsBefore;
   figures.rejected = lab.sandbox.callCount('refresh', 'rejected') - rejectedBefore;

@@ -52,7 +52,7 @@ export class ChaosLab {
   keeper!: TokenKeeperClient;
 
   private constructor(
-    private readonly cliPath: string,
+    readonly cliPath: string,
     private readonly dir: string,
     private readonly port: number,
     public server: DevServer,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { MARK, awkwardString, jsonish } from '../../chaos/lib/arbitraries';
 import { ConfigError, loadConfig } from '../../src/config';
 import { MAX_EPOCH_MS, plumTokensSchema, reseedInputSchema, workflowInputSchema } from '../../src/contract';
 import { classifyErrorReply } from '../../src/plum/error-body';
@@ -12,32 +13,6 @@ import { companyStateSchema, initialState } from '../../src/workflows/state';
 
 /** Deterministic: the same cases every run, so a failure here is reproducible; `npm run chaos` will run more. */
 const RUNS = { seed: 20261122, numRuns: 300 };
-
-/** A value no message may ever contain. */
-const MARK = 'zzSECRETzz';
-
-/** Strings a person or a proxy might send: numbers as text, blanks, hex, huge digits, markup, unicode. */
-const awkwardString = fc.oneof(
-  fc.string(),
-  fc.constantFrom('', ' ', '0x0', '1e3', 'NaN', '-1', '99999999999999999999', '<html>', 'null', '∞'),
-  fc.integer().map(String),
-  fc.double().map(String),
-);
-
-/** JSON-ish values Plum (or something in front of it) might answer with. */
-const jsonish = fc.oneof(
-  fc.jsonValue(),
-  fc.record({
-    access_token: fc.oneof(fc.string(), fc.integer()),
-    refresh_token: fc.oneof(fc.string(), fc.constant(undefined)),
-    expires_in: fc.oneof(fc.integer(), awkwardString, fc.double()),
-    access_token_expiry: fc.oneof(fc.nat(), fc.double(), awkwardString, fc.constant(9e15)),
-  }),
-  fc.record({
-    errors: fc.array(fc.record({ message: fc.string(), penaltySeconds: fc.oneof(fc.double(), fc.string()) })),
-  }),
-  fc.record({ error: fc.string(), error_description: fc.string() }),
-);
 
 describe('fuzzed inputs at the pure entry points (a deterministic subset of R5)', () => {
   it('configuration: any environment loads or fails with ConfigError, never echoing a secret', () => {
