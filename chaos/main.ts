@@ -81,6 +81,11 @@ async function main(): Promise<number> {
       result.figures.seconds = Math.round((Date.now() - t0) / 1000);
       sections.push(result);
       printTable([result]);
+      if (id === 'R3') {
+        // Mid-run, as an operator would: workers get the new key first (each experiment starts its own), then clients.
+        await lab.rotateCodecKey();
+        process.stderr.write('chaos: payload key rotated; R6 reads histories written under both keys\n');
+      }
     }
   } finally {
     await lab.stop();

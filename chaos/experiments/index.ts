@@ -7,6 +7,7 @@ import { restartServer } from './r2-server';
 import { upstreamOutage } from './r3-outage';
 import { rejectionShapes } from './r4-rejections';
 import { fuzzInputs } from './r5-fuzz';
+import { secretScan } from './r6-secrets';
 
 export type Experiment = (lab: ChaosLab, sizes: ChaosSizes, random: SeededRandom) => Promise<SectionResult>;
 
@@ -17,5 +18,6 @@ export const EXPERIMENTS = {
   R3: upstreamOutage,
   R4: rejectionShapes,
   R5: fuzzInputs,
+  R6: secretScan,
 } satisfies Record<string, Experiment>;
 export type ExperimentId = keyof typeof EXPERIMENTS;

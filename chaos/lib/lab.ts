@@ -43,6 +43,8 @@ export class ChaosLab {
   /** Everything every worker wrote, for the secret scan. */
   readonly logs: string[] = [];
   readonly companies = new Map<string, SeededCompany>();
+  /** How often the payload key was rotated in this run. */
+  keyRotations = 0;
   private readonly workers = new Set<ChildProcess>();
   private readonly codec: Ring = { keys: { c1: randomBytes(32) }, active: 'c1' };
   private readonly token: Ring = { keys: { t1: randomBytes(32) }, active: 't1' };
@@ -105,6 +107,7 @@ export class ChaosLab {
   /** A new active payload key, old ones kept: workers restarted with it first, then this lab's client (the order
    * docs/design.md gives operators). */
   async rotateCodecKey(): Promise<void> {
+    this.keyRotations += 1;
     const id = `c${Object.keys(this.codec.keys).length + 1}`;
     this.codec.keys[id] = randomBytes(32);
     this.codec.active = id;
