@@ -27,7 +27,9 @@ function experimentList(value: string): ExperimentId[] {
   const ids = value.split(',').map((id) => id.trim().toUpperCase());
   const unknown = ids.filter((id) => !(id in EXPERIMENTS));
   if (unknown.length) {
-    throw new InvalidArgumentError(`unknown experiment ${unknown.join(', ')}; choose from ${Object.keys(EXPERIMENTS).join(', ')}`);
+    throw new InvalidArgumentError(
+      `unknown experiment ${unknown.join(', ')}; choose from ${Object.keys(EXPERIMENTS).join(', ')}`,
+    );
   }
   return ids as ExperimentId[];
 }
@@ -36,7 +38,11 @@ const program = new Command('chaos')
   .description('Fault experiments R1–R8 on real servers; prints the figures and writes them as JSON.')
   .option('--small', 'the seeded subset npm test runs (about two minutes)')
   .option('--seed <n>', 'seed of kill points, latencies and fuzz cases', positiveInteger, 20261202)
-  .option('--kill-rounds <n>', `R1 kill rounds per upstream mode (default ${DEFAULT_SIZES.killRounds})`, positiveInteger)
+  .option(
+    '--kill-rounds <n>',
+    `R1 kill rounds per upstream mode (default ${DEFAULT_SIZES.killRounds})`,
+    positiveInteger,
+  )
   .option('--kill-companies <n>', `R1 companies per round (default ${DEFAULT_SIZES.killCompanies})`, positiveInteger)
   .option('--fuzz-runs <n>', `R5 cases per property (default ${DEFAULT_SIZES.fuzzRuns})`, positiveInteger)
   .option('--only <list>', `comma-separated subset of ${Object.keys(EXPERIMENTS).join(',')}`, experimentList)
@@ -73,7 +79,10 @@ async function main(): Promise<number> {
   const random = new SeededRandom(options.seed);
   const sections: SectionResult[] = [];
   try {
-    for (const [id, experiment] of Object.entries(EXPERIMENTS) as [ExperimentId, (typeof EXPERIMENTS)[ExperimentId]][]) {
+    for (const [id, experiment] of Object.entries(EXPERIMENTS) as [
+      ExperimentId,
+      (typeof EXPERIMENTS)[ExperimentId],
+    ][]) {
       if (options.only && !options.only.includes(id)) continue;
       const t0 = Date.now();
       process.stderr.write(`chaos: ${id}…\n`);

@@ -8,6 +8,8 @@ import { upstreamOutage } from './r3-outage';
 import { rejectionShapes } from './r4-rejections';
 import { fuzzInputs } from './r5-fuzz';
 import { secretScan } from './r6-secrets';
+import { replayHistories } from './r7-replay';
+import { messagesInFlight } from './r8-messages';
 
 export type Experiment = (lab: ChaosLab, sizes: ChaosSizes, random: SeededRandom) => Promise<SectionResult>;
 
@@ -18,6 +20,8 @@ export const EXPERIMENTS = {
   R3: upstreamOutage,
   R4: rejectionShapes,
   R5: fuzzInputs,
+  R8: messagesInFlight,
   R6: secretScan,
+  R7: replayHistories,
 } satisfies Record<string, Experiment>;
 export type ExperimentId = keyof typeof EXPERIMENTS;

@@ -58,7 +58,13 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
     await lab.sandbox.injectFault('refresh', { kind: 'latency', ms: latencyMs, times: ids.length });
     const before = new Map(
       await Promise.all(
-        ids.map(async (id) => [id, { pairs: lab.sandbox.store.requireCompany(id).pairs.length, status: await statusOf(lab, id) }] as const),
+        ids.map(
+          async (id) =>
+            [
+              id,
+              { pairs: lab.sandbox.store.requireCompany(id).pairs.length, status: await statusOf(lab, id) },
+            ] as const,
+        ),
       ),
     );
     await Promise.all(ids.map((id) => lab.keeper.forceRefresh(id, `chaos R1 round ${round + 1}`)));
@@ -120,7 +126,8 @@ export async function killWorkers(lab: ChaosLab, sizes: ChaosSizes, random: Seed
   const grace = await runMode(lab, 'grace', sizes, random);
   const both = [strict, grace];
   const sum = (pick: (f: ModeFigures) => number) => both.reduce((total, f) => total + pick(f), 0);
-  const kills = (f: ModeFigures) => `${f.kills.SIGKILL} SIGKILL, ${f.kills.SIGTERM} SIGTERM, ${f.kills.SIGSTOP} SIGSTOP`;
+  const kills = (f: ModeFigures) =>
+    `${f.kills.SIGKILL} SIGKILL, ${f.kills.SIGTERM} SIGTERM, ${f.kills.SIGSTOP} SIGSTOP`;
   return {
     id: 'R1',
     title: 'R1 worker killed mid-rotation (seeded kill points, 100–500 ms of upstream latency)',

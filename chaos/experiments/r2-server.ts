@@ -34,7 +34,9 @@ export async function restartServer(lab: ChaosLab, sizes: ChaosSizes, random: Se
   const watch = watchMisses(lab, ids);
   await sleep(random.between(LIFETIME_MS / 4, (LIFETIME_MS * 3) / 4));
 
-  const generations = new Map(await Promise.all(ids.map(async (id) => [id, (await statusOf(lab, id)).generation] as const)));
+  const generations = new Map(
+    await Promise.all(ids.map(async (id) => [id, (await statusOf(lab, id)).generation] as const)),
+  );
   const downAt = Date.now();
   let clientCall: Promise<string> | undefined;
   await lab.restartServer(sizes.serverDownMs, async () => {
@@ -48,7 +50,9 @@ export async function restartServer(lab: ChaosLab, sizes: ChaosSizes, random: Se
   const outageMs = Date.now() - downAt;
   const clientWhileDown = (await clientCall) ?? 'not tried';
   const resumed = await Promise.all(
-    ids.map((id) => eventually(async () => (await statusOf(lab, id)).generation > generations.get(id)!, LIFETIME_MS * 1.5)),
+    ids.map((id) =>
+      eventually(async () => (await statusOf(lab, id)).generation > generations.get(id)!, LIFETIME_MS * 1.5),
+    ),
   );
   watch.stop();
   const workerSurvived = worker.alive();
@@ -57,7 +61,8 @@ export async function restartServer(lab: ChaosLab, sizes: ChaosSizes, random: Se
   const rejectedBefore = lab.sandbox.callCount('refresh', 'rejected');
   for (const id of ids) {
     const handle = lab.client.workflow.getHandle(workflowIdFor(id));
-    for (let i = 0; i < 2; i++) await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'chaos R2 before reset' }] });
+    for (let i = 0; i < 2; i++)
+      await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'chaos R2 before reset' }] });
   }
   const cli = lab.cliPath;
   const resetOk = await Promise.all(
@@ -97,18 +102,31 @@ export async function restartServer(lab: ChaosLab, sizes: ChaosSizes, random: Se
     id: 'R2',
     title: 'R2 Temporal server stopped and restarted mid-cycle; an operator’s Reset',
     rows: [
-      row('workflows resumed after the restart', `${resumedCount} of ${ids.length} (server away ${(outageMs / 1000).toFixed(1)} s)`, {
-        text: 'all',
-        met: resumedCount === ids.length,
+      row(
+        'workflows resumed after the restart',
+        `${resumedCount} of ${ids.length} (server away ${(outageMs / 1000).toFixed(1)} s)`,
+        {
+          text: 'all',
+          met: resumedCount === ids.length,
+        },
+      ),
+      row('refreshes missed (a newest token expired)', String(watch.missed.size), {
+        text: '0',
+        met: watch.missed.size === 0,
       }),
-      row('refreshes missed (a newest token expired)', String(watch.missed.size), { text: '0', met: watch.missed.size === 0 }),
-      row('worker survived the restart', workerSurvived ? 'yes (same process)' : 'no', { text: 'yes', met: workerSurvived }),
+      row('worker survived the restart', workerSurvived ? 'yes (same process)' : 'no', {
+        text: 'yes',
+        met: workerSurvived,
+      }),
       row('a client call made while the server was down', clientWhileDown),
       row('keepers ACTIVE after Reset, then rotating', `${resetCount} of ${ids.length}`, {
         text: 'all',
         met: resetCount === ids.length,
       }),
-      row('spent tokens sent after Reset (rejections)', String(rejectedAfterReset), { text: '0', met: rejectedAfterReset === 0 }),
+      row('spent tokens sent after Reset (rejections)', String(rejectedAfterReset), {
+        text: '0',
+        met: rejectedAfterReset === 0,
+      }),
     ],
     figures: {
       companies: ids.length,

@@ -72,7 +72,8 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
   const recoveryMs = await Promise.all(
     ids.map(async (id) => {
       const ok = await eventually(
-        async () => (await statusOf(lab, id)).generation > generations.get(id)! && (await statusOf(lab, id)).status === 'ACTIVE',
+        async () =>
+          (await statusOf(lab, id)).generation > generations.get(id)! && (await statusOf(lab, id)).status === 'ACTIVE',
         30_000,
       );
       return ok ? Date.now() - backAt : Infinity;
@@ -99,6 +100,15 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
       }),
       row('upstream attempts during the outage', `${callsInOutage} for ${ids.length} companies`),
     ],
-    figures: { companies: ids.length, reads, refusedWhileValid, servedExpired, untyped, falseReauth: reauth.size, recoveryMs, callsInOutage },
+    figures: {
+      companies: ids.length,
+      reads,
+      refusedWhileValid,
+      servedExpired,
+      untyped,
+      falseReauth: reauth.size,
+      recoveryMs,
+      callsInOutage,
+    },
   };
 }

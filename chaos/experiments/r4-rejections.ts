@@ -31,20 +31,36 @@ const REJECTIONS: Rejection[] = [
       });
     },
   },
-  { name: 'password reset', reason: 'TOKEN_KILLED', arrange: (lab, id) => lab.sandbox.killTokens(id, 'password_reset') },
+  {
+    name: 'password reset',
+    reason: 'TOKEN_KILLED',
+    arrange: (lab, id) => lab.sandbox.killTokens(id, 'password_reset'),
+  },
   {
     name: 'tokens regenerated in the dashboard',
     reason: 'TOKEN_KILLED',
     arrange: (lab, id) => lab.sandbox.killTokens(id, 'tokens_regenerated'),
   },
-  { name: 'company disabled', reason: 'COMPANY_DISABLED', arrange: (lab, id) => lab.sandbox.setCompanyDisabled(id, true) },
+  {
+    name: 'company disabled',
+    reason: 'COMPANY_DISABLED',
+    arrange: (lab, id) => lab.sandbox.setCompanyDisabled(id, true),
+  },
   {
     name: 'caller not whitelisted',
     reason: 'IP_NOT_WHITELISTED',
     arrange: (lab, id) => lab.sandbox.setIpWhitelisted(id, false),
   },
-  { name: 'oauth invalid_client', reason: 'INVALID_CLIENT', arrange: fault({ kind: 'oauth', error: 'invalid_client', status: 401 }) },
-  { name: 'oauth unauthorized_client', reason: 'INVALID_CLIENT', arrange: fault({ kind: 'oauth', error: 'unauthorized_client' }) },
+  {
+    name: 'oauth invalid_client',
+    reason: 'INVALID_CLIENT',
+    arrange: fault({ kind: 'oauth', error: 'invalid_client', status: 401 }),
+  },
+  {
+    name: 'oauth unauthorized_client',
+    reason: 'INVALID_CLIENT',
+    arrange: fault({ kind: 'oauth', error: 'unauthorized_client' }),
+  },
   { name: 'oauth invalid_request', reason: 'BAD_REQUEST', arrange: fault({ kind: 'oauth', error: 'invalid_request' }) },
   { name: 'legacy {success:0}', reason: 'TOKEN_KILLED', arrange: fault({ kind: 'legacy', status: 401 }) },
   {
@@ -94,7 +110,12 @@ export async function rejectionShapes(lab: ChaosLab): Promise<SectionResult> {
   await lab.enrol([companyId]);
   const stayed: string[] = [];
   const proxy = '<html><body><h1>403 Forbidden</h1>nginx</body></html>';
-  await lab.sandbox.injectFault('refresh', { kind: 'reply', status: 403, body: proxy, headers: { 'content-type': 'text/html' } });
+  await lab.sandbox.injectFault('refresh', {
+    kind: 'reply',
+    status: 403,
+    body: proxy,
+    headers: { 'content-type': 'text/html' },
+  });
   const afterProxy = await lab.keeper.refreshNow(companyId, 'chaos R4: proxy page').then(
     () => 'rotated',
     (e: Error) => e.name,
@@ -145,10 +166,14 @@ export async function rejectionShapes(lab: ChaosLab): Promise<SectionResult> {
     id: 'R4',
     title: 'R4 each definitive rejection shape, and the replies that only look definitive',
     rows: [
-      row('shapes → NEEDS_REAUTH with the right reason', `${cases.length - wrong.length} of ${cases.length}${wrong.length ? ` (wrong: ${wrong.map((c) => `${c.name} → ${c.reason}`).join(', ')})` : ''}`, {
-        text: 'all',
-        met: wrong.length === 0,
-      }),
+      row(
+        'shapes → NEEDS_REAUTH with the right reason',
+        `${cases.length - wrong.length} of ${cases.length}${wrong.length ? ` (wrong: ${wrong.map((c) => `${c.name} → ${c.reason}`).join(', ')})` : ''}`,
+        {
+          text: 'all',
+          met: wrong.length === 0,
+        },
+      ),
       row('upstream attempts until NEEDS_REAUTH, most', String(maxAttempts), { text: '1', met: maxAttempts === 1 }),
       row('reseed → ACTIVE, slowest', `${slowestReseed.toFixed(0)} ms`, { text: '≤ 1 s', met: slowestReseed <= 1000 }),
       row('look-alikes that left the company ACTIVE', `${stayed.length} of 4: ${stayed.join('; ')}`, {

@@ -17,10 +17,15 @@ export const cliOutputs: string[] = [];
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -33,15 +38,33 @@ export async function fuzzCli(
   const tally = new Tally('CLI arguments');
   const dir = mkdtempSync(join(tmpdir(), 'chaos-cli-'));
   const option = fc.oneof(
-    fc.constantFrom(['--json'], ['--wait'], ['--bogus'], ['--status', 'NOPE'], ['--status', 'ACTIVE'], ['--scope', 'x']),
+    fc.constantFrom(
+      ['--json'],
+      ['--wait'],
+      ['--bogus'],
+      ['--status', 'NOPE'],
+      ['--status', 'ACTIVE'],
+      ['--scope', 'x'],
+    ),
     awkwardString.map((reason) => ['--reason', reason]),
-    fc.tuple(fc.constantFrom('file', 'missing'), jsonish).map(([kind, content]) => ['--tokens-file', kind === 'file' ? content : 'missing']),
+    fc
+      .tuple(fc.constantFrom('file', 'missing'), jsonish)
+      .map(([kind, content]) => ['--tokens-file', kind === 'file' ? content : 'missing']),
   );
   const cases = sample(
-    fc.tuple(fc.constantFrom(...COMMANDS), fc.array(fc.oneof(fc.constant(live), awkwardString), { maxLength: 3 }), fc.array(option, { maxLength: 3 })),
+    fc.tuple(
+      fc.constantFrom(...COMMANDS),
+      fc.array(fc.oneof(fc.constant(live), awkwardString), { maxLength: 3 }),
+      fc.array(option, { maxLength: 3 }),
+    ),
     runs,
   );
-  const env = { TEMPORAL_ADDRESS: lab.server.address, TEMPORAL_NAMESPACE: 'default', ...lab.keyEnv(), PLUM_CLIENT_SECRET: `${MARK}-secret` };
+  const env = {
+    TEMPORAL_ADDRESS: lab.server.address,
+    TEMPORAL_NAMESPACE: 'default',
+    ...lab.keyEnv(),
+    PLUM_CLIENT_SECRET: `${MARK}-secret`,
+  };
   const secrets = [MARK, ...lab.secrets()];
   for (const [index, [command, positional, options]] of cases.entries()) {
     const args = [command, ...positional];
@@ -58,7 +81,8 @@ export async function fuzzCli(
     cliOutputs.push(stdout, stderr);
     const output = stdout + stderr;
     if (![0, 1, 2].includes(code)) tally.record(`exit ${code} for ${command}`);
-    else if (code !== 0 && !stderr.trim() && !stdout.trim()) tally.record(`exit ${code} with no message for ${command}`);
+    else if (code !== 0 && !stderr.trim() && !stdout.trim())
+      tally.record(`exit ${code} with no message for ${command}`);
     else if (/\n\s+at .+:\d+:\d+/.test(output)) tally.record(`a stack trace for ${command}: ${stderr.slice(0, 120)}`);
     else if (secrets.some((s) => s.length >= 8 && output.includes(s))) tally.record(`a secret printed by ${command}`);
     else tally.record(undefined);

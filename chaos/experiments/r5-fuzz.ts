@@ -39,7 +39,9 @@ function innermost(error: unknown): Error | unknown {
 
 function fuzzConfig(sample: <T>(a: fc.Arbitrary<T>) => T[]): Tally {
   const tally = new Tally('configuration');
-  for (const [env, withSecrets] of sample(fc.tuple(fc.dictionary(fc.constantFrom(...CONFIG_VARIABLES), awkwardString), fc.boolean()))) {
+  for (const [env, withSecrets] of sample(
+    fc.tuple(fc.dictionary(fc.constantFrom(...CONFIG_VARIABLES), awkwardString), fc.boolean()),
+  )) {
     const full: Record<string, string> = { ...env };
     if (withSecrets) {
       full.PLUM_CLIENT_SECRET = `${MARK}-secret`;
@@ -63,7 +65,13 @@ async function fuzzReplies(lab: ChaosLab, sample: <T>(a: fc.Arbitrary<T>) => T[]
   const [company] = await lab.seed(['r5-plum']);
   const plum = new PlumClient({ baseUrl: lab.sandbox.url, timeoutMs: 2000 });
   const credentials = { clientId: company!.clientId, clientSecret: company!.clientSecret };
-  const cases = sample(fc.tuple(fc.constantFrom(200, 201, 204, 301, 400, 401, 403, 404, 409, 429, 500, 502, 503), replyBody, fc.constantFrom('application/json', 'text/html', 'text/plain')));
+  const cases = sample(
+    fc.tuple(
+      fc.constantFrom(200, 201, 204, 301, 400, 401, 403, 404, 409, 429, 500, 502, 503),
+      replyBody,
+      fc.constantFrom('application/json', 'text/html', 'text/plain'),
+    ),
+  );
   for (const [status, body, contentType] of cases) {
     await lab.sandbox.injectFault('refresh', { kind: 'reply', status, body, headers: { 'content-type': contentType } });
     try {
@@ -86,7 +94,11 @@ async function fuzzClient(lab: ChaosLab, live: string, sample: <T>(a: fc.Arbitra
     fc.oneof(
       fc.tuple(fc.constant('status' as const), companyId),
       fc.tuple(fc.constant('getAccessToken' as const), companyId),
-      fc.tuple(fc.constant('refreshNow' as const), companyId, fc.oneof(awkwardString, fc.string({ minLength: 300, maxLength: 3000 }))),
+      fc.tuple(
+        fc.constant('refreshNow' as const),
+        companyId,
+        fc.oneof(awkwardString, fc.string({ minLength: 300, maxLength: 3000 })),
+      ),
       fc.tuple(fc.constant('getUserToken' as const), companyId, awkwardString, awkwardString),
       fc.tuple(fc.constant('enrol' as const), companyId, jsonish),
       fc.tuple(fc.constant('reseed' as const), companyId, anyArgument),
@@ -110,13 +122,20 @@ async function fuzzStartInput(lab: ChaosLab, sample: <T>(a: fc.Arbitrary<T>) => 
   const tally = new Tally('workflow start input');
   const inputs = sample(
     fc.tuple(
-      fc.oneof(anyArgument, fc.record({ companyId: awkwardString, tokens: jsonish, policy: anyArgument, carried: anyArgument })),
+      fc.oneof(
+        anyArgument,
+        fc.record({ companyId: awkwardString, tokens: jsonish, policy: anyArgument, carried: anyArgument }),
+      ),
       fc.boolean(),
     ),
   );
   for (const [index, [input, foreignId]] of inputs.entries()) {
     const workflowId = foreignId ? `r5-foreign-${index}` : workflowIdFor(`r5-start-${index}`);
-    const handle = await lab.client.workflow.start(WORKFLOW_TYPE, { taskQueue: lab.taskQueue, workflowId, args: [input] });
+    const handle = await lab.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: lab.taskQueue,
+      workflowId,
+      args: [input],
+    });
     const outcome = await Promise.race([
       handle.result().then(
         () => 'completed',
@@ -139,7 +158,18 @@ async function fuzzMessages(lab: ChaosLab, live: string, sample: <T>(a: fc.Arbit
   const tally = new Tally('update, signal and query arguments');
   const handle = lab.client.workflow.getHandle(workflowIdFor(live));
   const messages = sample(
-    fc.tuple(fc.constantFrom('refreshNow', 'userToken', 'reseed', 'forceRefresh', 'cachedUserToken', 'accessToken', 'noSuchUpdate'), anyArgument),
+    fc.tuple(
+      fc.constantFrom(
+        'refreshNow',
+        'userToken',
+        'reseed',
+        'forceRefresh',
+        'cachedUserToken',
+        'accessToken',
+        'noSuchUpdate',
+      ),
+      anyArgument,
+    ),
   );
   for (const [name, argument] of messages) {
     if (name === 'reseed' && reseedInputSchema.safeParse(argument).success) continue;
@@ -199,7 +229,9 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
   ];
 
   const workflowIds = [workflowIdFor(live)];
-  for await (const execution of lab.client.workflow.list({ query: `WorkflowId STARTS_WITH 'plum-company:r5-' OR WorkflowId STARTS_WITH 'r5-'` })) {
+  for await (const execution of lab.client.workflow.list({
+    query: `WorkflowId STARTS_WITH 'plum-company:r5-' OR WorkflowId STARTS_WITH 'r5-'`,
+  })) {
     workflowIds.push(execution.workflowId);
   }
   let taskFailures = 0;
@@ -226,13 +258,19 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
       }),
       row(
         'outcomes that were not a clear typed answer',
-        unclear === 0 ? '0' : `${unclear}: ${tallies.flatMap((t) => t.examples.map((e) => `${t.target}: ${e}`)).join(' | ')}`,
+        unclear === 0
+          ? '0'
+          : `${unclear}: ${tallies.flatMap((t) => t.examples.map((e) => `${t.target}: ${e}`)).join(' | ')}`,
         { text: '0', met: unclear === 0 },
       ),
-      row('WorkflowTaskFailed events in the fuzzed workflows', `${taskFailures} in ${new Set(workflowIds).size} workflows`, {
-        text: '0',
-        met: taskFailures === 0,
-      }),
+      row(
+        'WorkflowTaskFailed events in the fuzzed workflows',
+        `${taskFailures} in ${new Set(workflowIds).size} workflows`,
+        {
+          text: '0',
+          met: taskFailures === 0,
+        },
+      ),
       row('state lost (live keeper: status, served token, rotation count)', String(stateLost), {
         text: '0',
         met: stateLost === 0,

@@ -60,9 +60,15 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
   // Defect 12: a client whose active key no worker has yet.
   await lab.enrol(['r6-ahead']);
   const rings = lab.rings();
-  const aheadRing = KeyRing.of({ ...Object.fromEntries(rings.codec.keyIds.map((id) => [id, rings.codec.key(id)])), ahead: Buffer.alloc(32, 7) }, 'ahead');
+  const aheadRing = KeyRing.of(
+    { ...Object.fromEntries(rings.codec.keyIds.map((id) => [id, rings.codec.key(id)])), ahead: Buffer.alloc(32, 7) },
+    'ahead',
+  );
   const ahead = new TokenKeeperClient({
-    client: new Client({ connection: lab.client.connection, dataConverter: createDataConverter(aheadRing, rings.token) }),
+    client: new Client({
+      connection: lab.client.connection,
+      dataConverter: createDataConverter(aheadRing, rings.token),
+    }),
     taskQueue: lab.taskQueue,
   });
   const aheadAnswer = await ahead.refreshNow('r6-ahead', 'a key the workers lack').then(
@@ -86,9 +92,10 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
   await lab.retire(['r6-leak', 'r6-ahead', 'r6-reauth']);
   await worker.stop();
 
-  const keys = [...rings.codec.keyIds.map((id) => rings.codec.key(id)), ...rings.token.keyIds.map((id) => rings.token.key(id))].map((k) =>
-    k.toString('base64'),
-  );
+  const keys = [
+    ...rings.codec.keyIds.map((id) => rings.codec.key(id)),
+    ...rings.token.keyIds.map((id) => rings.token.key(id)),
+  ].map((k) => k.toString('base64'));
   const codec = lab.client.options.loadedDataConverter.payloadCodecs[0]!;
   const uiCodec = await CodecServer.start({ codec: new AesGcmCodec(rings.codec), authToken: null, allowedOrigins: [] });
   const leaks = { history: 0, describe: 0, logs: 0, cli: 0, queryFailures: 0, uiCodec: 0 };
@@ -99,12 +106,17 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
     for (const run of await allRuns(lab)) {
       runs += 1;
       const history = await historyOf(lab, run);
-      leaks.history += found(Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1'), keys, planted);
+      leaks.history += found(
+        Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1'),
+        keys,
+        planted,
+      );
       const description = await lab.client.workflowService.describeWorkflowExecution({
         namespace: 'default',
         execution: { workflowId: run.workflowId, runId: run.runId },
       });
-      const describeBytes = temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(description).finish();
+      const describeBytes =
+        temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(description).finish();
       leaks.describe += found(Buffer.from(describeBytes).toString('latin1'), keys, planted);
       const payloads = payloadsIn(history.events);
       for (const payload of payloads) {
@@ -121,13 +133,19 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
         headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
         body: JSON.stringify({
           payloads: payloads.map((p) => ({
-            metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+            metadata: Object.fromEntries(
+              Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+            ),
             data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
           })),
         }),
       });
       const decoded = (JSON.parse(await response.text()) as { payloads?: { data?: string }[] }).payloads ?? [];
-      leaks.uiCodec += found(decoded.map((p) => Buffer.from(p.data ?? '', 'base64').toString('utf8')).join('\n'), keys, planted);
+      leaks.uiCodec += found(
+        decoded.map((p) => Buffer.from(p.data ?? '', 'base64').toString('utf8')).join('\n'),
+        keys,
+        planted,
+      );
     }
   } finally {
     await uiCodec.stop();
@@ -150,19 +168,39 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
         text: '> 0',
         met: plantedSeen > 0,
       }),
-      row('histories decodable after the key rotation', `${runs - undecodable} of ${runs} (payloads by key: ${Object.entries(keyUse).map(([k, n]) => `${k} ${n}`).join(', ')})`, {
-        text: 'all, both keys in use',
-        met: undecodable === 0 && keyIds.length >= 2,
-      }),
-      row('tokens started without the codec', leakRotated && leakedDead ? 'rotated at once, the leaked refresh token spent' : 'not rotated', {
-        text: 'rotated',
-        met: leakRotated && leakedDead,
-      }),
+      row(
+        'histories decodable after the key rotation',
+        `${runs - undecodable} of ${runs} (payloads by key: ${Object.entries(keyUse)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')})`,
+        {
+          text: 'all, both keys in use',
+          met: undecodable === 0 && keyIds.length >= 2,
+        },
+      ),
+      row(
+        'tokens started without the codec',
+        leakRotated && leakedDead ? 'rotated at once, the leaked refresh token spent' : 'not rotated',
+        {
+          text: 'rotated',
+          met: leakRotated && leakedDead,
+        },
+      ),
       row('a client ahead of the workers on keys', `${aheadAnswer}; keeper ${aheadActive ? 'ACTIVE' : 'not ACTIVE'}`, {
         text: 'refused clearly, nothing lost',
         met: aheadAnswer === 'InvalidInputError' && aheadActive,
       }),
     ],
-    figures: { leaks, plantedSeen, runs, undecodable, keyUse, leakRotated, leakedDead, aheadAnswer, queryFailures: queryFailures.length },
+    figures: {
+      leaks,
+      plantedSeen,
+      runs,
+      undecodable,
+      keyUse,
+      leakRotated,
+      leakedDead,
+      aheadAnswer,
+      queryFailures: queryFailures.length,
+    },
   };
 }

@@ -9,7 +9,8 @@ export interface Run {
 /** Every run of every workflow the lab's server holds, whatever its state. */
 export async function allRuns(lab: ChaosLab): Promise<Run[]> {
   const runs: Run[] = [];
-  for await (const execution of lab.client.workflow.list()) runs.push({ workflowId: execution.workflowId, runId: execution.runId });
+  for await (const execution of lab.client.workflow.list())
+    runs.push({ workflowId: execution.workflowId, runId: execution.runId });
   return runs;
 }
 

@@ -59,7 +59,7 @@ export class ChaosLab {
     private readonly port: number,
     public server: DevServer,
     readonly sandbox: PlumSandbox,
-    private readonly bundlePath: string,
+    readonly bundlePath: string,
   ) {
     this.credentialsFile = join(dir, 'credentials.json');
     writeFileSync(this.credentialsFile, '{}');
@@ -71,7 +71,11 @@ export class ChaosLab {
     const [server, sandbox, bundle] = await Promise.all([
       DevServer.start({ cliPath, port, dbFile: join(dir, 'temporal.sqlite') }),
       PlumSandbox.start(),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet }),
+      bundleWorkflowCode({
+        workflowsPath: WORKFLOWS_PATH,
+        failureConverterPath: FAILURE_CONVERTER_PATH,
+        logger: quiet,
+      }),
     ]);
     writeFileSync(bundlePath, bundle.code);
     const lab = new ChaosLab(cliPath, dir, port, server, sandbox, bundlePath);
@@ -202,8 +206,10 @@ export class ChaosLab {
         found.push(pair.accessToken, pair.refreshToken);
       }
     }
-    for (const user of this.sandbox.store.userTokens.values()) found.push(user.pair.accessToken, user.pair.refreshToken);
-    for (const ring of [this.codec, this.token]) for (const key of Object.values(ring.keys)) found.push(key.toString('base64'));
+    for (const user of this.sandbox.store.userTokens.values())
+      found.push(user.pair.accessToken, user.pair.refreshToken);
+    for (const ring of [this.codec, this.token])
+      for (const key of Object.values(ring.keys)) found.push(key.toString('base64'));
     return found;
   }
 

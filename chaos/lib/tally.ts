@@ -18,7 +18,8 @@ export class Tally {
 /** Names the problem with a message when it is not clear: empty, a stack trace, a bare built-in error, a secret. */
 export function unclearMessage(error: unknown, secrets: readonly string[]): string | undefined {
   if (!(error instanceof Error)) return `threw a non-error: ${String(error).slice(0, 80)}`;
-  if (['Error', 'TypeError', 'SyntaxError', 'RangeError'].includes(error.name)) return `bare ${error.name}: ${error.message}`;
+  if (['Error', 'TypeError', 'SyntaxError', 'RangeError'].includes(error.name))
+    return `bare ${error.name}: ${error.message}`;
   if (!error.message.trim()) return `${error.name} with no message`;
   if (/\n\s+at .+:\d+:\d+/.test(error.message)) return `${error.name} carries a stack trace`;
   const leaked = secrets.find((secret) => secret.length >= 8 && error.message.includes(secret));

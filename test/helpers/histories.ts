@@ -3,6 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Connection, WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { workflowIdFor } from '../../src/contract';
 import { testCliPath } from './temporal';
 
 export const HISTORIES_DIR = join(__dirname, '..', 'histories');
@@ -21,4 +25,16 @@ export async function recordHistory(handle: WorkflowHandle, name: string, runId?
   const { stdout } = await promisify(execFile)(await testCliPath(), args, { maxBuffer: 256 * 1024 * 1024 });
   mkdirSync(HISTORIES_DIR, { recursive: true });
   writeFileSync(join(HISTORIES_DIR, `${name}.json`), stdout);
+}
+
+/** The workflow id a recorded history ran under, from the company id in its (encrypted) start input. */
+export async function recordedWorkflowId(history: unknown, dataConverter: DataConverter): Promise<string> {
+  const events = (
+    history as { events?: { workflowExecutionStartedEventAttributes?: { input?: { payloads?: unknown[] } } }[] }
+  ).events;
+  const payloads = events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const payload = temporal.api.common.v1.Payload.fromObject(payloads[0] as object);
+  const [decoded] = await dataConverter.payloadCodecs![0]!.decode([payload]);
+  const input = defaultPayloadConverter.fromPayload<{ companyId: string }>(decoded!);
+  return workflowIdFor(input.companyId);
 }
