@@ -97,6 +97,7 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
       row('recovery once Plum is back, slowest company', Number.isFinite(slowest) ? `${slowest} ms` : 'never', {
         text: `≤ next backoff (≤ ${CHAOS_SETTINGS.backoffMaxMs} ms here) + 1 s`,
         met: slowest <= bound,
+        timed: Number.isFinite(slowest),
       }),
       row('upstream attempts during the outage', `${callsInOutage} for ${ids.length} companies`),
     ],

@@ -1,12 +1,14 @@
 // R4: every definitive rejection shape Plum answers a refresh with, one company each: one attempt, NEEDS_REAUTH with
 // the right reason, and a reseed back to ACTIVE. Beside them, the replies that look definitive and are not (a
 // proxy's HTML page, a rate limit, a user-token refusal, a stale token file): each must leave the company ACTIVE.
+// Last, Plum answering every refresh with `expires_in: 0`: rotations stay spaced and an enrolment gets through.
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
 import { StaleTokensError, UserTokenRejectedError } from '../../src/client';
 import type { StatusReason } from '../../src/contract';
 import { PlumClient } from '../../src/plum/client';
 import type { Fault } from '../../src/sandbox/faults';
+import type { CallEvent } from '../../src/sandbox/plum-sandbox';
 import { eventually, sleep, statusOf } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 
@@ -74,6 +76,47 @@ async function undo(lab: ChaosLab, companyId: string): Promise<void> {
   await lab.sandbox.setCompanyDisabled(companyId, false);
   await lab.sandbox.setIpWhitelisted(companyId, true);
   await lab.sandbox.clearFaults();
+}
+
+const STORM_SPACING_MS = 1000;
+const STORM_WINDOW_MS = 6000;
+
+/** Plum answering `expires_in: 0` must not become a refresh storm, and an enrolment must still get through. */
+async function zeroLifetimeStorm(lab: ChaosLab) {
+  const worker = await lab.startWorker({ minRotationIntervalMs: STORM_SPACING_MS });
+  const companyId = 'r4-zero-lifetime';
+  await lab.enrol([companyId]);
+  const rotationsBefore = lab.sandbox.rotationCount(companyId);
+  const at: number[] = [];
+  const onCall = (event: CallEvent) => {
+    if (event.committed && event.endpoint === 'refresh' && event.companyId === companyId) at.push(Date.now());
+  };
+  lab.sandbox.events.on('call', onCall);
+  let enrol: string;
+  try {
+    await lab.sandbox.setOptions({ accessLifetimeMs: 0 });
+    await lab.keeper.forceRefresh(companyId, 'chaos R4: zero lifetime');
+    await sleep(STORM_WINDOW_MS);
+    const fresh = await lab.sandbox.regenerateTokens(companyId);
+    await lab.sandbox.setOptions({ accessLifetimeMs: 600_000 });
+    enrol = await lab.keeper.enrol(companyId, fresh).then(
+      (status) => status.status,
+      (e: Error) => e.name,
+    );
+  } finally {
+    lab.sandbox.events.off('call', onCall);
+    await lab.sandbox.setOptions({ accessLifetimeMs: 600_000 });
+  }
+  const inWindow = at.filter((t) => t <= at[0]! + STORM_WINDOW_MS);
+  const gaps = at.slice(1).map((t, i) => t - at[i]!);
+  await lab.retire([companyId]);
+  await worker.stop();
+  return {
+    rotations: inWindow.length,
+    total: lab.sandbox.rotationCount(companyId) - rotationsBefore,
+    closestGapMs: gaps.length ? Math.min(...gaps) : undefined,
+    enrol,
+  };
 }
 
 export async function rejectionShapes(lab: ChaosLab): Promise<SectionResult> {
@@ -158,6 +201,7 @@ export async function rejectionShapes(lab: ChaosLab): Promise<SectionResult> {
   }
   await lab.retire([companyId]);
   await worker.stop();
+  const storm = await zeroLifetimeStorm(lab);
 
   const wrong = cases.filter((c) => !c.ok);
   const maxAttempts = Math.max(...cases.map((c) => c.attempts));
@@ -175,12 +219,24 @@ export async function rejectionShapes(lab: ChaosLab): Promise<SectionResult> {
         },
       ),
       row('upstream attempts until NEEDS_REAUTH, most', String(maxAttempts), { text: '1', met: maxAttempts === 1 }),
-      row('reseed → ACTIVE, slowest', `${slowestReseed.toFixed(0)} ms`, { text: '≤ 1 s', met: slowestReseed <= 1000 }),
+      row('reseed → ACTIVE, slowest', `${slowestReseed.toFixed(0)} ms`, {
+        text: '≤ 1 s',
+        met: slowestReseed <= 1000,
+        timed: true,
+      }),
+      row(
+        `expires_in 0 for ${STORM_WINDOW_MS / 1000} s: rotations (spacing ${STORM_SPACING_MS} ms)`,
+        `${storm.rotations}, closest ${storm.closestGapMs ?? '–'} ms; enrol meanwhile: ${storm.enrol}`,
+        {
+          text: `≤ ${STORM_WINDOW_MS / STORM_SPACING_MS + 1}, enrol ACTIVE`,
+          met: storm.rotations <= STORM_WINDOW_MS / STORM_SPACING_MS + 1 && storm.enrol === 'ACTIVE',
+        },
+      ),
       row('look-alikes that left the company ACTIVE', `${stayed.length} of 4: ${stayed.join('; ')}`, {
         text: '4 of 4',
         met: stayed.length === 4,
       }),
     ],
-    figures: { cases, stayed, afterProxy, callsDuringPenalty, userRefusal, staleEnrol },
+    figures: { cases, storm, stayed, afterProxy, callsDuringPenalty, userRefusal, staleEnrol },
   };
 }
