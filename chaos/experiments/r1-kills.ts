@@ -126,6 +126,8 @@ export async function killWorkers(lab: ChaosLab, sizes: ChaosSizes, random: Seed
   const grace = await runMode(lab, 'grace', sizes, random);
   const both = [strict, grace];
   const sum = (pick: (f: ModeFigures) => number) => both.reduce((total, f) => total + pick(f), 0);
+  // Each cycle rotates once; in grace mode a reply lost in flight is followed by one more rotation with the same token.
+  const extraRotations = (f: ModeFigures) => f.upstreamRotations - f.cycles - (f === grace ? f.inFlightAtKill : 0);
   const kills = (f: ModeFigures) =>
     `${f.kills.SIGKILL} SIGKILL, ${f.kills.SIGTERM} SIGTERM, ${f.kills.SIGSTOP} SIGSTOP`;
   return {
@@ -147,6 +149,10 @@ export async function killWorkers(lab: ChaosLab, sizes: ChaosSizes, random: Seed
       row('companies not settled within 90 s', String(sum((f) => f.unsettled)), {
         text: '0',
         met: sum((f) => f.unsettled) === 0,
+      }),
+      row('extra upstream rotations (beyond one per cycle and the inherent ones)', String(sum(extraRotations)), {
+        text: '0',
+        met: sum(extraRotations) === 0,
       }),
       row(
         'replies in flight at a kill (inherent, apart)',

@@ -49,7 +49,7 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
         lab.keeper.invalidate(id);
         const [served, status] = await Promise.all([
           lab.keeper.getAccessToken(id).then(
-            (token) => token,
+            (token) => ({ ...token, handedOverAt: Date.now() }),
             (error: unknown) => {
               if (!(error instanceof TokenKeeperError)) untyped += 1;
               return undefined;
@@ -59,7 +59,8 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
         ]);
         reads += 1;
         if (status.status === 'NEEDS_REAUTH') reauth.add(id);
-        if (served && served.expiresAt <= Date.now()) servedExpired += 1;
+        // Judged at the moment the client handed the token over, not after the status query beside it returned.
+        if (served && served.expiresAt < served.handedOverAt) servedExpired += 1;
         // A 300 ms margin before the expiry: the read and the clock check are not one instant.
         if (served === undefined && newest.accessExpiresAt > now + 300) refusedWhileValid += 1;
       }),

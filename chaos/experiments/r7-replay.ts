@@ -4,6 +4,7 @@
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
@@ -66,6 +67,7 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
   const rings = lab.rings();
   const dataConverter = createDataConverter(rings.codec, rings.token);
   const capturedFailures: string[] = [];
+  const keptDir = mkdtempSync(join(tmpdir(), 'chaos-replay-failures-'));
   let resetRuns = 0;
   let sample: { history: unknown; workflowId: string } | undefined;
   const runs = await allRuns(lab);
@@ -83,7 +85,15 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
       history,
       run.workflowId,
     );
-    if (failure) capturedFailures.push(`${run.workflowId}: ${failure}`);
+    if (failure) {
+      // Kept for a closer look (it holds only ciphertext and sealed tokens): `temporal workflow trace` or a test.
+      const kept = join(keptDir, `${run.workflowId.replace(/[^\w-]/g, '_')}-${run.runId}.json`);
+      writeFileSync(
+        kept,
+        JSON.stringify(temporal.api.history.v1.History.toObject(history as never, { longs: String, bytes: String })),
+      );
+      capturedFailures.push(`${run.workflowId}: ${failure} (history kept in ${kept})`);
+    }
     if (!sample && (history.events?.length ?? 0) > 20 && run.workflowId.startsWith('plum-company:'))
       sample = { history, workflowId: run.workflowId };
   }

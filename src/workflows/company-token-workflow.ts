@@ -10,6 +10,7 @@ import {
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
+import { PATCHES } from './patches';
 import { CompanyKeeper } from './keeper';
 import { awaitingTokens } from './refresh-machine';
 import { recoverAfterReset, resetCheckDue } from './reset-recovery';
@@ -28,6 +29,10 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
   const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
   // Handlers are registered before this first await, so messages sent right after the start find them.
   registerHandlers(keeper);
+  // Decided before the first local activity: a query arriving while it runs can make the live worker finish the first
+  // task between the activity's result and the code after it, and a patch decided there then does not replay.
+  const leakedAtStart =
+    carried === undefined && input.arrivedUnencrypted === true && wf.patched(PATCHES.rotateUnencryptedStart);
   keeper.load(await workerSettings());
   if (resetCheckDue(keeper)) await recoverAfterReset(keeper);
   keeper.started = true;
@@ -35,7 +40,7 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
   } else if (carried === undefined) {
-    if (input.arrivedUnencrypted) keeper.rotateLeakedTokens();
+    if (input.arrivedUnencrypted) keeper.rotateLeakedTokens(leakedAtStart);
     else await keeper.learnMissing();
   }
   return run(keeper);

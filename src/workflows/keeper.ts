@@ -172,10 +172,11 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   /**
    * Tokens arrived in clear (they are readable in history): rotate at once so the leaked refresh token dies, and
-   * say so in the status, the UI's details and the log.
+   * say so in the status, the UI's details and the log. `decidedAtStart`: a run started in clear decided it (under
+   * its own patch) before its first local activity.
    */
-  rotateLeakedTokens(): void {
-    if (!wf.patched(PATCHES.rotateAfterUnencryptedTokens)) return;
+  rotateLeakedTokens(decidedAtStart = false): void {
+    if (!decidedAtStart && !wf.patched(PATCHES.rotateAfterUnencryptedTokens)) return;
     this.state.tokensArrivedUnencryptedAt = Date.now();
     this.state.refreshRequested = true;
     wf.log.error('tokens arrived unencrypted (sent without the codec) and are readable in history: rotating now', {

@@ -13,6 +13,12 @@ export const PATCHES = {
   minRotationInterval: 'min-rotation-interval',
   /** Tokens that reached the workflow unencrypted are rotated at once, so the leaked refresh token dies. */
   rotateAfterUnencryptedTokens: 'rotate-after-unencrypted-tokens',
+  /**
+   * A run started with tokens in clear decides to rotate them in its first activation, before the first local
+   * activity (histories recorded under the patch above decided after it, which a query during that activity can split
+   * across two tasks so that they no longer replay).
+   */
+  rotateUnencryptedStart: 'rotate-unencrypted-start',
   /** A run made by a Reset takes the newest set from the run it replaced before it spends anything. */
   recoverAfterReset: 'recover-after-reset',
   /** Status transitions into and out of DEGRADED, EXPIRED and NEEDS_REAUTH are posted to the alert webhook. */
