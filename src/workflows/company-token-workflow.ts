@@ -10,9 +10,9 @@ import {
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
-import { PATCHES } from './patches';
 import { CompanyKeeper } from './keeper';
 import { awaitingTokens } from './refresh-machine';
+import { RunPatches } from './patches';
 import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
@@ -26,13 +26,13 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
  */
 export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<StatusResult> {
   const { companyId, carried } = checkedInput(input);
-  const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
+  // The run's patch decisions come first, in its first activation (see `PATCHES.allAboveFromStart`).
+  const keeper = new CompanyKeeper(
+    carried ?? initialState({ ...input, companyId }, Date.now(), Math.random),
+    new RunPatches(),
+  );
   // Handlers are registered before this first await, so messages sent right after the start find them.
   registerHandlers(keeper);
-  // Decided before the first local activity: a query arriving while it runs can make the live worker finish the first
-  // task between the activity's result and the code after it, and a patch decided there then does not replay.
-  const leakedAtStart =
-    carried === undefined && input.arrivedUnencrypted === true && wf.patched(PATCHES.rotateUnencryptedStart);
   keeper.load(await workerSettings());
   if (resetCheckDue(keeper)) await recoverAfterReset(keeper);
   keeper.started = true;
@@ -40,7 +40,7 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
   } else if (carried === undefined) {
-    if (input.arrivedUnencrypted) keeper.rotateLeakedTokens(leakedAtStart);
+    if (input.arrivedUnencrypted) keeper.rotateLeakedTokens();
     else await keeper.learnMissing();
   }
   return run(keeper);

@@ -10,8 +10,8 @@ import { holdOff } from './refresh-machine';
  */
 export async function holdOffRefresh(keeper: CompanyKeeper): Promise<boolean> {
   const { penaltyMs, spacingMs } = holdOff(keeper.state, Date.now(), keeper.config.minRotationIntervalMs);
-  const penalty = penaltyMs > 0 && wf.patched(PATCHES.forcedRefreshWaitsForPenalty) ? penaltyMs : 0;
-  const spacing = spacingMs > 0 && wf.patched(PATCHES.minRotationInterval) ? spacingMs : 0;
+  const penalty = penaltyMs > 0 && keeper.patches.has(PATCHES.forcedRefreshWaitsForPenalty) ? penaltyMs : 0;
+  const spacing = spacingMs > 0 && keeper.patches.has(PATCHES.minRotationInterval) ? spacingMs : 0;
   const waitMs = Math.max(penalty, spacing);
   if (waitMs === 0) return false;
   const why = penalty >= spacing ? 'Plum’s rate-limit penalty' : 'the minimum interval between rotations';

@@ -35,6 +35,7 @@ import {
   markExpiredIfDue,
   startAttempt,
 } from './refresh-machine';
+import type { RunPatches } from './patches';
 import { PATCHES } from './patches';
 import { nextRefreshAt, nextWakeAt } from './schedule';
 import type { CompanyState } from './state';
@@ -66,7 +67,10 @@ export class CompanyKeeper implements CompanyTokenSource {
   /** Start-up is over; handlers that act on the set wait for it. */
   started = false;
 
-  constructor(public state: CompanyState) {
+  constructor(
+    public state: CompanyState,
+    readonly patches: RunPatches,
+  ) {
     this.userTokens = new UserTokenCache(state.userTokens);
   }
 
@@ -141,7 +145,8 @@ export class CompanyKeeper implements CompanyTokenSource {
     // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held. A set
     // that arrived in clear is never "already held": it leaked and must be rotated.
     const leaked = input.arrivedUnencrypted === true;
-    if (!leaked && wf.patched(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) return this.statusResult();
+    if (!leaked && this.patches.has(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens))
+      return this.statusResult();
     this.reseeding = true;
     try {
       this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
@@ -172,11 +177,10 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   /**
    * Tokens arrived in clear (they are readable in history): rotate at once so the leaked refresh token dies, and
-   * say so in the status, the UI's details and the log. `decidedAtStart`: a run started in clear decided it (under
-   * its own patch) before its first local activity.
+   * say so in the status, the UI's details and the log.
    */
-  rotateLeakedTokens(decidedAtStart = false): void {
-    if (!decidedAtStart && !wf.patched(PATCHES.rotateAfterUnencryptedTokens)) return;
+  rotateLeakedTokens(): void {
+    if (!this.patches.has(PATCHES.rotateAfterUnencryptedTokens)) return;
     this.state.tokensArrivedUnencryptedAt = Date.now();
     this.state.refreshRequested = true;
     wf.log.error('tokens arrived unencrypted (sent without the codec) and are readable in history: rotating now', {
@@ -211,7 +215,7 @@ export class CompanyKeeper implements CompanyTokenSource {
     } catch (error) {
       // Plum answered and the set was heartbeated, but no attempt's completion reached the server: use that set.
       const saved = savedReplyOf(error);
-      const useSaved = saved !== undefined && wf.patched(PATCHES.savedReplyOfTimedOutRefresh);
+      const useSaved = saved !== undefined && this.patches.has(PATCHES.savedReplyOfTimedOutRefresh);
       outcome = useSaved ? { kind: 'refreshed', tokens: saved } : classifyRefreshFailure(error);
       if (useSaved) wf.log.warn('refresh timed out after Plum answered; taking the saved reply');
       else wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures + 1 });
@@ -286,7 +290,11 @@ export class CompanyKeeper implements CompanyTokenSource {
       this.publishedStatus = status.status;
       countStatusChange(status.status);
     }
-    const alerted = this.alerts.observe(status, this.state.alerted, this.settings?.alertWebhook === true);
+    const alerted = this.alerts.observe(
+      status,
+      this.state.alerted,
+      this.settings?.alertWebhook === true && this.patches,
+    );
     if (alerted !== this.state.alerted) this.state = { ...this.state, alerted };
   }
 

@@ -1,3 +1,5 @@
+import * as wf from '@temporalio/workflow';
+
 /**
  * Patch ids of workflow behaviour added after histories were recorded. Each guards a change of commands; a history
  * recorded before it replays the old way. Never rename one.
@@ -13,14 +15,29 @@ export const PATCHES = {
   minRotationInterval: 'min-rotation-interval',
   /** Tokens that reached the workflow unencrypted are rotated at once, so the leaked refresh token dies. */
   rotateAfterUnencryptedTokens: 'rotate-after-unencrypted-tokens',
-  /**
-   * A run started with tokens in clear decides to rotate them in its first activation, before the first local
-   * activity (histories recorded under the patch above decided after it, which a query during that activity can split
-   * across two tasks so that they no longer replay).
-   */
-  rotateUnencryptedStart: 'rotate-unencrypted-start',
   /** A run made by a Reset takes the newest set from the run it replaced before it spends anything. */
   recoverAfterReset: 'recover-after-reset',
   /** Status transitions into and out of DEGRADED, EXPIRED and NEEDS_REAUTH are posted to the alert webhook. */
   statusAlerts: 'status-alerts',
+  /**
+   * Every patch above applies to this run, decided once in its first activation. A run's first local activity can be
+   * split from the code after it across two workflow tasks (a query arriving while it runs does it), and a patch
+   * decided right after it then does not replay; runs under this patch decide nothing there.
+   */
+  allAboveFromStart: 'all-above-from-start',
 } as const;
+
+type PatchId = Exclude<(typeof PATCHES)[keyof typeof PATCHES], typeof PATCHES.allAboveFromStart>;
+
+/**
+ * One run's patch decisions. Made in the run's first activation, before any await: a run started by this code takes
+ * every patch above without asking again; histories recorded before it ask for each where it applies, as they did.
+ * A patch added later is asked for with `wf.patched` where it applies (or under a new from-start patch like this one).
+ */
+export class RunPatches {
+  private readonly allFromStart = wf.patched(PATCHES.allAboveFromStart);
+
+  has(id: PatchId): boolean {
+    return this.allFromStart || wf.patched(id);
+  }
+}

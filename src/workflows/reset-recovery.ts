@@ -40,7 +40,7 @@ export function heldSnapshot(state: CompanyState): HeldSetSnapshot {
  * Patched, so that the prefix a reset replays (recorded without this step) replays as it was.
  */
 export async function recoverAfterReset(keeper: CompanyKeeper): Promise<boolean> {
-  if (!wf.patched(PATCHES.recoverAfterReset)) return false;
+  if (!keeper.patches.has(PATCHES.recoverAfterReset)) return false;
   keeper.resetChecked = true;
   const before: CompanyState = keeper.state;
   let snapshot: HeldSetSnapshot | null = null;

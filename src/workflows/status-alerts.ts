@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { AlertState, PlumActivities, StatusResult } from '../contract';
 import { alertFor, alertStateAfter } from './alert-transitions';
+import type { RunPatches } from './patches';
 import { PATCHES } from './patches';
 
 /**
@@ -19,11 +20,11 @@ export class StatusAlerts {
     return this.pending === 0;
   }
 
-  /** The alert state after `status`: changed only on a transition, which is sent when `webhook` is set. */
-  observe(status: StatusResult, alerted: AlertState | undefined, webhook: boolean): AlertState | undefined {
+  /** The alert state after `status`: changed only on a transition, which is sent when the worker has a webhook. */
+  observe(status: StatusResult, alerted: AlertState | undefined, webhook: RunPatches | false): AlertState | undefined {
     const alert = alertFor(status, alerted, Date.now());
     if (alert === undefined) return alerted;
-    if (webhook && wf.patched(PATCHES.statusAlerts)) {
+    if (webhook && webhook.has(PATCHES.statusAlerts)) {
       this.pending += 1;
       this.activities.sendStatusAlert
         .executeWithOptions(

@@ -14,7 +14,9 @@ export const HISTORIES_DIR = join(__dirname, '..', 'histories');
 /**
  * With RECORD_HISTORIES=1 (every history) or RECORD_HISTORIES=name,name (only those), saves the workflow's history
  * (as `temporal workflow show --output json` prints it) for the replay test. Naming them keeps the histories
- * recorded by older code, which guard the old paths.
+ * recorded by older code, which guard the old paths. A `…-from-start` history is the same path recorded after every
+ * patch came to be decided at the start of a run (`PATCHES.allAboveFromStart`); the one without keeps the patch-by-patch
+ * path replaying.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string, runId?: string): Promise<void> {
   const wanted = process.env.RECORD_HISTORIES;

@@ -33,6 +33,7 @@ describe('defect 14: the production paths have recorded histories', () => {
         'the reseed update',
       );
       await recordHistory(handle, 'enrol-update-with-start');
+      await recordHistory(handle, 'enrol-update-with-start-from-start');
     });
   });
 
