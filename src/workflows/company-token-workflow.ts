@@ -11,8 +11,8 @@ import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
 import { CompanyKeeper } from './keeper';
+import { rotateLeakedTokens } from './leaked-tokens';
 import { awaitingTokens } from './refresh-machine';
-import { RunPatches } from './patches';
 import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
@@ -26,11 +26,7 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
  */
 export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<StatusResult> {
   const { companyId, carried } = checkedInput(input);
-  // The run's patch decisions come first, in its first activation (see `PATCHES.allAboveFromStart`).
-  const keeper = new CompanyKeeper(
-    carried ?? initialState({ ...input, companyId }, Date.now(), Math.random),
-    new RunPatches(),
-  );
+  const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
   // Handlers are registered before this first await, so messages sent right after the start find them.
   registerHandlers(keeper);
   keeper.load(await workerSettings());
@@ -40,7 +36,7 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
   } else if (carried === undefined) {
-    if (input.arrivedUnencrypted) keeper.rotateLeakedTokens();
+    if (input.arrivedUnencrypted) rotateLeakedTokens(keeper.state, keeper.patches);
     else await keeper.learnMissing();
   }
   return run(keeper);

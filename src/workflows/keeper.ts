@@ -22,6 +22,7 @@ import {
   staleTokensFailure,
 } from './failures';
 import { learnMissing } from './learn-missing';
+import { rotateLeakedTokens } from './leaked-tokens';
 import { countLostInFlight, countRotation, countStatusChange } from './metrics';
 import { StatusPublisher, statusOf } from './publication';
 import { StatusAlerts } from './status-alerts';
@@ -35,8 +36,7 @@ import {
   markExpiredIfDue,
   startAttempt,
 } from './refresh-machine';
-import type { RunPatches } from './patches';
-import { PATCHES } from './patches';
+import { PATCHES, RunPatches } from './patches';
 import { nextRefreshAt, nextWakeAt } from './schedule';
 import type { CompanyState } from './state';
 import { heldFromPlum, mergedPolicy } from './state';
@@ -49,6 +49,8 @@ import { UserTokenCache } from './user-tokens';
  */
 export class CompanyKeeper implements CompanyTokenSource {
   readonly userTokens: UserTokenCache;
+  /** Made with the keeper, in the run's first activation (see `PATCHES.allAboveFromStart`). */
+  readonly patches = new RunPatches();
   private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
   private readonly publisher = new StatusPublisher();
   private publishedStatus: string | undefined;
@@ -67,10 +69,7 @@ export class CompanyKeeper implements CompanyTokenSource {
   /** Start-up is over; handlers that act on the set wait for it. */
   started = false;
 
-  constructor(
-    public state: CompanyState,
-    readonly patches: RunPatches,
-  ) {
+  constructor(public state: CompanyState) {
     this.userTokens = new UserTokenCache(state.userTokens);
   }
 
@@ -151,7 +150,7 @@ export class CompanyKeeper implements CompanyTokenSource {
     try {
       this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
       this.userTokens.clear();
-      if (leaked) this.rotateLeakedTokens();
+      if (leaked) rotateLeakedTokens(this.state, this.patches);
       else await this.learnMissing();
       this.wakeForReseed = true;
       this.publish();
@@ -173,19 +172,6 @@ export class CompanyKeeper implements CompanyTokenSource {
   /** Fills in what an enrolment or reseed left out: expiries through validate, or the whole set through a refresh. */
   learnMissing(): Promise<void> {
     return learnMissing(this.state, this.config.activityStartToCloseMs);
-  }
-
-  /**
-   * Tokens arrived in clear (they are readable in history): rotate at once so the leaked refresh token dies, and
-   * say so in the status, the UI's details and the log.
-   */
-  rotateLeakedTokens(): void {
-    if (!this.patches.has(PATCHES.rotateAfterUnencryptedTokens)) return;
-    this.state.tokensArrivedUnencryptedAt = Date.now();
-    this.state.refreshRequested = true;
-    wf.log.error('tokens arrived unencrypted (sent without the codec) and are readable in history: rotating now', {
-      companyId: this.state.companyId,
-    });
   }
 
   /** Refuses a set whose refresh token this keeper already spent: installing it would lock the company out. */
