@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
@@ -11,6 +11,7 @@ import { Harness } from './lib/harness';
 import { describeMachine } from './lib/machine';
 import type { SectionResult } from './lib/report';
 import { printTable } from './lib/report';
+import { positiveInteger, subsetOf } from './lib/cli-options';
 import { coldQueries } from './sections/cold-query';
 import { costPerCompany } from './sections/cost';
 import { exactlyOneRefresh } from './sections/exactly-one';
@@ -30,22 +31,7 @@ const SECTIONS = {
 } satisfies Record<string, (harness: Harness, sizes: BenchSizes) => Promise<SectionResult>>;
 type SectionName = keyof typeof SECTIONS;
 
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
-  return parsed;
-}
-
-function sectionList(value: string): SectionName[] {
-  const names = value.split(',').map((name) => name.trim());
-  const unknown = names.filter((name) => !(name in SECTIONS));
-  if (unknown.length) {
-    throw new InvalidArgumentError(
-      `unknown section ${unknown.join(', ')}; choose from ${Object.keys(SECTIONS).join(', ')}`,
-    );
-  }
-  return names as SectionName[];
-}
+const sectionList = subsetOf(Object.keys(SECTIONS) as SectionName[], 'section');
 
 const program = new Command('bench')
   .description('Benchmarks the keeper beside Redis, raw queries and naive refreshers; writes JSON figures.')

@@ -8,6 +8,7 @@ import { PlumClient } from '../src/plum/client';
 import { createKeeperWorker } from '../src/worker/create-worker';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
+import { runChild, serveAsChild } from './lib/child-worker';
 
 const optionalNumber = (name: string): number | undefined =>
   process.env[name] === undefined ? undefined : Number(process.env[name]);
@@ -36,18 +37,7 @@ async function main(): Promise<void> {
       process.send?.({ rss, heapUsed, heapTotal, external });
     }
   });
-  process.on('SIGTERM', () => worker.shutdown());
-  // The bench died without stopping us: no worker outlives it.
-  process.on('disconnect', () => process.exit(1));
-  process.send?.('ready');
-  await worker.run();
-  await connection.close();
+  await serveAsChild(worker, connection);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runChild(main);

@@ -4,35 +4,21 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
 import type { SectionResult } from '../bench/lib/report';
 import { printTable } from '../bench/lib/report';
 import { describeMachine } from '../bench/lib/machine';
+import { positiveInteger, subsetOf } from '../bench/lib/cli-options';
 import { ChaosLab } from './lib/lab';
 import { SeededRandom } from './lib/random';
 import type { ChaosSizes } from './lib/sizes';
 import { DEFAULT_SIZES, SMALL_SIZES } from './lib/sizes';
 import { EXPERIMENTS, type ExperimentId } from './experiments';
 
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
-  return parsed;
-}
-
-function experimentList(value: string): ExperimentId[] {
-  const ids = value.split(',').map((id) => id.trim().toUpperCase());
-  const unknown = ids.filter((id) => !(id in EXPERIMENTS));
-  if (unknown.length) {
-    throw new InvalidArgumentError(
-      `unknown experiment ${unknown.join(', ')}; choose from ${Object.keys(EXPERIMENTS).join(', ')}`,
-    );
-  }
-  return ids as ExperimentId[];
-}
+const experimentList = subsetOf(Object.keys(EXPERIMENTS) as ExperimentId[], 'experiment', (id) => id.toUpperCase());
 
 const program = new Command('chaos')
   .description('Fault experiments R1–R8 on real servers; prints the figures and writes them as JSON.')

@@ -9,6 +9,7 @@ import { PlumClient } from '../src/plum/client';
 import { createKeeperWorker } from '../src/worker/create-worker';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
+import { runChild, serveAsChild } from '../bench/lib/child-worker';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -27,17 +28,7 @@ async function main(): Promise<void> {
     // A killed worker's sticky queue holds its workflows' next tasks: hand them to the next worker within a second.
     extra: { stickyQueueScheduleToStartTimeout: '1s' },
   });
-  process.on('SIGTERM', () => worker.shutdown());
-  process.on('disconnect', () => process.exit(1));
-  process.send?.('ready');
-  await worker.run();
-  await connection.close();
+  await serveAsChild(worker, connection);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runChild(main);

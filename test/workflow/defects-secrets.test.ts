@@ -101,19 +101,24 @@ describe('defects: secrets an operator or a stray client could read', () => {
     }
   });
 
-  it('defect 7: tokens started or reseeded without the codec are rotated at once, and the status says so', async () => {
+  /** Starts a keeper the way a client without the codec would: its tokens in clear in the start input. */
+  async function startInClear(taskQueue: string, prefix: string) {
+    const companyId = uniqueCompanyId(prefix);
+    const seeded = await env.sandbox.seedCompany({ companyId });
+    env.credentials.set(companyId, credentialsOf(seeded));
     const clear = new Client({ connection: env.client.connection });
+    const handle = await clear.workflow.start(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: workflowIdFor(companyId),
+      args: [{ companyId, tokens: seeded.tokens }],
+    });
+    return { companyId, seeded, handle, clear, keeperView: env.client.workflow.getHandle(handle.workflowId) };
+  }
+
+  it('defect 7: tokens started or reseeded without the codec are rotated at once, and the status says so', async () => {
     const plum = new PlumClient({ baseUrl: env.sandbox.url });
     await withWorker(env, async (taskQueue) => {
-      const companyId = uniqueCompanyId('clear');
-      const seeded = await env.sandbox.seedCompany({ companyId });
-      env.credentials.set(companyId, credentialsOf(seeded));
-      const handle = await clear.workflow.start(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: workflowIdFor(companyId),
-        args: [{ companyId, tokens: seeded.tokens }],
-      });
-      const keeperView = env.client.workflow.getHandle(handle.workflowId);
+      const { companyId, seeded, handle, clear, keeperView } = await startInClear(taskQueue, 'clear');
       const rotated = await waitFor('the leaked set to be rotated', async () => {
         const s = await keeperView.query(statusQuery);
         return s.generation >= 1 ? s : undefined;
@@ -141,19 +146,10 @@ describe('defects: secrets an operator or a stray client could read', () => {
   it('a run started in clear while queries arrive replays (found by the chaos suite, R7)', async () => {
     // Queries during the first local activity let the live worker finish the first task between its result and the
     // code after it (2 starts in 10, measured); a patch decided there did not replay. Each start here is replayed.
-    const clear = new Client({ connection: env.client.connection });
     await withWorker(env, async (taskQueue) => {
       const unreplayable: string[] = [];
       for (let i = 0; i < 10; i++) {
-        const companyId = uniqueCompanyId('clear-queried');
-        const seeded = await env.sandbox.seedCompany({ companyId });
-        env.credentials.set(companyId, credentialsOf(seeded));
-        const handle = await clear.workflow.start(WORKFLOW_TYPE, {
-          taskQueue,
-          workflowId: workflowIdFor(companyId),
-          args: [{ companyId, tokens: seeded.tokens }],
-        });
-        const keeperView = env.client.workflow.getHandle(handle.workflowId);
+        const { companyId, handle, keeperView } = await startInClear(taskQueue, 'clear-queried');
         await waitFor(
           'the leaked set to be rotated',
           async () => (await keeperView.query(statusQuery)).generation >= 1,

@@ -1,0 +1,24 @@
+import type { NativeConnection, Worker } from '@temporalio/worker';
+
+/**
+ * Runs a keeper worker as a child of the bench or the chaos suite: drains on SIGTERM, exits when its parent dies
+ * without stopping it (no worker outlives its run), and says `ready` over IPC once it polls.
+ */
+export async function serveAsChild(worker: Worker, connection: NativeConnection): Promise<void> {
+  process.on('SIGTERM', () => worker.shutdown());
+  process.on('disconnect', () => process.exit(1));
+  process.send?.('ready');
+  await worker.run();
+  await connection.close();
+}
+
+/** Runs a child's main and exits with its outcome. */
+export function runChild(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
