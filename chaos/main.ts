@@ -22,7 +22,7 @@ const experimentList = subsetOf(Object.keys(EXPERIMENTS) as ExperimentId[], 'exp
 
 const program = new Command('chaos')
   .description('Fault experiments R1–R8 on real servers; prints the figures and writes them as JSON.')
-  .option('--small', 'the seeded subset npm test runs (about two minutes)')
+  .option('--small', 'the seeded subset npm test runs (about three minutes)')
   .option('--seed <n>', 'seed of kill points, latencies and fuzz cases', positiveInteger, 20261202)
   .option(
     '--kill-rounds <n>',
