@@ -99,7 +99,6 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
       const orphans = orphansOf(lab.sandbox.store.requireCompany(id).pairs, before.get(id)!.pairs, served, {
         accessLifetimeMs: ACCESS_LIFETIME_MS,
         killAt,
-        lastAnswerAt: killAt + latencyMs + 200,
       });
       const inherent = signal === 'SIGTERM' ? [] : orphans.filter((o) => o.inFlightAtKill);
       figures.inFlightAtKill += inherent.length;

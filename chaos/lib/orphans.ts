@@ -10,21 +10,27 @@ export interface Orphan {
   inFlightAtKill: boolean;
 }
 
+/** A request still in the kernel's buffers when its sender died may reach the sandbox this long after the kill. */
+export const DELIVERY_AFTER_KILL_MS = 50;
+
 /**
  * The rotations of one round the keeper never took: pairs issued since `pairsBefore` that were neither spent by a
- * later rotation nor are the token the keeper serves now. A pair issued between `HEARTBEAT_REACH_MS` before the kill
- * and the last moment a request of the killed worker could still be answered was in flight at the kill.
+ * later rotation nor are the token the keeper serves now. A pair was in flight at the kill when its request reached
+ * Plum before the kill (so the killed worker sent it) and Plum issued it no earlier than `HEARTBEAT_REACH_MS` before
+ * the kill (so its reply cannot have been recorded). Judged by arrival, not by issue time: a loaded machine delays the
+ * sandbox's injected latency, never when the request came in.
  */
 export function orphansOf(
   pairs: readonly TokenPair[],
   pairsBefore: number,
   served: string | undefined,
-  window: { accessLifetimeMs: number; killAt: number; lastAnswerAt: number },
+  window: { accessLifetimeMs: number; killAt: number },
 ): Orphan[] {
   return pairs.slice(pairsBefore).flatMap((pair) => {
     if (pair.spentAt !== undefined || pair.accessToken === served) return [];
     const issuedAt = pair.accessExpiresAt - window.accessLifetimeMs;
-    const inFlightAtKill = issuedAt >= window.killAt - HEARTBEAT_REACH_MS && issuedAt <= window.lastAnswerAt;
+    const sentBeforeKill = (pair.requestedAt ?? issuedAt) <= window.killAt + DELIVERY_AFTER_KILL_MS;
+    const inFlightAtKill = sentBeforeKill && issuedAt >= window.killAt - HEARTBEAT_REACH_MS;
     return [{ issuedAt, inFlightAtKill }];
   });
 }

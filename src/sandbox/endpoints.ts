@@ -64,10 +64,10 @@ export class PlumEndpoints {
   ) {}
 
   /** Answers one call; a refusal is thrown as an {@link HttpReplyError} carrying Plum's reply. */
-  process(endpoint: SandboxEndpoint, req: IncomingMessage, text: string): EndpointResult {
+  process(endpoint: SandboxEndpoint, req: IncomingMessage, text: string, arrivedAt: number): EndpointResult {
     switch (endpoint) {
       case 'refresh':
-        return this.refresh(req, text);
+        return this.refresh(req, text, arrivedAt);
       case 'createUserToken':
         return this.createUserToken(req, text);
       case 'validate':
@@ -100,7 +100,7 @@ export class PlumEndpoints {
     }
   }
 
-  private refresh(req: IncomingMessage, text: string) {
+  private refresh(req: IncomingMessage, text: string, arrivedAt: number) {
     const body = parseJsonBody(req, text);
     const fields = ['grant_type', 'refresh_token', 'client_id', 'client_secret'] as const;
     const missing = fields.filter((f) => typeof body[f] !== 'string' || body[f] === '');
@@ -118,7 +118,7 @@ export class PlumEndpoints {
       throw new HttpReplyError(oauthError('invalid_grant', 'refresh token is invalid, expired or already used'));
     this.rejectDeadPair(pair, 'refresh');
     pair.spentAt ??= this.now();
-    const next = this.store.issuePair(company);
+    const next = this.store.issuePair(company, arrivedAt);
     return {
       reply: { status: 200, body: this.encodeGrant(this.store.grant(next)) },
       companyId: company.companyId,

@@ -45,7 +45,7 @@ export class PlumSandbox implements SandboxControl {
 
   private constructor(
     options: SandboxOptions,
-    now: () => number,
+    private readonly now: () => number,
     private readonly adminToken: string | undefined,
   ) {
     this.store = new SandboxStore(options, now);
@@ -194,6 +194,7 @@ export class PlumSandbox implements SandboxControl {
 
   private async handleEndpoint(endpoint: SandboxEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
+    const arrivedAt = this.now();
     const fault = this.faults.take(endpoint);
     if (fault?.kind === 'latency') await sleep(fault.ms);
     if (fault?.kind === 'hold') await new Promise<void>((resolve) => this.held.push(resolve));
@@ -228,7 +229,7 @@ export class PlumSandbox implements SandboxControl {
     let companyId: string | undefined;
     let committed = false;
     try {
-      const result = this.endpoints.process(endpoint, req, text);
+      const result = this.endpoints.process(endpoint, req, text, arrivedAt);
       reply = result.reply;
       companyId = result.companyId;
       committed = result.committed;

@@ -46,6 +46,8 @@ export interface TokenPair {
   spentAt?: number;
   killed?: KillKind;
   evicted?: boolean;
+  /** When the refresh call that issued this pair reached the sandbox (before any injected latency). */
+  requestedAt?: number;
 }
 
 export interface UserToken {
@@ -125,13 +127,14 @@ export class SandboxStore {
   }
 
   /** Issues a new pair for the company, evicting the oldest active pairs past `maxActivePairs`. */
-  issuePair(company: SandboxCompany): TokenPair {
+  issuePair(company: SandboxCompany, requestedAt?: number): TokenPair {
     const now = this.now();
     const pair: TokenPair = {
       accessToken: newToken('sbx_at_'),
       refreshToken: newToken('sbx_rt_'),
       accessExpiresAt: now + this.options.accessLifetimeMs,
       refreshExpiresAt: now + this.options.refreshLifetimeMs,
+      ...(requestedAt !== undefined && { requestedAt }),
     };
     company.pairs.push(pair);
     const active = company.pairs.filter((p) => !p.evicted && !p.killed);

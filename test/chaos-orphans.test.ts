@@ -1,0 +1,40 @@
+// R1's classification of the rotations the keeper never took (pure logic; the experiment itself runs in chaos-small).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { orphansOf } from '../chaos/lib/orphans';
+import type { TokenPair } from '../src/sandbox/store';
+
+const LIFETIME = 600_000;
+const KILL_AT = 1_000_000;
+
+function pair(name: string, issuedAt: number, extra: Partial<TokenPair> = {}): TokenPair {
+  return {
+    accessToken: `at-${name}`,
+    refreshToken: `rt-${name}`,
+    accessExpiresAt: issuedAt + LIFETIME,
+    refreshExpiresAt: issuedAt + 10 * LIFETIME,
+    ...extra,
+  };
+}
+
+const classify = (pairs: TokenPair[], served?: string) =>
+  orphansOf(pairs, 0, served, { accessLifetimeMs: LIFETIME, killAt: KILL_AT }).map((o) => o.inFlightAtKill);
+
+describe('orphansOf', () => {
+  it('leaves out pairs spent by a later rotation and the pair the keeper serves', () => {
+    const pairs = [pair('spent', KILL_AT - 50, { spentAt: KILL_AT }), pair('served', KILL_AT + 300)];
+    assert.deepEqual(classify(pairs, 'at-served'), []);
+  });
+
+  it('counts a pair requested before the kill and issued after it as in flight, however late the sandbox was', () => {
+    assert.deepEqual(classify([pair('late', KILL_AT + 5000, { requestedAt: KILL_AT - 10 })]), [true]);
+  });
+
+  it('counts a pair requested after the kill (a frozen worker waking up) as lost, not in flight', () => {
+    assert.deepEqual(classify([pair('zombie', KILL_AT + 3000, { requestedAt: KILL_AT + 2900 })]), [false]);
+  });
+
+  it('counts a pair issued long before the kill as lost: its reply had time to be recorded', () => {
+    assert.deepEqual(classify([pair('old', KILL_AT - 5000, { requestedAt: KILL_AT - 5400 })]), [false]);
+  });
+});
