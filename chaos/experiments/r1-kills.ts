@@ -10,7 +10,7 @@ import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
 
 const ACCESS_LIFETIME_MS = 600_000;
-const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGSTOP'] as const;
+const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGSTOP', 'SIGKILL'] as const;
 type KillSignal = (typeof SIGNALS)[number];
 
 interface ModeFigures {

@@ -37,7 +37,8 @@ export const DEFAULT_SIZES: ChaosSizes = {
 
 export const SMALL_SIZES: ChaosSizes = {
   killCompanies: 3,
-  killRounds: 2,
+  // SIGKILL, SIGTERM and SIGSTOP once each.
+  killRounds: 3,
   minCycles: 12,
   companies: 3,
   serverDownMs: 2000,

@@ -6,6 +6,7 @@ import type { CredentialSource } from './credentials';
 import { measured } from './upstream-metrics';
 import { toFailure } from './failures';
 import { newestHeldSet } from './reset-recovery';
+import { StallWatch } from './stall-watch';
 import { FAILURE_TYPES } from '../contract';
 import type {
   PlumActivities,
@@ -18,10 +19,11 @@ import type {
   WorkerSettings,
 } from '../contract';
 
-/** Heartbeat details of the refresh activity once Plum has answered. */
-interface RefreshHeartbeat {
-  tokens: TokenSet;
-}
+/**
+ * Heartbeat details of the refresh activity: the set once Plum has answered, or, from an attempt that did not send,
+ * whether the outcome was already unknown when it began (so the next attempt knows what came before it).
+ */
+type RefreshHeartbeat = { tokens: TokenSet } | { tokens?: undefined; unknownOutcome: boolean };
 
 export interface ActivityDeps {
   plum: PlumClient;
@@ -41,6 +43,7 @@ function cancellationSignal(): AbortSignal | undefined {
 
 /** Builds the activities around one Plum client and one credential source. */
 export function createActivities({ plum, credentials, settings, alerts }: ActivityDeps): PlumActivities {
+  const stalls = new StallWatch(settings.activityHeartbeatTimeoutMs / 2);
   return {
     /**
      * Spends the refresh token. The new set is heartbeated the moment it is parsed, so an attempt retried after a
@@ -58,8 +61,16 @@ export function createActivities({ plum, credentials, settings, alerts }: Activi
           nonRetryable: true,
         });
       }
-      // A retried attempt without saved tokens means the previous one died mid-call: its outcome is unknown.
-      const afterUnknownOutcome = context.info.attempt > 1;
+      // A retried attempt without saved tokens follows one that died mid-call, unless that one never sent.
+      const afterUnknownOutcome = saved?.unknownOutcome ?? context.info.attempt > 1;
+      if (stalls.resumedSince(context.info.currentAttemptScheduledTimestampMs)) {
+        context.heartbeat({ unknownOutcome: afterUnknownOutcome } satisfies RefreshHeartbeat);
+        throw ApplicationFailure.create({
+          message:
+            'this worker stopped running after the refresh attempt was handed to it (a paused process or VM): not sent, since Temporal has likely given the attempt to another worker',
+          type: FAILURE_TYPES.notSent,
+        });
+      }
       try {
         // Never aborted by cancellation (a worker shutting down): once sent, Plum may rotate the set, and the reply
         // must reach the heartbeat. The HTTP timeout bounds the call; the worker's grace time outlasts it.
