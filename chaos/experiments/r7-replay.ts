@@ -67,7 +67,7 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
   const rings = lab.rings();
   const dataConverter = createDataConverter(rings.codec, rings.token);
   const capturedFailures: string[] = [];
-  const keptDir = mkdtempSync(join(tmpdir(), 'chaos-replay-failures-'));
+  let keptDir: string | undefined;
   let resetRuns = 0;
   let sample: { history: unknown; workflowId: string } | undefined;
   const runs = await allRuns(lab);
@@ -87,6 +87,7 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
     );
     if (failure) {
       // Kept for a closer look (it holds only ciphertext and sealed tokens): `temporal workflow trace` or a test.
+      keptDir ??= mkdtempSync(join(tmpdir(), 'chaos-replay-failures-'));
       const kept = join(keptDir, `${run.workflowId.replace(/[^\w-]/g, '_')}-${run.runId}.json`);
       writeFileSync(
         kept,

@@ -6,7 +6,7 @@ import type { CredentialSource } from './credentials';
 import { measured } from './upstream-metrics';
 import { toFailure } from './failures';
 import { newestHeldSet } from './reset-recovery';
-import { StallWatch } from './stall-watch';
+import { stallWatchFor } from './stall-watch';
 import { FAILURE_TYPES } from '../contract';
 import type {
   PlumActivities,
@@ -43,7 +43,7 @@ function cancellationSignal(): AbortSignal | undefined {
 
 /** Builds the activities around one Plum client and one credential source. */
 export function createActivities({ plum, credentials, settings, alerts }: ActivityDeps): PlumActivities {
-  const stalls = new StallWatch(settings.activityHeartbeatTimeoutMs / 2);
+  const stalls = stallWatchFor(settings.activityHeartbeatTimeoutMs / 2);
   return {
     /**
      * Spends the refresh token. The new set is heartbeated the moment it is parsed, so an attempt retried after a

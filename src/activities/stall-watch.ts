@@ -33,3 +33,12 @@ export class StallWatch {
     return this.resumedAt >= since;
   }
 }
+
+const watches = new Map<number, StallWatch>();
+
+/** The process's watch for `thresholdMs`: one timer however many workers (and activity sets) a process makes. */
+export function stallWatchFor(thresholdMs: number): StallWatch {
+  let watch = watches.get(thresholdMs);
+  if (!watch) watches.set(thresholdMs, (watch = new StallWatch(thresholdMs)));
+  return watch;
+}

@@ -276,11 +276,8 @@ export class CompanyKeeper implements CompanyTokenSource {
       this.publishedStatus = status.status;
       countStatusChange(status.status);
     }
-    const alerted = this.alerts.observe(
-      status,
-      this.state.alerted,
-      this.settings?.alertWebhook === true && this.patches,
-    );
+    const webhook = this.settings?.alertWebhook === true;
+    const alerted = this.alerts.observe(status, this.state.alerted, webhook, this.patches);
     if (alerted !== this.state.alerted) this.state = { ...this.state, alerted };
   }
 

@@ -21,10 +21,15 @@ export class StatusAlerts {
   }
 
   /** The alert state after `status`: changed only on a transition, which is sent when the worker has a webhook. */
-  observe(status: StatusResult, alerted: AlertState | undefined, webhook: RunPatches | false): AlertState | undefined {
+  observe(
+    status: StatusResult,
+    alerted: AlertState | undefined,
+    webhook: boolean,
+    patches: RunPatches,
+  ): AlertState | undefined {
     const alert = alertFor(status, alerted, Date.now());
     if (alert === undefined) return alerted;
-    if (webhook && webhook.has(PATCHES.statusAlerts)) {
+    if (webhook && patches.has(PATCHES.statusAlerts)) {
       this.pending += 1;
       this.activities.sendStatusAlert
         .executeWithOptions(
