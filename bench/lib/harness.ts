@@ -13,6 +13,7 @@ import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
 import { DevServer } from '../../src/temporal/dev-server';
 import { enrolAll } from './enrol';
+import { cpuMeter } from './process-usage';
 
 /** Fresh keys per run: the bench's tokens are throwaway, its keys need not be the committed test keys. */
 function freshKeys() {
@@ -142,8 +143,9 @@ export class Harness {
     const seeded = await this.seed(companyIds);
     const worker = await this.startWorker(options);
     const keeper = this.keeper(options.taskQueue);
+    const meter = cpuMeter({ worker: worker.pid, server: this.serverPid(), bench: process.pid });
     const enrolPerSecond = await enrolAll(keeper, seeded, concurrency);
-    return { worker, keeper, enrolPerSecond };
+    return { worker, keeper, enrolPerSecond, enrolCpuCores: meter.stop() };
   }
 
   async stop(): Promise<void> {

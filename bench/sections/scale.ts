@@ -61,11 +61,11 @@ async function idleMemory(harness: Harness, worker: WorkerProcess) {
 export async function scale(harness: Harness, sizes: BenchSizes): Promise<SectionResult> {
   const ids = companyIds('bench-scale', sizes.scaleCompanies);
   const cache = sizes.scaleCacheSize !== undefined ? { maxCachedWorkflows: sizes.scaleCacheSize } : {};
-  const { worker: uncapped, enrolPerSecond } = await harness.enrolledOn(
-    { taskQueue: TASK_QUEUE, ...cache },
-    ids,
-    sizes.enrolConcurrency,
-  );
+  const {
+    worker: uncapped,
+    enrolPerSecond,
+    enrolCpuCores,
+  } = await harness.enrolledOn({ taskQueue: TASK_QUEUE, ...cache }, ids, sizes.enrolConcurrency);
   const memory = await idleMemory(harness, uncapped);
   const free = await storm(harness, ids, sizes.uncappedStormWatchMs, uncapped.pid);
   await uncapped.stop();
@@ -82,6 +82,8 @@ export async function scale(harness: Harness, sizes: BenchSizes): Promise<Sectio
   const figures = {
     companies: sizes.scaleCompanies,
     enrolPerSecond,
+    enrolCpuCores,
+    enrolBottleneck: bottleneck(enrolPerSecond, undefined, enrolCpuCores),
     ...memory,
     uncappedStorm: { ...free, bottleneck: bottleneck(free.perSecond, undefined, free.cpuCores) },
     cappedStorm: { ...atCap, cap: defaultCap, drainHoursFor: drainHours, timeLeftBeforeExpiryHours: leadHours },
@@ -94,6 +96,7 @@ export async function scale(harness: Harness, sizes: BenchSizes): Promise<Sectio
         text: '≥ 200/s',
         met: enrolPerSecond >= 200,
       }),
+      row('enrol: bottleneck', figures.enrolBottleneck),
       row('worker RSS / heap used, all idle', `${memory.workerRssMiB} MiB / ${memory.workerHeapUsedMiB} MiB`, {
         text: 'RSS ≤ 500 MB',
         met: memory.workerRssMiB * 1.048576 <= 500,

@@ -9,6 +9,7 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
 import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
+import { KEEPER_BUNDLER_OPTIONS } from '../../src/worker/bundler-options';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../../test/helpers/codec';
 import { HISTORIES_DIR, recordedWorkflowId } from '../../test/helpers/histories';
 import { allRuns, historyOf } from '../lib/histories';
@@ -30,6 +31,7 @@ async function mutatedBundle(): Promise<string> {
     const bundle = await bundleWorkflowCode({
       workflowsPath: join(scratch, 'src', 'workflows'),
       failureConverterPath: FAILURE_CONVERTER_PATH,
+      ...KEEPER_BUNDLER_OPTIONS,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
     });
     return bundle.code;

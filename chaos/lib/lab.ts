@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { TokenKeeperClient } from '../../src/client';
 import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
+import { KEEPER_BUNDLER_OPTIONS } from '../../src/worker/bundler-options';
 import { KeyRing } from '../../src/codec/key-ring';
 import type { WorkerSettings } from '../../src/contract';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
@@ -74,6 +75,7 @@ export class ChaosLab {
       bundleWorkflowCode({
         workflowsPath: WORKFLOWS_PATH,
         failureConverterPath: FAILURE_CONVERTER_PATH,
+        ...KEEPER_BUNDLER_OPTIONS,
         logger: quiet,
       }),
     ]);

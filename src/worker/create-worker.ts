@@ -9,6 +9,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKER_SETTINGS } from '../contra
 import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
+import { KEEPER_BUNDLER_OPTIONS } from './bundler-options';
 
 export interface KeeperWorkerOptions {
   connection: NativeConnection;
@@ -22,7 +23,7 @@ export interface KeeperWorkerOptions {
   maxCachedWorkflows?: number;
   /** Cap on activities per second across the whole task queue (every worker), enforced by the server. */
   activitiesPerSecond?: number;
-  /** A prebuilt bundle (tests build one per run); else the workflows are bundled at start. */
+  /** A prebuilt bundle (tests build one per run, with {@link KEEPER_BUNDLER_OPTIONS}); else the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The project's data converter (`createDataConverter`): payload encryption and encoded failure attributes. */
   dataConverter: DataConverter;
@@ -64,7 +65,9 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
       settings,
       ...(options.alerts && { alerts: options.alerts }),
     }),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: KEEPER_BUNDLER_OPTIONS }),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
     shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,

@@ -19,6 +19,7 @@ import { startTestServer } from './temporal';
 import { TEST_SETTINGS } from './settings';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from './codec';
 import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
+import { KEEPER_BUNDLER_OPTIONS } from '../../src/worker/bundler-options';
 
 export { TEST_SETTINGS };
 
@@ -34,6 +35,7 @@ export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
   bundlePromise ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    ...KEEPER_BUNDLER_OPTIONS,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
   });
   return bundlePromise;
