@@ -35,7 +35,30 @@ function bottleneck(perSecond: number, cap: number | undefined, cpu: Record<stri
   return `${busiest} CPU (${share.toFixed(2)} cores; all three ${total.toFixed(2)} of the machine's cores)`;
 }
 
-async function idleMemory(harness: Harness, worker: WorkerProcess) {
+const SETTLE_SAMPLE_MS = 5000;
+
+/**
+ * The worker's memory once its resident size stops falling. V8 hands the workflow thread's garbage (the contexts of
+ * workflows evicted during enrolment) back to the system only after its memory reducer has seen the thread idle for a
+ * while, so the figure right after enrolment overstates what an idle worker holds.
+ */
+async function settledMemory(worker: WorkerProcess, sizes: BenchSizes) {
+  const started = Date.now();
+  const rss: number[] = [];
+  let memory = await worker.memory();
+  for (;;) {
+    rss.push(memory.rss);
+    const recent = rss.slice(-3);
+    const flat = recent.length === 3 && Math.max(...recent) - Math.min(...recent) <= 0.01 * Math.max(...recent);
+    const elapsed = Date.now() - started;
+    if ((flat && elapsed >= sizes.rssSettleMinMs) || elapsed >= sizes.rssSettleMaxMs)
+      return { memory, seconds: elapsed / 1000 };
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_SAMPLE_MS));
+    memory = await worker.memory();
+  }
+}
+
+async function idleMemory(harness: Harness, worker: WorkerProcess, sizes: BenchSizes) {
   // Idle: no new upstream call for two seconds.
   let last = -1;
   await waitUntil(
@@ -48,9 +71,12 @@ async function idleMemory(harness: Harness, worker: WorkerProcess) {
     60_000,
     2000,
   );
-  const memory = await worker.memory();
+  const afterEnrol = await worker.memory();
+  const { memory, seconds } = await settledMemory(worker, sizes);
   const serverPid = harness.serverPid();
   return {
+    workerRssAfterEnrolMiB: mebibytes(afterEnrol.rss),
+    workerRssSettledAfterSeconds: seconds,
     workerRssMiB: mebibytes(memory.rss),
     workerHeapUsedMiB: mebibytes(memory.heapUsed),
     serverRssMiB: serverPid ? mebibytes(processUsage(serverPid)?.rssBytes ?? NaN) : null,
@@ -66,7 +92,7 @@ export async function scale(harness: Harness, sizes: BenchSizes): Promise<Sectio
     enrolPerSecond,
     enrolCpuCores,
   } = await harness.enrolledOn({ taskQueue: TASK_QUEUE, ...cache }, ids, sizes.enrolConcurrency);
-  const memory = await idleMemory(harness, uncapped);
+  const memory = await idleMemory(harness, uncapped, sizes);
   const free = await storm(harness, ids, sizes.uncappedStormWatchMs, uncapped.pid);
   await uncapped.stop();
 
@@ -97,10 +123,12 @@ export async function scale(harness: Harness, sizes: BenchSizes): Promise<Sectio
         met: enrolPerSecond >= 200,
       }),
       row('enrol: bottleneck', figures.enrolBottleneck),
-      row('worker RSS / heap used, all idle', `${memory.workerRssMiB} MiB / ${memory.workerHeapUsedMiB} MiB`, {
-        text: 'RSS ≤ 500 MB',
-        met: memory.workerRssMiB * 1.048576 <= 500,
-      }),
+      row('worker RSS right after enrolment', `${memory.workerRssAfterEnrolMiB} MiB`),
+      row(
+        'worker RSS / main-thread heap used, all idle',
+        `${memory.workerRssMiB} MiB / ${memory.workerHeapUsedMiB} MiB (settled after ${memory.workerRssSettledAfterSeconds.toFixed(0)} s idle)`,
+        { text: 'RSS ≤ 500 MB', met: memory.workerRssMiB * 1.048576 <= 500 },
+      ),
       row('Temporal dev server RSS, all idle', `${memory.serverRssMiB ?? 'n/a'} MiB`),
       row(
         'storm, cap lifted: refreshes/s',

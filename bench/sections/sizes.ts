@@ -23,6 +23,9 @@ export interface BenchSizes {
   enrolConcurrency: number;
   /** The scale worker's workflow cache; undefined means the keeper's production default. */
   scaleCacheSize?: number;
+  /** Idle worker memory is read once its RSS has been flat for three samples, no sooner than min, no later than max. */
+  rssSettleMinMs: number;
+  rssSettleMaxMs: number;
   /** How long the storm with the cap lifted is watched (its rate is measured; a longer one is not drained to the end). */
   uncappedStormWatchMs: number;
   /** How long the storm at the default cap is watched before its drain time is worked out from its rate. */
@@ -44,6 +47,8 @@ export const DEFAULT_SIZES: BenchSizes = {
   costRotations: 20,
   scaleCompanies: 10_000,
   enrolConcurrency: 32,
+  rssSettleMinMs: 30_000,
+  rssSettleMaxMs: 120_000,
   uncappedStormWatchMs: 90_000,
   cappedStormWatchMs: 20_000,
 };
@@ -64,6 +69,8 @@ export const SMALL_SIZES: BenchSizes = {
   costRotations: 3,
   scaleCompanies: 40,
   enrolConcurrency: 8,
+  rssSettleMinMs: 0,
+  rssSettleMaxMs: 15_000,
   uncappedStormWatchMs: 30_000,
   cappedStormWatchMs: 3_000,
 };

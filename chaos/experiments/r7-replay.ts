@@ -8,8 +8,8 @@ import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
-import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
-import { KEEPER_BUNDLER_OPTIONS } from '../../src/worker/bundler-options';
+import { createDataConverter } from '../../src/codec/data-converter';
+import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../../test/helpers/codec';
 import { HISTORIES_DIR, recordedWorkflowId } from '../../test/helpers/histories';
 import { allRuns, historyOf } from '../lib/histories';
@@ -29,9 +29,8 @@ async function mutatedBundle(): Promise<string> {
     if (!code.includes(FIRST_COMMAND)) throw new Error('R7: the mutation point moved; update FIRST_COMMAND');
     writeFileSync(file, code.replace(FIRST_COMMAND, `  await wf.sleep(1);\n${FIRST_COMMAND}`));
     const bundle = await bundleWorkflowCode({
+      ...KEEPER_BUNDLE_OPTIONS,
       workflowsPath: join(scratch, 'src', 'workflows'),
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      ...KEEPER_BUNDLER_OPTIONS,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
     });
     return bundle.code;

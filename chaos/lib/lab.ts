@@ -7,14 +7,13 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { TokenKeeperClient } from '../../src/client';
-import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
-import { KEEPER_BUNDLER_OPTIONS } from '../../src/worker/bundler-options';
+import { createDataConverter } from '../../src/codec/data-converter';
+import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 import { KeyRing } from '../../src/codec/key-ring';
 import type { WorkerSettings } from '../../src/contract';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
 import { DevServer, freePort } from '../../src/temporal/dev-server';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_SETTINGS } from './settings';
 
 /** A keeper worker process of the lab. */
@@ -73,9 +72,7 @@ export class ChaosLab {
       DevServer.start({ cliPath, port, dbFile: join(dir, 'temporal.sqlite') }),
       PlumSandbox.start(),
       bundleWorkflowCode({
-        workflowsPath: WORKFLOWS_PATH,
-        failureConverterPath: FAILURE_CONVERTER_PATH,
-        ...KEEPER_BUNDLER_OPTIONS,
+        ...KEEPER_BUNDLE_OPTIONS,
         logger: quiet,
       }),
     ]);

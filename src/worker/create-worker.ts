@@ -9,7 +9,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKER_SETTINGS } from '../contra
 import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
-import { KEEPER_BUNDLER_OPTIONS } from './bundler-options';
+import { bundleInChildProcess } from './workflow-bundle';
 
 export interface KeeperWorkerOptions {
   connection: NativeConnection;
@@ -23,7 +23,7 @@ export interface KeeperWorkerOptions {
   maxCachedWorkflows?: number;
   /** Cap on activities per second across the whole task queue (every worker), enforced by the server. */
   activitiesPerSecond?: number;
-  /** A prebuilt bundle (tests build one per run, with {@link KEEPER_BUNDLER_OPTIONS}); else the workflows are bundled at start. */
+  /** A prebuilt bundle (tests build one per run from `KEEPER_BUNDLE_OPTIONS`); else one is built at start, in a child process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The project's data converter (`createDataConverter`): payload encryption and encoded failure attributes. */
   dataConverter: DataConverter;
@@ -35,9 +35,6 @@ export interface KeeperWorkerOptions {
 
 /** How much longer than one Plum call a shutdown waits for in-flight activities. */
 const SHUTDOWN_MARGIN_MS = 5000;
-
-/** The path the worker bundles workflow code from. */
-export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** A worker for the `plum-tokens` task queue: the company workflow and the Plum activities. */
 export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<Worker> {
@@ -65,9 +62,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
       settings,
       ...(options.alerts && { alerts: options.alerts }),
     }),
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: KEEPER_BUNDLER_OPTIONS }),
+    workflowBundle: options.workflowBundle ?? (await bundleInChildProcess()),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
     shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,

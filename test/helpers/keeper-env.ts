@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@t
 import type { AlertWebhook } from '../../src/activities/alert-webhook';
 import { StaticCredentialSource } from '../../src/activities/credentials';
 import type { WorkerSettings } from '../../src/contract';
-import { WORKFLOWS_PATH, createKeeperWorker } from '../../src/worker/create-worker';
+import { createKeeperWorker } from '../../src/worker/create-worker';
 import { PlumClient } from '../../src/plum/client';
 import type { PlumSandbox, StartSandboxOptions } from '../../src/sandbox/plum-sandbox';
 import type { DevServer } from '../../src/temporal/dev-server';
@@ -18,8 +18,8 @@ import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
 import { TEST_SETTINGS } from './settings';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from './codec';
-import { FAILURE_CONVERTER_PATH, createDataConverter } from '../../src/codec/data-converter';
-import { KEEPER_BUNDLER_OPTIONS } from '../../src/worker/bundler-options';
+import { createDataConverter } from '../../src/codec/data-converter';
+import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 
 export { TEST_SETTINGS };
 
@@ -33,9 +33,7 @@ let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** The workflow bundle, built once per test process. */
 export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
   bundlePromise ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    ...KEEPER_BUNDLER_OPTIONS,
+    ...KEEPER_BUNDLE_OPTIONS,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
   });
   return bundlePromise;
