@@ -37,7 +37,7 @@ export const DEFAULT_SIZES: BenchSizes = {
   queryReads: 5_000,
   coldCompanies: 200,
   coldCacheSize: 20,
-  coldQueries: 2_000,
+  coldQueries: 1_000,
   waveCompanies: 20,
   waves: 5,
   readersPerCompany: 100,
@@ -49,7 +49,7 @@ export const DEFAULT_SIZES: BenchSizes = {
   enrolConcurrency: 32,
   rssSettleMinMs: 30_000,
   rssSettleMaxMs: 120_000,
-  uncappedStormWatchMs: 90_000,
+  uncappedStormWatchMs: 60_000,
   cappedStormWatchMs: 20_000,
 };
 
