@@ -59,6 +59,8 @@ export class TokenKeeperClient {
   private readonly userTokenTtlMs: number;
   private readonly cache: ExpiringCache<string, AccessToken>;
   private readonly userTokens: ExpiringCache<string, UserTokenResult>;
+  /** Expiry of the access token last handed out per company: `refreshNow` sends it, so a newer one is not rotated. */
+  private readonly handedExpiries: ExpiringCache<string, number>;
   private readonly tokenFlights = new SingleFlight<string, AccessToken>();
   private readonly userFlights = new SingleFlight<string, UserTokenResult>();
 
@@ -99,6 +101,7 @@ export class TokenKeeperClient {
     this.userTokenTtlMs = options.userTokenTtlMs ?? 5 * 60_000;
     this.cache = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
     this.userTokens = new ExpiringCache(options.maxCachedUserTokens ?? 10_000);
+    this.handedExpiries = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
   }
 
   /**
@@ -136,6 +139,7 @@ export class TokenKeeperClient {
     return this.tokenFlights.run(id, async () => {
       const token = await this.queryAccessToken(id);
       this.cache.set(id, token, this.freshUntil(token));
+      this.handedExpiries.set(id, token.expiresAt, Number.MAX_SAFE_INTEGER);
       return token;
     });
   }
@@ -168,16 +172,21 @@ export class TokenKeeperClient {
     );
   }
 
-  /** Rotates now and returns the new token (one upstream refresh serves every concurrent caller). */
+  /**
+   * Rotates now and returns the new token (one upstream refresh serves every concurrent caller). When the keeper
+   * already holds a token newer than the one this client last handed out (another caller's rotation got there
+   * first), that token is returned and nothing is rotated again.
+   */
   async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
+    const seenExpiresAt = this.handedExpiries.get(id, this.now());
+    const input = { ...this.reasonInput(reason), ...(seenExpiresAt !== undefined && { seenExpiresAt }) };
     // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache
     // the old token, hence the second delete.
     this.cache.delete(id);
-    const result = await this.call(id, () =>
-      this.handle(id).executeUpdate(refreshNowUpdate, { args: [this.reasonInput(reason)] }),
-    );
+    const result = await this.call(id, () => this.handle(id).executeUpdate(refreshNowUpdate, { args: [input] }));
     this.cache.delete(id);
+    this.handedExpiries.set(id, result.expiresAt, Number.MAX_SAFE_INTEGER);
     return result;
   }
 

@@ -101,7 +101,7 @@ export const configVariables = z.object({
     .meta(
       doc({
         description:
-          'company workflows a worker keeps in memory (about 1 MB each); the rest replay from history when they next wake or are queried',
+          'company workflows a worker keeps in memory (about 0.4 MB each); the rest replay from history when they next wake or are queried',
       }),
     ),
   PLUM_DATA_DIR: z

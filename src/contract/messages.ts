@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { companyIdSchema } from './ids';
 import type { PlumTokens } from './tokens';
-import { plumTokensSchema } from './tokens';
+import { MAX_EPOCH_MS, plumTokensSchema } from './tokens';
 import type { AccessTokenResult, StatusResult, UserTokenResult } from './status';
 import type { HeldSetSnapshot } from './activities';
 
@@ -56,10 +56,21 @@ const reasonSchema = z.string().max(500, 'reason must be at most 500 characters'
 
 export const userTokenRequestSchema = z.object({ email: emailSchema, scope: scopeSchema.optional() }).strict();
 export const reasonInputSchema = z.object({ reason: reasonSchema.optional() }).strict();
+/**
+ * `seenExpiresAt`: the expiry of the access token the caller found wanting. When the keeper already holds a newer one
+ * (a rotation finished after the caller read its token), that one is the answer and nothing is rotated again.
+ */
+export const refreshNowInputSchema = z
+  .object({
+    reason: reasonSchema.optional(),
+    seenExpiresAt: z.number().int().nonnegative().max(MAX_EPOCH_MS, 'seenExpiresAt must be before 2100').optional(),
+  })
+  .strict();
 export const reseedInputSchema = z.object({ tokens: plumTokensSchema, arrivedUnencrypted }).strict();
 
 export type UserTokenRequest = z.infer<typeof userTokenRequestSchema>;
 export type ReasonInput = z.infer<typeof reasonInputSchema>;
+export type RefreshNowInput = z.infer<typeof refreshNowInputSchema>;
 export interface ReseedInput {
   tokens: PlumTokens;
   /** @internal set by the keeper's codec only. */
@@ -97,11 +108,12 @@ export const statusQuery = defineQuery<StatusResult>('status');
 export const cachedUserTokenQuery = defineQuery<UserTokenResult | null, [UserTokenRequest]>('cachedUserToken');
 
 /**
- * Rotates now (or joins the rotation in flight) and returns its token. Refuses bad input (`InvalidInputError`), a
+ * Rotates now (or joins the rotation in flight) and returns its token; with `seenExpiresAt`, a token newer than the
+ * caller's is returned as it is. Refuses bad input (`InvalidInputError`), a
  * company in `NEEDS_REAUTH` (`NeedsReauthError`) or retired (`RetiredError`) in its validator; fails with
  * `RefreshFailedError` when the rotation fails.
  */
-export const refreshNowUpdate = defineUpdate<RefreshedToken, [ReasonInput]>('refreshNow');
+export const refreshNowUpdate = defineUpdate<RefreshedToken, [RefreshNowInput]>('refreshNow');
 
 /**
  * A user-scoped token: from the cache, or one exchange shared by concurrent callers. Refuses like `refreshNow`;

@@ -8,6 +8,7 @@ import {
   forceRefreshSignal,
   heldStateQuery,
   reasonInputSchema,
+  refreshNowInputSchema,
   refreshNowUpdate,
   reseedInputSchema,
   reseedUpdate,
@@ -58,7 +59,7 @@ export function registerHandlers(keeper: CompanyKeeper): void {
   });
   wf.setHandler(refreshNowUpdate, async (input) => (await keeper.ready(), keeper.refreshNow(input)), {
     validator: (input) => {
-      parseOrThrow(reasonInputSchema, input ?? {}, 'refreshNow input');
+      parseOrThrow(refreshNowInputSchema, input ?? {}, 'refreshNow input');
       keeper.assertRefreshable();
     },
   });

@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type {
   AccessTokenResult,
   RefreshedToken,
-  ReasonInput,
+  RefreshNowInput,
   ReseedInput,
   SchedulePolicy,
   StatusResult,
@@ -127,14 +127,25 @@ export class CompanyKeeper implements CompanyTokenSource {
     return this.state.generation > generationBefore;
   }
 
-  async refreshNow(input: ReasonInput | undefined): Promise<RefreshedToken> {
+  async refreshNow(input: RefreshNowInput | undefined): Promise<RefreshedToken> {
     const reason = input?.reason ?? 'refreshNow';
     wf.log.info('refreshNow received', { reason });
+    const newer = this.newerThan(input?.seenExpiresAt);
+    if (newer) return newer;
     const rotated = await this.refreshAndWait(reason);
     const { accessToken, accessTokenExpiresAt } = this.state.tokens;
     if (rotated && accessToken && accessTokenExpiresAt !== undefined)
       return { accessToken, expiresAt: accessTokenExpiresAt };
     throw refreshFailure(this.retired, this.statusResult());
+  }
+
+  /** The held access token when it is usable and expires after `seenExpiresAt`: newer than the one a caller saw. */
+  private newerThan(seenExpiresAt: number | undefined): RefreshedToken | undefined {
+    const { accessToken, accessTokenExpiresAt } = this.state.tokens;
+    if (seenExpiresAt === undefined || accessToken === undefined || accessTokenExpiresAt === undefined)
+      return undefined;
+    if (accessTokenExpiresAt <= seenExpiresAt || !accessTokenUsable(this.state.tokens, Date.now())) return undefined;
+    return { accessToken, expiresAt: accessTokenExpiresAt };
   }
 
   async reseed(input: ReseedInput): Promise<StatusResult> {
