@@ -47,8 +47,8 @@ export const DEFAULT_SIZES: BenchSizes = {
   costRotations: 20,
   scaleCompanies: 10_000,
   enrolConcurrency: 32,
-  rssSettleMinMs: 30_000,
-  rssSettleMaxMs: 120_000,
+  rssSettleMinMs: 60_000,
+  rssSettleMaxMs: 150_000,
   uncappedStormWatchMs: 60_000,
   cappedStormWatchMs: 20_000,
 };
