@@ -159,7 +159,7 @@ export async function rejectionShapes(lab: ChaosLab): Promise<SectionResult> {
     body: proxy,
     headers: { 'content-type': 'text/html' },
   });
-  const afterProxy = await lab.keeper.refreshNow(companyId, 'chaos R4: proxy page').then(
+  const afterProxy = await lab.rotateNow(companyId, 'chaos R4: proxy page').then(
     () => 'rotated',
     (e: Error) => e.name,
   );

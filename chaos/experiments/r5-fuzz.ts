@@ -192,7 +192,7 @@ async function fuzzLiveReplies(lab: ChaosLab, live: string, sample: <T>(a: fc.Ar
     .filter(([, body]) => !tokenGrantBody.safeParse(safeJson(body)).success);
   for (const [status, body] of sample(garbage)) {
     await lab.sandbox.injectFault('refresh', { kind: 'reply', status, body, headers: { 'content-type': 'text/html' } });
-    const outcome = await lab.keeper.refreshNow(live, 'chaos R5: garbage reply').then(
+    const outcome = await lab.rotateNow(live, 'chaos R5: garbage reply').then(
       () => undefined,
       (error: unknown) => unclearMessage(error, lab.secrets()),
     );

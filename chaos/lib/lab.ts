@@ -10,7 +10,7 @@ import { TokenKeeperClient } from '../../src/client';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 import { KeyRing } from '../../src/codec/key-ring';
-import type { WorkerSettings } from '../../src/contract';
+import type { RefreshedToken, WorkerSettings } from '../../src/contract';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
 import { DevServer, freePort } from '../../src/temporal/dev-server';
@@ -189,6 +189,15 @@ export class ChaosLab {
     for (let i = 0; i < seeded.length; i += 8) {
       await Promise.all(seeded.slice(i, i + 8).map((c) => this.keeper.enrol(c.companyId, c.tokens)));
     }
+  }
+
+  /**
+   * `refreshNow` through a client that has handed out no token, so it always rotates: a fault injected just before is
+   * spent by this call. `lab.keeper` would get a newer held token back without a Plum call after a rotation it did not
+   * see (a retry after a failed call), leaving the fault for a later experiment.
+   */
+  rotateNow(companyId: string, reason: string): Promise<RefreshedToken> {
+    return new TokenKeeperClient({ client: this.client, taskQueue: this.taskQueue }).refreshNow(companyId, reason);
   }
 
   /** Retires companies so they stop rotating in later experiments (their histories stay for the scans). */
