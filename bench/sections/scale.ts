@@ -44,11 +44,11 @@ const SETTLE_SAMPLE_MS = 5000;
  */
 async function settledMemory(worker: WorkerProcess, sizes: BenchSizes) {
   const started = Date.now();
-  const rss: number[] = [];
+  const recent: number[] = [];
   let memory = await worker.memory();
   for (;;) {
-    rss.push(memory.rss);
-    const recent = rss.slice(-3);
+    recent.push(memory.rss);
+    if (recent.length > 3) recent.shift();
     const flat = recent.length === 3 && Math.max(...recent) - Math.min(...recent) <= 0.01 * Math.max(...recent);
     const elapsed = Date.now() - started;
     if ((flat && elapsed >= sizes.rssSettleMinMs) || elapsed >= sizes.rssSettleMaxMs)

@@ -60,12 +60,9 @@ export const reasonInputSchema = z.object({ reason: reasonSchema.optional() }).s
  * `seenExpiresAt`: the expiry of the access token the caller found wanting. When the keeper already holds a newer one
  * (a rotation finished after the caller read its token), that one is the answer and nothing is rotated again.
  */
-export const refreshNowInputSchema = z
-  .object({
-    reason: reasonSchema.optional(),
-    seenExpiresAt: z.number().int().nonnegative().max(MAX_EPOCH_MS, 'seenExpiresAt must be before 2100').optional(),
-  })
-  .strict();
+export const refreshNowInputSchema = reasonInputSchema.extend({
+  seenExpiresAt: z.number().int().nonnegative().max(MAX_EPOCH_MS, 'seenExpiresAt must be before 2100').optional(),
+});
 export const reseedInputSchema = z.object({ tokens: plumTokensSchema, arrivedUnencrypted }).strict();
 
 export type UserTokenRequest = z.infer<typeof userTokenRequestSchema>;

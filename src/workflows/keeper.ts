@@ -141,11 +141,9 @@ export class CompanyKeeper implements CompanyTokenSource {
 
   /** The held access token when it is usable and expires after `seenExpiresAt`: newer than the one a caller saw. */
   private newerThan(seenExpiresAt: number | undefined): RefreshedToken | undefined {
-    const { accessToken, accessTokenExpiresAt } = this.state.tokens;
-    if (seenExpiresAt === undefined || accessToken === undefined || accessTokenExpiresAt === undefined)
-      return undefined;
-    if (accessTokenExpiresAt <= seenExpiresAt || !accessTokenUsable(this.state.tokens, Date.now())) return undefined;
-    return { accessToken, expiresAt: accessTokenExpiresAt };
+    const { accessToken, accessTokenExpiresAt: expiresAt } = this.state.tokens;
+    const newer = seenExpiresAt !== undefined && expiresAt !== undefined && expiresAt > seenExpiresAt;
+    return newer && accessToken !== undefined && Date.now() < expiresAt ? { accessToken, expiresAt } : undefined;
   }
 
   async reseed(input: ReseedInput): Promise<StatusResult> {
