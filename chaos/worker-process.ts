@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     dataConverter: createDataConverter(keyRingFromEnv(env)!, keyRingFromEnv(env, 'PLUM_TOKEN')),
     settings: JSON.parse(env.CHAOS_SETTINGS ?? '{}') as Partial<WorkerSettings>,
     workflowBundle: { codePath: env.CHAOS_BUNDLE! },
+    ...(env.CHAOS_BUILD_ID && {
+      deployment: { deploymentName: env.CHAOS_DEPLOYMENT_NAME!, buildId: env.CHAOS_BUILD_ID },
+    }),
     // A killed worker's sticky queue holds its workflows' next tasks: hand them to the next worker within a second.
     extra: { stickyQueueScheduleToStartTimeout: '1s' },
   });

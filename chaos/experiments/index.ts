@@ -2,6 +2,7 @@ import type { SectionResult } from '../../bench/lib/report';
 import type { ChaosLab } from '../lib/lab';
 import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
+import { rollingDeploy } from './deploy';
 import { killWorkers } from './r1-kills';
 import { restartServer } from './r2-server';
 import { upstreamOutage } from './r3-outage';
@@ -21,6 +22,7 @@ export const EXPERIMENTS = {
   R4: rejectionShapes,
   R5: fuzzInputs,
   R8: messagesInFlight,
+  DEPLOY: rollingDeploy,
   R6: secretScan,
   R7: replayHistories,
 } satisfies Record<string, Experiment>;

@@ -26,6 +26,22 @@ export interface LabWorker {
   stop(): Promise<void>;
 }
 
+/** A build of the keeper a lab worker runs: its worker script, its bundle, its Worker Deployment Version. */
+export interface LabBuild {
+  workerScript: string;
+  bundlePath: string;
+  deploymentName: string;
+  buildId: string;
+}
+
+/** Where a lab worker runs, when not on the lab's own server and sandbox with the lab's unversioned build. */
+export interface WorkerTarget {
+  address?: string;
+  sandboxUrl?: string;
+  credentialsFile?: string;
+  build?: LabBuild;
+}
+
 type Ring = { keys: Record<string, Buffer>; active: string };
 
 const ringSpec = (ring: Ring) =>
@@ -130,17 +146,24 @@ export class ChaosLab {
     });
   }
 
-  /** Starts a keeper worker process on the lab's task queue and resolves once it polls. */
-  async startWorker(settings: Partial<WorkerSettings> = {}): Promise<LabWorker> {
-    const child = fork(join(__dirname, '..', 'worker-process.ts'), {
+  /**
+   * Starts a keeper worker process on the lab's task queue and resolves once it polls; `target` runs another build
+   * (its own tree and bundle) against another server or sandbox, as a Worker Deployment Version.
+   */
+  async startWorker(settings: Partial<WorkerSettings> = {}, target: WorkerTarget = {}): Promise<LabWorker> {
+    const child = fork(target.build?.workerScript ?? join(__dirname, '..', 'worker-process.ts'), {
       env: {
         ...process.env,
         ...this.keyEnv(),
-        TEMPORAL_ADDRESS: this.server.address,
-        PLUM_BASE_URL: this.sandbox.url,
-        PLUM_CREDENTIALS_FILE: this.credentialsFile,
+        TEMPORAL_ADDRESS: target.address ?? this.server.address,
+        PLUM_BASE_URL: target.sandboxUrl ?? this.sandbox.url,
+        PLUM_CREDENTIALS_FILE: target.credentialsFile ?? this.credentialsFile,
         CHAOS_TASK_QUEUE: this.taskQueue,
-        CHAOS_BUNDLE: this.bundlePath,
+        CHAOS_BUNDLE: target.build?.bundlePath ?? this.bundlePath,
+        ...(target.build && {
+          CHAOS_DEPLOYMENT_NAME: target.build.deploymentName,
+          CHAOS_BUILD_ID: target.build.buildId,
+        }),
         CHAOS_HTTP_TIMEOUT_MS: String(CHAOS_HTTP_TIMEOUT_MS),
         CHAOS_SETTINGS: JSON.stringify({ ...CHAOS_SETTINGS, ...settings }),
       },
@@ -169,10 +192,10 @@ export class ChaosLab {
   }
 
   /** Seeds companies in the sandbox and hands their credentials to the workers (read per call from the file). */
-  async seed(companyIds: readonly string[]): Promise<SeededCompany[]> {
+  async seed(companyIds: readonly string[], admins: string[] = []): Promise<SeededCompany[]> {
     const seeded: SeededCompany[] = [];
     for (const companyId of companyIds) {
-      const company = await this.sandbox.seedCompany({ companyId });
+      const company = await this.sandbox.seedCompany({ companyId, admins });
       this.companies.set(companyId, company);
       seeded.push(company);
     }

@@ -19,6 +19,8 @@ export interface ChaosSizes {
   inFlightUpdates: number;
   inFlightQueries: number;
   refreshNowCallers: number;
+  /** DEPLOY: companies kept through the rolling deploy (half enrolled before the new build starts). */
+  deployCompanies: number;
 }
 
 export const DEFAULT_SIZES: ChaosSizes = {
@@ -33,6 +35,7 @@ export const DEFAULT_SIZES: ChaosSizes = {
   inFlightUpdates: 50,
   inFlightQueries: 100,
   refreshNowCallers: 1000,
+  deployCompanies: 24,
 };
 
 export const SMALL_SIZES: ChaosSizes = {
@@ -48,4 +51,5 @@ export const SMALL_SIZES: ChaosSizes = {
   inFlightUpdates: 50,
   inFlightQueries: 100,
   refreshNowCallers: 600,
+  deployCompanies: 6,
 };

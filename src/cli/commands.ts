@@ -7,6 +7,7 @@ import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } fr
 import { parse } from '../client/parse-input';
 import { CliSetupError, connectKeeper } from './connect';
 import { runDoctor } from './doctor';
+import { upgradeFleet } from './upgrade';
 import { iso, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
 
@@ -67,6 +68,7 @@ export class Cli {
       `  refresh token expires ${iso(s.refreshTokenExpiresAt)}`,
       `  next refresh          ${iso(s.nextRefreshAt)}`,
       `  last refresh          ${iso(s.lastRefreshAt)} (generation ${s.generation}, ${s.consecutiveFailures} failures in a row)`,
+      `  build                 ${s.build ?? 'unversioned'}`,
       ...(s.lastError ? [`  last error            ${s.lastError}`] : []),
       ...(s.lastRotationRequest
         ? [`  last rotation asked   ${iso(s.lastRotationRequest.at)} (${s.lastRotationRequest.reason})`]
@@ -150,6 +152,26 @@ export class Cli {
     this.print({ companyId, requested: true }, [
       `Rotation requested for ${companyId}; npx plum-keeper status ${companyId} shows the result.`,
     ]);
+  }
+
+  async upgrade(options: { buildId?: string; timeout: number }): Promise<void> {
+    const keeper = await this.connect();
+    const companies = (await keeper.list()).filter((c) => c.status !== 'RETIRED').map((c) => c.companyId);
+    const result = await upgradeFleet(keeper, companies, {
+      ...(options.buildId !== undefined && { buildId: options.buildId }),
+      timeoutMs: options.timeout * 1000,
+    });
+    const builds = Object.entries(result.builds).map(([build, n]) => `${build}: ${n}`);
+    this.print(result, [
+      `Woke ${result.woken} keeper(s); builds now: ${builds.join(', ') || 'none'}.`,
+      ...(result.notMoved.length
+        ? [
+            `Not on ${options.buildId} after ${options.timeout} s: ${result.notMoved.join(', ')}.`,
+            'Keep the old build’s workers running until these move (npx plum-keeper upgrade again, or their next refresh).',
+          ]
+        : []),
+    ]);
+    if (result.notMoved.length > 0) process.exitCode = 1;
   }
 
   async doctor(): Promise<void> {

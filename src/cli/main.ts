@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TOKEN_STATUSES } from '../contract';
 import { Cli } from './commands';
 import { exitCodeFor, report } from './output';
@@ -17,6 +17,13 @@ never from the command line, where other users of this machine could read them. 
 Connection: TEMPORAL_ADDRESS (else the embedded server of npm start on 127.0.0.1:7233), TEMPORAL_NAMESPACE,
 PLUM_CODEC_KEYS (else the embedded key in .data/codec-keys). Exit status: 0 done, 1 the operation failed,
 2 usage or bad input.`;
+
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 3600)
+    throw new InvalidArgumentError('must be a whole number of seconds from 1 to 3600');
+  return seconds;
+}
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('plum-keeper')
@@ -83,6 +90,14 @@ async function main(argv: string[]): Promise<number> {
     .option('--reason <text>', 'why, for the history')
     .option('--yes', 'do not ask for confirmation (needed without a terminal)')
     .action(run(cli.retire));
+  program
+    .command('upgrade')
+    .description(
+      'wake every keeper so runs pinned to an older build continue as new onto the current one (after set-current-version)',
+    )
+    .option('--build-id <id>', 'wait until every keeper runs on this build; exit 1 naming those that do not')
+    .addOption(new Option('--timeout <seconds>', 'how long --build-id waits').default(120).argParser(positiveSeconds))
+    .action(run(cli.upgrade));
   program
     .command('doctor')
     .description(

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ConnectionOptions, WorkflowHandle } from '@temporalio/client';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { QueryNotRegisteredError, WithStartWorkflowOperation } from '@temporalio/client';
 import type {
   AccessToken,
   CompanyTokenInput,
+  KeeperVersion,
   PlumTokens,
   ReasonInput,
   RefreshPolicy,
@@ -29,10 +30,12 @@ import {
   statusQuery,
   userTokenRequestSchema,
   userTokenUpdate,
+  wakeSignal,
   workflowIdFor,
 } from '../contract';
 import type { KeyRing } from '../codec/key-ring';
-import { NeedsReauthError, NotEnrolledError, TokenExpiredError } from './errors';
+import { InvalidInputError, NeedsReauthError, NotEnrolledError, TokenExpiredError } from './errors';
+import { fieldsFor, isGatedField, queryKeeperVersion } from './keeper-protocol';
 import { endedRunError } from './closed-run';
 import { listCompanies } from './list-companies';
 import { ExpiringCache } from '../common/expiring-cache';
@@ -43,6 +46,9 @@ import { tokenOrError, translateFailure } from './translate';
 import type { CompanySummary, TokenKeeperClientOptions } from './options';
 
 export type { CompanySummary, TokenKeeperClientOptions } from './options';
+
+/** How long a keeper's learned protocol is trusted: a deploy or a rollback changes it. */
+const PROTOCOL_TTL_MS = 60_000;
 
 /** The workflow as the client sees it: by type name, so the client never loads workflow code. */
 type KeeperWorkflow = (input: CompanyTokenInput) => Promise<StatusResult>;
@@ -63,6 +69,8 @@ export class TokenKeeperClient {
   private readonly handedExpiries: ExpiringCache<string, number>;
   private readonly tokenFlights = new SingleFlight<string, AccessToken>();
   private readonly userFlights = new SingleFlight<string, UserTokenResult>();
+  /** Each keeper's message protocol, as last learned (`version`). */
+  private readonly protocols = new ExpiringCache<string, number>(10_000);
 
   /** Connects to Temporal with the project's data converter; fails with {@link TemporalUnavailableError}. */
   static async connect(options: {
@@ -162,8 +170,13 @@ export class TokenKeeperClient {
     return this.userFlights.run(key, () =>
       this.call(id, async () => {
         const handle = this.handle(id);
+        const cached = await handle.query(cachedUserTokenQuery, request).catch((error: unknown) => {
+          // A keeper without the cache query (older than this client) answers through the update alone.
+          if (error instanceof QueryNotRegisteredError) return null;
+          throw error;
+        });
         const result =
-          (await handle.query(cachedUserTokenQuery, request)) ??
+          cached ??
           (await handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` }));
         const freshUntil = Math.min(this.now() + this.userTokenTtlMs, result.expiresAt - this.marginMs);
         this.userTokens.set(key, result, freshUntil);
@@ -180,11 +193,24 @@ export class TokenKeeperClient {
   async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
     const seenExpiresAt = this.handedExpiries.get(id, this.now());
-    const input = { ...this.reasonInput(reason), ...(seenExpiresAt !== undefined && { seenExpiresAt }) };
+    const wanted = { ...this.reasonInput(reason), ...(seenExpiresAt !== undefined && { seenExpiresAt }) };
     // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache
     // the old token, hence the second delete.
     this.cache.delete(id);
-    const result = await this.call(id, () => this.handle(id).executeUpdate(refreshNowUpdate, { args: [input] }));
+    const send = async (protocol: number) =>
+      this.handle(id).executeUpdate(refreshNowUpdate, { args: [fieldsFor('refreshNow', wanted, protocol)] });
+    const result = await this.call(id, async () => {
+      try {
+        return await send(await this.keeperProtocol(id));
+      } catch (error) {
+        // A keeper rolled back since its protocol was learned refuses a newer field in its validator (nothing
+        // entered history): learn again and send what it understands.
+        const refused = translateFailure(error, id);
+        if (!(refused instanceof InvalidInputError) || !isGatedField('refreshNow', refused.field)) throw error;
+        this.protocols.delete(id);
+        return send(await this.keeperProtocol(id));
+      }
+    });
     this.cache.delete(id);
     this.handedExpiries.set(id, result.expiresAt, Number.MAX_SAFE_INTEGER);
     return result;
@@ -230,6 +256,28 @@ export class TokenKeeperClient {
     } catch (error) {
       throw (await endedRunError(this.handle(id), id).catch(() => undefined)) ?? error;
     }
+  }
+
+  /**
+   * Wakes the keeper without changing anything: a run pinned to an older build that sees a new current build
+   * continues as new onto it now (what `plum-keeper upgrade` does for every keeper).
+   */
+  async wake(companyId: string): Promise<void> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    await this.call(id, () => this.handle(id).signal(wakeSignal));
+  }
+
+  /** The keeper's message protocol and the build its run is on (protocol 0: a keeper released before 1.0.0). */
+  async version(companyId: string): Promise<KeeperVersion> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    const version = await this.call(id, () => queryKeeperVersion(this.handle(id)));
+    this.protocols.set(id, version.protocol, this.now() + PROTOCOL_TTL_MS);
+    return version;
+  }
+
+  /** The keeper's protocol, learned at most once a minute per company (a deploy or rollback may change it). */
+  private async keeperProtocol(companyId: string): Promise<number> {
+    return this.protocols.get(companyId, this.now()) ?? (await this.version(companyId)).protocol;
   }
 
   /** Keepers from Temporal's visibility store (running ones, or retired ones with `status: 'RETIRED'`). */

@@ -4,6 +4,7 @@ import type { ClientConnectConfig } from '@temporalio/envconfig';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { KeyRing } from '../codec/key-ring';
 import { KeyRingConfigError, keyRingFromEnv } from '../codec/key-ring';
+import { defaultBuildId } from './release';
 import { SECRET_VARIABLES, configVariables } from './variables';
 
 /** Configuration that cannot be used; `problems` names each bad variable. Never carries a secret value. */
@@ -57,6 +58,8 @@ export interface Config {
   metrics?: { host: string; port: number; pollMs: number };
   /** The status-alert webhook; undefined when not configured. */
   alertWebhook?: { url: string; secret: string };
+  /** The Worker Deployment Version workers join; undefined: unversioned workers. */
+  deployment?: { deploymentName: string; buildId: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -239,6 +242,9 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     ...(vars.PLUM_ALERT_WEBHOOK_URL &&
       webhookSecret && { alertWebhook: { url: vars.PLUM_ALERT_WEBHOOK_URL, secret: webhookSecret } }),
+    ...((vars.PLUM_WORKER_VERSIONING ?? (connect ? 'on' : 'off')) === 'on' && {
+      deployment: { deploymentName: vars.PLUM_DEPLOYMENT_NAME, buildId: vars.PLUM_BUILD_ID ?? defaultBuildId() },
+    }),
   };
 }
 

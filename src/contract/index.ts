@@ -6,6 +6,7 @@ export * from './ids';
 export * from './tokens';
 export * from './status';
 export * from './messages';
+export * from './versions';
 export * from './failures';
 export * from './search-attributes';
 export * from './worker-settings';

@@ -5,6 +5,7 @@ import type { PlumTokens } from './tokens';
 import { MAX_EPOCH_MS, plumTokensSchema } from './tokens';
 import type { AccessTokenResult, StatusResult, UserTokenResult } from './status';
 import type { HeldSetSnapshot } from './activities';
+import type { KeeperVersion } from './versions';
 
 /** Per-company overrides of the worker's refresh schedule. */
 export const refreshPolicySchema = z
@@ -129,3 +130,12 @@ export const forceRefreshSignal = defineSignal<[ReasonInput]>('forceRefresh');
 
 /** Stops managing the company; the workflow completes once running handlers finish. */
 export const retireSignal = defineSignal<[ReasonInput]>('retire');
+
+/** The keeper's protocol and build. Missing on keepers before 1.0.0 (then: protocol 0). */
+export const keeperVersionQuery = defineQuery<KeeperVersion>('keeperVersion');
+
+/**
+ * Wakes a keeper without changing anything, so a run pinned to an old build sees that a new one is current and
+ * continues as new onto it now rather than at its next refresh (`plum-keeper upgrade`).
+ */
+export const wakeSignal = defineSignal<[]>('wake');

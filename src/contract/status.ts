@@ -49,6 +49,8 @@ export interface StatusResult {
   tokensArrivedUnencryptedAt?: number;
   /** The last rotation asked for by `forceRefresh` or `refreshNow`, with the reason the caller gave. */
   lastRotationRequest?: { reason: string; at: number };
+  /** The build id of the Worker Deployment Version this run is on (absent on unversioned workers and before 1.0.0). */
+  build?: string;
 }
 
 /** The company's access token, as the `accessToken` query hands it out. */

@@ -156,6 +156,7 @@ async function main(): Promise<void> {
       activitiesPerSecond: config.refreshActivitiesPerSecond,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,
+      ...(config.deployment && { deployment: config.deployment }),
       ...(config.alertWebhook && { alerts: new AlertWebhook({ ...config.alertWebhook, timeoutMs: 10_000 }) }),
     });
     const client = await clientFromConfig(config, rings, temporal.address);

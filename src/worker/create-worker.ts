@@ -29,6 +29,11 @@ export interface KeeperWorkerOptions {
   dataConverter: DataConverter;
   /** Where status alerts go; without it the workflows send none. */
   alerts?: AlertWebhook;
+  /**
+   * The Worker Deployment Version this worker joins (Worker Versioning, keeper runs pinned to their build); undefined:
+   * an unversioned worker.
+   */
+  deployment?: { deploymentName: string; buildId: string };
   /** Extra worker options (interceptors in tests). */
   extra?: Partial<WorkerOptions>;
 }
@@ -67,6 +72,13 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),
+    ...(options.deployment && {
+      workerDeploymentOptions: {
+        useWorkerVersioning: true,
+        version: options.deployment,
+        defaultVersioningBehavior: 'PINNED',
+      },
+    }),
     ...options.extra,
   });
 }

@@ -16,6 +16,7 @@ import { awaitingTokens } from './refresh-machine';
 import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
+import { RunVersion } from './versioning';
 
 const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToCloseTimeout: '10 seconds' });
 
@@ -27,8 +28,9 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
 export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<StatusResult> {
   const { companyId, carried } = checkedInput(input);
   const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
+  const version = new RunVersion();
   // Handlers are registered before this first await, so messages sent right after the start find them.
-  registerHandlers(keeper);
+  registerHandlers(keeper, version);
   keeper.load(await workerSettings());
   if (resetCheckDue(keeper)) await recoverAfterReset(keeper);
   keeper.started = true;
@@ -39,8 +41,11 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     if (input.arrivedUnencrypted) rotateLeakedTokens(keeper.state, keeper.patches);
     else await keeper.learnMissing();
   }
-  return run(keeper);
+  return run(keeper, version);
 }
+
+// Each run stays on the build that started it; a new release reaches it when it continues as new (docs/design.md).
+wf.setWorkflowOptions({ versioningBehavior: 'PINNED' }, companyTokenWorkflow);
 
 /**
  * Refuses input that would wedge or mislead the workflow, failing it with a clear `InvalidInputError` rather than a
@@ -68,10 +73,10 @@ function checkedInput(input: CompanyTokenInput): { companyId: string; carried: C
   return { companyId, carried: carried.data };
 }
 
-async function run(keeper: CompanyKeeper): Promise<StatusResult> {
+async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusResult> {
   while (!keeper.retired) {
     keeper.publish();
-    if (!keeper.state.refreshRequested && !keeper.refreshDue()) await sleepUntilDue(keeper);
+    if (!keeper.state.refreshRequested && !keeper.refreshDue()) await sleepUntilDue(keeper, version);
     keeper.wakeForReseed = false;
     if (keeper.retired) break;
     keeper.markExpiredIfDue();
@@ -80,11 +85,12 @@ async function run(keeper: CompanyKeeper): Promise<StatusResult> {
       if (!(await holdOffRefresh(keeper))) await keeper.attemptRefresh();
       continue;
     }
-    if (shouldContinueAsNew(keeper)) {
+    const upgrade = version.targetChanged() || version.movedSinceStart();
+    if (upgrade || shouldContinueAsNew(keeper)) {
       const quiet = () => wf.allHandlersFinished() && keeper.alertsDelivered();
       await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
       if (quiet() && !keeper.state.refreshRequested && !keeper.retired) {
-        return continueAsNew(keeper);
+        return continueAsNew(keeper, upgrade);
       }
     }
   }
@@ -96,10 +102,14 @@ async function run(keeper: CompanyKeeper): Promise<StatusResult> {
 }
 
 /** Sleeps until the next refresh (or expiry) is due, or until a message needs the loop. */
-async function sleepUntilDue(keeper: CompanyKeeper): Promise<void> {
+async function sleepUntilDue(keeper: CompanyKeeper, version: RunVersion): Promise<void> {
   const wakeAt = keeper.nextWakeAt();
   const wake = () =>
-    keeper.retired || keeper.state.refreshRequested || keeper.wakeForReseed || shouldContinueAsNew(keeper);
+    keeper.retired ||
+    keeper.state.refreshRequested ||
+    keeper.wakeForReseed ||
+    shouldContinueAsNew(keeper) ||
+    version.targetChanged();
   if (wakeAt === undefined) {
     await wf.condition(wake);
     return;
@@ -117,9 +127,13 @@ function shouldContinueAsNew(keeper: CompanyKeeper): boolean {
   return info.continueAsNewSuggested || info.historyLength >= keeper.config.maxHistoryEvents;
 }
 
-function continueAsNew(keeper: CompanyKeeper): Promise<never> {
+/** Continues as new with the carried state; `upgrade`: the new run starts on the current build, not this one's. */
+function continueAsNew(keeper: CompanyKeeper, upgrade: boolean): Promise<never> {
   const state: CompanyState = { ...keeper.state, userTokens: keeper.userTokens.snapshot() };
-  return wf.continueAsNew<typeof companyTokenWorkflow>({
+  const next = wf.makeContinueAsNewFunc<typeof companyTokenWorkflow>(
+    upgrade ? { initialVersioningBehavior: 'AUTO_UPGRADE' } : {},
+  );
+  return next({
     companyId: state.companyId,
     tokens: { refresh_token: state.tokens.refreshToken },
     policy: state.policyOverrides,

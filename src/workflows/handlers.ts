@@ -14,6 +14,8 @@ import {
   reseedUpdate,
   retireSignal,
   statusQuery,
+  keeperVersionQuery,
+  wakeSignal,
   undecodableKeyId,
   undecodableMessage,
   userTokenRequestSchema,
@@ -22,6 +24,7 @@ import {
 import { invalidInput, queryFailure, retiredFailure } from './failures';
 import type { CompanyKeeper } from './keeper';
 import { heldSnapshot } from './reset-recovery';
+import type { RunVersion } from './versioning';
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const keyId = undecodableKeyId(value);
@@ -48,9 +51,15 @@ function refusedUndecodable(keeper: CompanyKeeper, input: unknown, what: string)
  * Registers every query, update and signal of the contract. Updates are checked in validators, so a refused one never
  * enters history; handlers that need the worker's settings wait for them.
  */
-export function registerHandlers(keeper: CompanyKeeper): void {
+export function registerHandlers(keeper: CompanyKeeper, version: RunVersion): void {
   wf.setHandler(accessTokenQuery, () => keeper.accessToken());
-  wf.setHandler(statusQuery, () => keeper.statusResult());
+  wf.setHandler(statusQuery, () => {
+    const { build } = version.describe();
+    return { ...keeper.statusResult(), ...(build !== undefined && { build }) };
+  });
+  wf.setHandler(keeperVersionQuery, () => version.describe());
+  // Nothing to do: the activation itself lets the loop see a changed target version.
+  wf.setHandler(wakeSignal, () => {});
   wf.setHandler(heldStateQuery, () => heldSnapshot(keeper.state));
   wf.setHandler(cachedUserTokenQuery, (request) => {
     const parsed = userTokenRequestSchema.safeParse(request);

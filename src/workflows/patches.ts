@@ -25,9 +25,18 @@ export const PATCHES = {
    * decided right after it then does not replay; runs under this patch decide nothing there.
    */
   allAboveFromStart: 'all-above-from-start',
+  /**
+   * A run that started unversioned (or on another build) and now runs on a versioned worker continues as new at its
+   * next wake, so it reads the worker's settings again (`versioning.ts`). Not
+   * covered by the one above: runs of 0.1.0 recorded that patch without knowing this one.
+   */
+  continueAsNewWhenMoved: 'continue-as-new-when-moved-to-a-new-build',
 } as const;
 
-type PatchId = Exclude<(typeof PATCHES)[keyof typeof PATCHES], typeof PATCHES.allAboveFromStart>;
+type PatchId = Exclude<
+  (typeof PATCHES)[keyof typeof PATCHES],
+  typeof PATCHES.allAboveFromStart | typeof PATCHES.continueAsNewWhenMoved
+>;
 
 /**
  * One run's patch decisions. Made in the run's first activation, before any await: a run started by this code takes

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../src/temporal/dev-server';
+import { Managed } from './processes';
+import { goBinary, setUpNamespace } from './temporal-server';
+
+/** A running single-process Temporal server of {@link SERVER_VERSION}. */
+export interface SqliteServer {
+  address: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Temporal server v1.31.2 as one process on in-memory SQLite (deploy/temporal/server-sqlite.yaml), with the
+ * `default` namespace and the keeper's search attributes. Used where the dev server of the temporal CLI is too old:
+ * upgrade on continue-as-new (a pinned run moving to a new current Worker Deployment Version).
+ */
+export async function startSqliteServer(
+  cliPath: string,
+  log: (line: string) => void = () => {},
+): Promise<SqliteServer> {
+  const server = goBinary('server', log);
+  const ports = {
+    FRONTEND_GRPC_PORT: await freePort(),
+    FRONTEND_HTTP_PORT: await freePort(),
+    FRONTEND_MEMBERSHIP_PORT: await freePort(),
+    HISTORY_GRPC_PORT: await freePort(),
+    HISTORY_MEMBERSHIP_PORT: await freePort(),
+    MATCHING_GRPC_PORT: await freePort(),
+    MATCHING_MEMBERSHIP_PORT: await freePort(),
+    WORKER_GRPC_PORT: await freePort(),
+    WORKER_MEMBERSHIP_PORT: await freePort(),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'plum-sqlite-server-'));
+  const process_ = Managed.start(
+    'temporal-server',
+    server,
+    ['--config-file', resolve('deploy/temporal/server-sqlite.yaml'), '--allow-no-auth', 'start'],
+    {
+      cwd: dir,
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        TEMPORAL_DYNAMIC_CONFIG_FILE: resolve('deploy/temporal/dynamic-config.yaml'),
+      },
+    },
+  );
+  const address = `127.0.0.1:${ports.FRONTEND_GRPC_PORT}`;
+  const stop = async () => {
+    await process_.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([
+      setUpNamespace(cliPath, address, 'default'),
+      process_.exited.then((code) => {
+        throw new Error(`temporal server exited (${code}):\n${process_.output()}`);
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, namespace: 'default', stop };
+}

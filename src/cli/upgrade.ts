@@ -1,0 +1,43 @@
+import type { TokenKeeperClient } from '../client/token-keeper-client';
+
+export interface UpgradeResult {
+  woken: number;
+  /** Keepers per build id once the wait ended (`unversioned`, `unknown` for one that did not answer). */
+  builds: Record<string, number>;
+  /** Keepers not on the wanted build when the wait ended. */
+  notMoved: string[];
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function buildOf(keeper: TokenKeeperClient, companyId: string): Promise<string> {
+  const version = await keeper.version(companyId).catch(() => undefined);
+  return version === undefined ? 'unknown' : (version.build ?? 'unversioned');
+}
+
+/**
+ * Wakes every keeper (a pinned run that sees a new current build continues as new onto it) and, with `buildId`,
+ * waits until each runs on that build or the timeout passes. Bounded: eight signals in flight, one poll a second.
+ */
+export async function upgradeFleet(
+  keeper: TokenKeeperClient,
+  companies: readonly string[],
+  options: { buildId?: string; timeoutMs: number },
+): Promise<UpgradeResult> {
+  for (let i = 0; i < companies.length; i += 8) {
+    await Promise.all(companies.slice(i, i + 8).map((id) => keeper.wake(id).catch(() => undefined)));
+  }
+  const deadline = Date.now() + options.timeoutMs;
+  let builds = new Map<string, string>();
+  for (;;) {
+    builds = new Map();
+    for (const id of companies) builds.set(id, await buildOf(keeper, id));
+    const notMoved = options.buildId === undefined ? [] : companies.filter((id) => builds.get(id) !== options.buildId);
+    if (notMoved.length === 0 || Date.now() >= deadline) {
+      const counts: Record<string, number> = {};
+      for (const build of builds.values()) counts[build] = (counts[build] ?? 0) + 1;
+      return { woken: companies.length, builds: counts, notMoved };
+    }
+    await sleep(1000);
+  }
+}
