@@ -15,28 +15,41 @@ async function buildOf(keeper: TokenKeeperClient, companyId: string): Promise<st
   return version === undefined ? 'unknown' : (version.build ?? 'unversioned');
 }
 
+/** How often keepers not yet on the wanted build are woken again. */
+const REWAKE_MS = 5000;
+
+async function wakeAll(keeper: TokenKeeperClient, companies: readonly string[]): Promise<void> {
+  for (let i = 0; i < companies.length; i += 8) {
+    await Promise.all(companies.slice(i, i + 8).map((id) => keeper.wake(id).catch(() => undefined)));
+  }
+}
+
 /**
  * Wakes every keeper (a pinned run that sees a new current build continues as new onto it) and, with `buildId`,
- * waits until each runs on that build or the timeout passes. Bounded: eight signals in flight, one poll a second.
+ * waits until each runs on that build or the timeout passes. The server tells runs of a new current version a few
+ * seconds after `set-current-version`, so a keeper that woke before it knew is woken again every five seconds.
+ * Bounded: eight signals in flight, one poll a second.
  */
 export async function upgradeFleet(
   keeper: TokenKeeperClient,
   companies: readonly string[],
   options: { buildId?: string; timeoutMs: number },
 ): Promise<UpgradeResult> {
-  for (let i = 0; i < companies.length; i += 8) {
-    await Promise.all(companies.slice(i, i + 8).map((id) => keeper.wake(id).catch(() => undefined)));
-  }
+  await wakeAll(keeper, companies);
   const deadline = Date.now() + options.timeoutMs;
-  let builds = new Map<string, string>();
+  let lastWake = Date.now();
   for (;;) {
-    builds = new Map();
+    const builds = new Map<string, string>();
     for (const id of companies) builds.set(id, await buildOf(keeper, id));
     const notMoved = options.buildId === undefined ? [] : companies.filter((id) => builds.get(id) !== options.buildId);
     if (notMoved.length === 0 || Date.now() >= deadline) {
       const counts: Record<string, number> = {};
       for (const build of builds.values()) counts[build] = (counts[build] ?? 0) + 1;
       return { woken: companies.length, builds: counts, notMoved };
+    }
+    if (Date.now() - lastWake >= REWAKE_MS) {
+      await wakeAll(keeper, notMoved);
+      lastWake = Date.now();
     }
     await sleep(1000);
   }

@@ -29,6 +29,11 @@ export interface WorkerSettings {
   minRotationIntervalMs?: number;
   /** A webhook (`PLUM_ALERT_WEBHOOK_URL`) hears of status transitions. Absent in settings of older workers. */
   alertWebhook?: boolean;
+  /**
+   * The build id of the versioned worker that read these settings; absent on unversioned workers and before 1.0.0.
+   * A run that later runs on another build reads them again (continues as new).
+   */
+  buildId?: string;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {

@@ -53,6 +53,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
   const settings: WorkerSettings = {
     ...merged,
     ...(options.alerts && { alertWebhook: true }),
+    ...(options.deployment && { buildId: options.deployment.buildId }),
     activityHeartbeatTimeoutMs: heartbeat,
     activityStartToCloseMs: Math.max(merged.activityStartToCloseMs, heartbeat + 5000),
   };
@@ -72,6 +73,9 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),
+    // Pinned by the worker, not by the workflow: a behaviour declared in workflow code makes an unversioned worker's
+    // task completions fail on servers from 1.31 ("versioning behavior cannot be specified without deployment
+    // options"). Each run stays on the build that started it and moves to a new one at continue-as-new.
     ...(options.deployment && {
       workerDeploymentOptions: {
         useWorkerVersioning: true,

@@ -44,9 +44,6 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
   return run(keeper, version);
 }
 
-// Each run stays on the build that started it; a new release reaches it when it continues as new (docs/design.md).
-wf.setWorkflowOptions({ versioningBehavior: 'PINNED' }, companyTokenWorkflow);
-
 /**
  * Refuses input that would wedge or mislead the workflow, failing it with a clear `InvalidInputError` rather than a
  * workflow task: a bad shape, a carried state that is not the workflow's own, or an id that is not the company's (two
@@ -78,6 +75,7 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
     keeper.publish();
     if (!keeper.state.refreshRequested && !keeper.refreshDue()) await sleepUntilDue(keeper, version);
     keeper.wakeForReseed = false;
+    version.wakeRequested = false;
     if (keeper.retired) break;
     keeper.markExpiredIfDue();
     if (keeper.state.refreshRequested || keeper.refreshDue()) {
@@ -85,7 +83,7 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
       if (!(await holdOffRefresh(keeper))) await keeper.attemptRefresh();
       continue;
     }
-    const upgrade = version.targetChanged() || version.movedSinceStart();
+    const upgrade = version.targetChanged() || version.movedSinceSettings(keeper.config.buildId);
     if (upgrade || shouldContinueAsNew(keeper)) {
       const quiet = () => wf.allHandlersFinished() && keeper.alertsDelivered();
       await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
@@ -109,7 +107,8 @@ async function sleepUntilDue(keeper: CompanyKeeper, version: RunVersion): Promis
     keeper.state.refreshRequested ||
     keeper.wakeForReseed ||
     shouldContinueAsNew(keeper) ||
-    version.targetChanged();
+    version.targetChanged() ||
+    version.wakeRequested;
   if (wakeAt === undefined) {
     await wf.condition(wake);
     return;

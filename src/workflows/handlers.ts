@@ -58,8 +58,9 @@ export function registerHandlers(keeper: CompanyKeeper, version: RunVersion): vo
     return { ...keeper.statusResult(), ...(build !== undefined && { build }) };
   });
   wf.setHandler(keeperVersionQuery, () => version.describe());
-  // Nothing to do: the activation itself lets the loop see a changed target version.
-  wf.setHandler(wakeSignal, () => {});
+  wf.setHandler(wakeSignal, () => {
+    version.wakeRequested = true;
+  });
   wf.setHandler(heldStateQuery, () => heldSnapshot(keeper.state));
   wf.setHandler(cachedUserTokenQuery, (request) => {
     const parsed = userTokenRequestSchema.safeParse(request);

@@ -7,9 +7,18 @@ import { PATCHES } from './patches';
  * Where this run stands among Worker Deployment Versions. Runs are pinned to the build that started them (no build
  * ever replays another's history); at each wake a run whose target version changed continues as new onto it.
  */
+/**
+ * The Worker Deployment Version of the worker running this task; undefined on an unversioned worker (the SDK reports
+ * those with an empty deployment name and a build id of its own, which changes with every bundle).
+ */
+function deploymentVersion(): { deploymentName: string; buildId: string } | undefined {
+  const version = wf.workflowInfo().currentDeploymentVersion;
+  return version?.deploymentName ? version : undefined;
+}
+
 export class RunVersion {
-  /** The build of the run's first workflow task; read in the first activation, before any await. */
-  private readonly startBuild = wf.workflowInfo().currentDeploymentVersion?.buildId;
+  /** A `wake` signal arrived: the loop looks at its build once more. */
+  wakeRequested = false;
 
   /** The server names a newer current (or ramping) version for this pinned run: continue as new onto it. */
   targetChanged(): boolean {
@@ -17,19 +26,22 @@ export class RunVersion {
   }
 
   /**
-   * A run that started on no build, or another one, now runs on a versioned worker: an unversioned run moved by the
-   * fleet's first `set-current-version`, or a run an operator moved. It continues as new at this wake so the new run
-   * reads the worker's settings again. Asked only after a wake (never inside a wait's predicate), under a patch:
-   * histories of runs that moved before this check existed replay as they were written.
+   * The run read its settings on no build (an unversioned worker, or before 1.0.0) or on another one, and now runs on
+   * a versioned worker: an unversioned run moved by the fleet's first `set-current-version`, or a run an operator
+   * moved. It continues as new at this wake so the new run reads the worker's settings again. Asked only after a
+   * wake (never inside a wait's predicate). In replay the patch marker alone decides, whatever build the replaying
+   * worker reports, so the run replays on any worker as it was written.
    */
-  movedSinceStart(): boolean {
-    const build = wf.workflowInfo().currentDeploymentVersion?.buildId;
-    return build !== undefined && build !== this.startBuild && wf.patched(PATCHES.continueAsNewWhenMoved);
+  movedSinceSettings(settingsBuild: string | undefined): boolean {
+    const build = deploymentVersion()?.buildId;
+    const moved = build !== undefined && build !== settingsBuild;
+    if (!moved && !wf.workflowInfo().unsafe.isReplaying) return false;
+    return wf.patched(PATCHES.continueAsNewWhenMoved);
   }
 
   /** What the `keeperVersion` query answers. */
   describe(): KeeperVersion {
-    const version = wf.workflowInfo().currentDeploymentVersion;
+    const version = deploymentVersion();
     return version
       ? { protocol: KEEPER_PROTOCOL, build: version.buildId, deployment: version.deploymentName, behavior: 'PINNED' }
       : { protocol: KEEPER_PROTOCOL, behavior: 'UNVERSIONED' };

@@ -10,7 +10,6 @@ import type { WorkerSettings } from '../../src/contract';
 import { createKeeperWorker } from '../../src/worker/create-worker';
 import { PlumClient } from '../../src/plum/client';
 import type { PlumSandbox, StartSandboxOptions } from '../../src/sandbox/plum-sandbox';
-import type { DevServer } from '../../src/temporal/dev-server';
 import type { PlumTokens, RefreshPolicy, StatusResult } from '../../src/contract';
 import { workflowIdFor } from '../../src/contract';
 import { TokenKeeperClient } from '../../src/client';
@@ -39,8 +38,15 @@ export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
   return bundlePromise;
 }
 
+/** The Temporal server of a test environment: the CLI's dev server, or server v1.31.2 on SQLite (Worker Versioning). */
+export interface TestServer {
+  address: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
 export interface KeeperEnv {
-  server: DevServer;
+  server: TestServer;
   sandbox: PlumSandbox;
   native: NativeConnection;
   client: Client;
@@ -48,8 +54,11 @@ export interface KeeperEnv {
   stop(): Promise<void>;
 }
 
-export async function startKeeperEnv(sandboxOptions: StartSandboxOptions = {}): Promise<KeeperEnv> {
-  const [server, sandbox] = await Promise.all([startTestServer(), startSandbox(sandboxOptions)]);
+export async function startKeeperEnv(
+  sandboxOptions: StartSandboxOptions = {},
+  startServer: () => Promise<TestServer> = startTestServer,
+): Promise<KeeperEnv> {
+  const [server, sandbox] = await Promise.all([startServer(), startSandbox(sandboxOptions)]);
   const native = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace, dataConverter: TEST_DATA_CONVERTER });
@@ -72,10 +81,13 @@ export async function startKeeperEnv(sandboxOptions: StartSandboxOptions = {}): 
  * One environment for the enclosing `describe`: started before its tests, stopped after them, injected sandbox faults
  * cleared after each test. The returned object is filled in by the `before` hook: read it inside tests only.
  */
-export function keeperEnvForSuite(sandboxOptions: StartSandboxOptions = {}): KeeperEnv {
+export function keeperEnvForSuite(
+  sandboxOptions: StartSandboxOptions = {},
+  startServer?: () => Promise<TestServer>,
+): KeeperEnv {
   const env = {} as KeeperEnv;
   before(async () => {
-    Object.assign(env, await startKeeperEnv(sandboxOptions));
+    Object.assign(env, await startKeeperEnv(sandboxOptions, startServer));
   });
   after(() => env.stop());
   afterEach(() => env.sandbox.clearFaults());
