@@ -16,7 +16,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
-ENV NODE_ENV=production PLUM_METRICS_PORT=9464
+# The build id of this image's Worker Deployment Version (README: Upgrading): docker build --build-arg
+# PLUM_BUILD_ID=1.0.0+$(git rev-parse --short HEAD) .; empty: the package version.
+ARG PLUM_BUILD_ID=
+ENV NODE_ENV=production PLUM_METRICS_PORT=9464 PLUM_BUILD_ID=${PLUM_BUILD_ID}
 EXPOSE 9464
 # A worker is healthy once it is connected to Temporal and polls its task queue (/readyz on PLUM_METRICS_PORT);
 # the codec server's service overrides this with `healthcheck.js codec`.

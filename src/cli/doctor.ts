@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../config';
 import { MissingKeyRingError, resolveKeyRings } from '../config/key-ring';
 import type { KeyRings } from '../config/key-ring';
 import { clientFromConfig, connectionOptionsFor } from '../config/temporal-client';
+import { deploymentCheck } from './deployment-check';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE, WORKFLOW_TYPE, statusQuery } from '../contract';
 
 /** One line of the doctor's report: `fix` says what to do when the check is not `ok`. */
@@ -199,6 +200,7 @@ export async function runDoctor(env: Record<string, string | undefined> = proces
       () => searchAttributes(client, namespace),
       () => inFlightUpdates(config, namespace),
       () => workersPolling(client, namespace),
+      () => deploymentCheck(client, config.deployment),
       () => codecKeys(client),
     ]) {
       checks.push(await check().catch((error: unknown) => problem('Temporal', firstLine(error), 'see the message')));

@@ -1,5 +1,5 @@
 export { TokenKeeperClient } from './token-keeper-client';
-export type { CompanySummary, TokenKeeperClientOptions } from './token-keeper-client';
+export type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './token-keeper-client';
 export {
   InvalidInputError,
   KeeperRunEndedError,
@@ -15,6 +15,14 @@ export {
 } from './errors';
 export { createDataConverter } from '../codec/data-converter';
 export { KeyRing, parseKeyRing } from '../codec/key-ring';
-export type { AccessToken, PlumTokens, RefreshedToken, StatusResult, TokenStatus, UserTokenResult } from '../contract';
+export type {
+  AccessToken,
+  KeeperVersion,
+  PlumTokens,
+  RefreshedToken,
+  StatusResult,
+  TokenStatus,
+  UserTokenResult,
+} from '../contract';
 export { connectTemporalClient } from './temporal-client';
 export type { TemporalClientOptions } from './temporal-client';

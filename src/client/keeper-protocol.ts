@@ -1,7 +1,9 @@
 import { QueryNotRegisteredError } from '@temporalio/client';
+import { ExpiringCache } from '../common/expiring-cache';
+import { InvalidInputError } from './errors';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { KeeperVersion } from '../contract';
-import { FIELDS_SINCE_PROTOCOL, keeperVersionQuery } from '../contract';
+import type { KeeperVersion, UserTokenRequest, UserTokenResult } from '../contract';
+import { FIELDS_SINCE_PROTOCOL, cachedUserTokenQuery, keeperVersionQuery } from '../contract';
 
 /** What a keeper released before 1.0.0 is taken to be: it has no `keeperVersion` query. */
 export const PRE_RELEASE_KEEPER: KeeperVersion = { protocol: 0, behavior: 'UNVERSIONED' };
@@ -12,6 +14,19 @@ export async function queryKeeperVersion(handle: WorkflowHandle): Promise<Keeper
     return await handle.query(keeperVersionQuery);
   } catch (error) {
     if (error instanceof QueryNotRegisteredError) return PRE_RELEASE_KEEPER;
+    throw error;
+  }
+}
+
+/** A cached user token, or null on a miss or from a keeper without the cache query (older than this client). */
+export async function queryCachedUserToken(
+  handle: WorkflowHandle,
+  request: UserTokenRequest,
+): Promise<UserTokenResult | null> {
+  try {
+    return await handle.query(cachedUserTokenQuery, request);
+  } catch (error) {
+    if (error instanceof QueryNotRegisteredError) return null;
     throw error;
   }
 }
@@ -30,4 +45,43 @@ export function fieldsFor<M extends keyof Gated, T extends object>(message: M, i
 /** The gated fields of `message` that a keeper of `protocol` would refuse. */
 export function isGatedField(message: keyof Gated, field: string): boolean {
   return field in FIELDS_SINCE_PROTOCOL[message];
+}
+
+/** How long a keeper's learned protocol is trusted: a deploy or a rollback changes it. */
+const PROTOCOL_TTL_MS = 60_000;
+
+/** Each keeper's message protocol, learned at most once a minute per company. */
+export class KeeperProtocols {
+  private readonly learned = new ExpiringCache<string, number>(10_000);
+
+  constructor(private readonly now: () => number) {}
+
+  /** Asks the keeper and remembers its protocol. */
+  async learn(companyId: string, handle: WorkflowHandle): Promise<KeeperVersion> {
+    const version = await queryKeeperVersion(handle);
+    this.learned.set(companyId, version.protocol, this.now() + PROTOCOL_TTL_MS);
+    return version;
+  }
+
+  /**
+   * Sends `input` through `send` with only the fields the keeper accepts. A keeper rolled back since its protocol was
+   * learned refuses a newer field in its validator (nothing entered history): learn again and send what it accepts.
+   */
+  async send<M extends keyof Gated, T extends object, R>(
+    companyId: string,
+    handle: WorkflowHandle,
+    message: M,
+    input: T,
+    send: (input: T) => Promise<R>,
+    translate: (error: unknown) => Error,
+  ): Promise<R> {
+    const protocol = this.learned.get(companyId, this.now()) ?? (await this.learn(companyId, handle)).protocol;
+    try {
+      return await send(fieldsFor(message, input, protocol));
+    } catch (error) {
+      const refused = translate(error);
+      if (!(refused instanceof InvalidInputError) || !isGatedField(message, refused.field)) throw error;
+      return send(fieldsFor(message, input, (await this.learn(companyId, handle)).protocol));
+    }
+  }
 }

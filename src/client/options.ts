@@ -1,6 +1,19 @@
 // The options and row shapes of TokenKeeperClient, apart so the class file stays about behaviour.
-import type { Client } from '@temporalio/client';
+import type { Client, ConnectionOptions } from '@temporalio/client';
+import type { KeyRing } from '../codec/key-ring';
 import type { TokenStatus } from '../contract';
+
+/** What `TokenKeeperClient.connect` needs: where Temporal is, how to reach it, and the key rings. */
+export interface TokenKeeperConnectOptions {
+  address: string;
+  namespace?: string;
+  keyRing: KeyRing;
+  /** The token-sealing ring (`PLUM_TOKEN_KEYS`): without it, tokens read back sealed. */
+  tokenKeyRing?: KeyRing;
+  taskQueue?: string;
+  tls?: ConnectionOptions['tls'];
+  apiKey?: string;
+}
 
 export interface TokenKeeperClientOptions {
   /** A Temporal client built with the project's data converter (`createDataConverter`). */

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, ConnectionOptions, WorkflowHandle } from '@temporalio/client';
-import { QueryNotRegisteredError, WithStartWorkflowOperation } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type {
   AccessToken,
-  CompanyTokenInput,
   KeeperVersion,
   PlumTokens,
   ReasonInput,
@@ -15,10 +13,7 @@ import type {
 } from '../contract';
 import {
   TASK_QUEUE,
-  WORKFLOW_TYPE,
   accessTokenQuery,
-  cachedUserTokenQuery,
-  companyIdKey,
   companyIdSchema,
   forceRefreshSignal,
   plumTokensSchema,
@@ -33,9 +28,8 @@ import {
   wakeSignal,
   workflowIdFor,
 } from '../contract';
-import type { KeyRing } from '../codec/key-ring';
-import { InvalidInputError, NeedsReauthError, NotEnrolledError, TokenExpiredError } from './errors';
-import { fieldsFor, isGatedField, queryKeeperVersion } from './keeper-protocol';
+import { NeedsReauthError, NotEnrolledError, TokenExpiredError } from './errors';
+import { KeeperProtocols, queryCachedUserToken } from './keeper-protocol';
 import { endedRunError } from './closed-run';
 import { listCompanies } from './list-companies';
 import { ExpiringCache } from '../common/expiring-cache';
@@ -43,15 +37,11 @@ import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
 import { tokenOrError, translateFailure } from './translate';
-import type { CompanySummary, TokenKeeperClientOptions } from './options';
+import type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
+import { enrolmentStart } from './enrolment';
+import type { KeeperWorkflow } from './enrolment';
 
-export type { CompanySummary, TokenKeeperClientOptions } from './options';
-
-/** How long a keeper's learned protocol is trusted: a deploy or a rollback changes it. */
-const PROTOCOL_TTL_MS = 60_000;
-
-/** The workflow as the client sees it: by type name, so the client never loads workflow code. */
-type KeeperWorkflow = (input: CompanyTokenInput) => Promise<StatusResult>;
+export type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
 
 /**
  * How services read Plum tokens: an in-process cache in front of the company workflows, single-flight per company,
@@ -69,20 +59,10 @@ export class TokenKeeperClient {
   private readonly handedExpiries: ExpiringCache<string, number>;
   private readonly tokenFlights = new SingleFlight<string, AccessToken>();
   private readonly userFlights = new SingleFlight<string, UserTokenResult>();
-  /** Each keeper's message protocol, as last learned (`version`). */
-  private readonly protocols = new ExpiringCache<string, number>(10_000);
+  private readonly protocols: KeeperProtocols;
 
   /** Connects to Temporal with the project's data converter; fails with {@link TemporalUnavailableError}. */
-  static async connect(options: {
-    address: string;
-    namespace?: string;
-    keyRing: KeyRing;
-    /** The token-sealing ring (`PLUM_TOKEN_KEYS`): without it, tokens read back sealed. */
-    tokenKeyRing?: KeyRing;
-    taskQueue?: string;
-    tls?: ConnectionOptions['tls'];
-    apiKey?: string;
-  }): Promise<TokenKeeperClient> {
+  static async connect(options: TokenKeeperConnectOptions): Promise<TokenKeeperClient> {
     const client = await connectTemporalClient({
       connectionOptions: {
         address: options.address,
@@ -110,6 +90,7 @@ export class TokenKeeperClient {
     this.cache = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
     this.userTokens = new ExpiringCache(options.maxCachedUserTokens ?? 10_000);
     this.handedExpiries = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
+    this.protocols = new KeeperProtocols(this.now);
   }
 
   /**
@@ -120,15 +101,7 @@ export class TokenKeeperClient {
     const id = parse(companyIdSchema, companyId, 'companyId');
     parse(plumTokensSchema, tokens, 'tokens');
     if (policy !== undefined) parse(refreshPolicySchema, policy, 'policy');
-    const start = new WithStartWorkflowOperation<KeeperWorkflow>(WORKFLOW_TYPE, {
-      workflowId: workflowIdFor(id),
-      taskQueue: this.taskQueue,
-      args: [{ companyId: id, ...(policy && { policy }) }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [{ key: companyIdKey, value: id }],
-      staticSummary: `Plum token keeper of company ${id}`,
-      staticDetails: `Holds and rotates the Plum token set of company **${id}**. Status, expiries and the next refresh are in its current details and search attributes; \`npx plum-keeper status ${id}\` shows the same.`,
-    });
+    const start = enrolmentStart(id, this.taskQueue, policy);
     this.forget(id);
     return this.call(id, () =>
       this.client.workflow.executeUpdateWithStart(reseedUpdate, { args: [{ tokens }], startWorkflowOperation: start }),
@@ -170,13 +143,8 @@ export class TokenKeeperClient {
     return this.userFlights.run(key, () =>
       this.call(id, async () => {
         const handle = this.handle(id);
-        const cached = await handle.query(cachedUserTokenQuery, request).catch((error: unknown) => {
-          // A keeper without the cache query (older than this client) answers through the update alone.
-          if (error instanceof QueryNotRegisteredError) return null;
-          throw error;
-        });
         const result =
-          cached ??
+          (await queryCachedUserToken(handle, request)) ??
           (await handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` }));
         const freshUntil = Math.min(this.now() + this.userTokenTtlMs, result.expiresAt - this.marginMs);
         this.userTokens.set(key, result, freshUntil);
@@ -197,20 +165,16 @@ export class TokenKeeperClient {
     // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache
     // the old token, hence the second delete.
     this.cache.delete(id);
-    const send = async (protocol: number) =>
-      this.handle(id).executeUpdate(refreshNowUpdate, { args: [fieldsFor('refreshNow', wanted, protocol)] });
-    const result = await this.call(id, async () => {
-      try {
-        return await send(await this.keeperProtocol(id));
-      } catch (error) {
-        // A keeper rolled back since its protocol was learned refuses a newer field in its validator (nothing
-        // entered history): learn again and send what it understands.
-        const refused = translateFailure(error, id);
-        if (!(refused instanceof InvalidInputError) || !isGatedField('refreshNow', refused.field)) throw error;
-        this.protocols.delete(id);
-        return send(await this.keeperProtocol(id));
-      }
-    });
+    const result = await this.call(id, () =>
+      this.protocols.send(
+        id,
+        this.handle(id),
+        'refreshNow',
+        wanted,
+        (input) => this.handle(id).executeUpdate(refreshNowUpdate, { args: [input] }),
+        (error) => translateFailure(error, id),
+      ),
+    );
     this.cache.delete(id);
     this.handedExpiries.set(id, result.expiresAt, Number.MAX_SAFE_INTEGER);
     return result;
@@ -270,14 +234,7 @@ export class TokenKeeperClient {
   /** The keeper's message protocol and the build its run is on (protocol 0: a keeper released before 1.0.0). */
   async version(companyId: string): Promise<KeeperVersion> {
     const id = parse(companyIdSchema, companyId, 'companyId');
-    const version = await this.call(id, () => queryKeeperVersion(this.handle(id)));
-    this.protocols.set(id, version.protocol, this.now() + PROTOCOL_TTL_MS);
-    return version;
-  }
-
-  /** The keeper's protocol, learned at most once a minute per company (a deploy or rollback may change it). */
-  private async keeperProtocol(companyId: string): Promise<number> {
-    return this.protocols.get(companyId, this.now()) ?? (await this.version(companyId)).protocol;
+    return this.call(id, () => this.protocols.learn(id, this.handle(id)));
   }
 
   /** Keepers from Temporal's visibility store (running ones, or retired ones with `status: 'RETIRED'`). */

@@ -243,7 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...(vars.PLUM_ALERT_WEBHOOK_URL &&
       webhookSecret && { alertWebhook: { url: vars.PLUM_ALERT_WEBHOOK_URL, secret: webhookSecret } }),
     ...((vars.PLUM_WORKER_VERSIONING ?? (connect ? 'on' : 'off')) === 'on' && {
-      deployment: { deploymentName: vars.PLUM_DEPLOYMENT_NAME, buildId: vars.PLUM_BUILD_ID ?? defaultBuildId() },
+      deployment: { deploymentName: vars.PLUM_DEPLOYMENT_NAME, buildId: vars.PLUM_BUILD_ID || defaultBuildId() },
     }),
   };
 }

@@ -169,12 +169,12 @@ export const configVariables = z.object({
     .meta(doc({ description: 'Worker Deployment the workers join (with `PLUM_WORKER_VERSIONING=on`)' })),
   PLUM_BUILD_ID: z
     .string()
-    .regex(/^[A-Za-z0-9_.+-]{1,200}$/, 'must be 1–200 letters, digits, "_", ".", "+" or "-"')
+    .regex(/^[A-Za-z0-9_.+-]{0,200}$/, 'must be up to 200 letters, digits, "_", ".", "+" or "-"')
     .optional()
     .meta(
       doc({
         description:
-          'build id of this worker’s Worker Deployment Version; one per release of the code (the Dockerfile sets it from its `PLUM_BUILD_ID` build argument)',
+          'build id of this worker’s Worker Deployment Version; one per release of the code (the Dockerfile sets it from its `PLUM_BUILD_ID` build argument; empty means the default)',
         defaultText: 'package version + git commit, e.g. `1.0.0+3673ddf1a2b3`',
       }),
     ),

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { CredentialSource } from '../activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from '../activities/credentials';
 import { TokenKeeperClient } from '../client/token-keeper-client';
+import { promoteIfFirst } from '../client/worker-deployment';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { CodecServer } from '../codec/codec-server';
 import { createDataConverter } from '../codec/data-converter';
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     const running = worker.run();
+    if (config.deployment) void reportDeployment(client, config.deployment);
     if (sandbox && credentials instanceof StaticCredentialSource) {
       await enrolDemo(config, client, sandbox, credentials);
     }
@@ -189,6 +191,27 @@ async function main(): Promise<void> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Says where this worker's build stands in its Worker Deployment, making it current on the very first versioned
+ * deploy (nothing runs a new keeper until some version is current).
+ */
+async function reportDeployment(client: Client, version: { deploymentName: string; buildId: string }): Promise<void> {
+  const name = `${version.deploymentName} build ${version.buildId}`;
+  try {
+    const outcome = await promoteIfFirst(client, version);
+    if (outcome.kind === 'promoted') log.info(`${name} is now current: the deployment had no current version`);
+    else if (outcome.kind === 'current') log.info(`${name} is the current version`);
+    else
+      log.warn(
+        `${name} polls beside the current build ${outcome.currentBuildId} and gets no keeper until it is made current: ` +
+          `temporal worker deployment set-current-version --deployment-name ${version.deploymentName} --build-id ${version.buildId}, ` +
+          `then npx plum-keeper upgrade --build-id ${version.buildId} (README: Upgrading)`,
+      );
+  } catch (error) {
+    log.warn(`could not read Worker Deployment ${version.deploymentName}: ${String(error)}`);
   }
 }
 
