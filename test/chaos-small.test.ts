@@ -32,7 +32,17 @@ describe('npm run chaos -- --small', () => {
     });
     const document = JSON.parse(readFileSync(out, 'utf8')) as ChaosDocument;
     assert.equal(document.seed, 7);
-    assert.deepEqual(Object.keys(document.experiments).sort(), ['DEPLOY', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8']);
+    assert.deepEqual(Object.keys(document.experiments).sort(), [
+      'DEPLOY',
+      'R1',
+      'R2',
+      'R3',
+      'R4',
+      'R5',
+      'R6',
+      'R7',
+      'R8',
+    ]);
     for (const section of Object.values(document.experiments)) {
       assert.ok(stdout.includes(section.title), `printed: ${section.title}`);
       assert.ok(

@@ -9,20 +9,35 @@ const ROOT = resolve(__dirname, '..', '..');
 /** The next release as a diff of this one: a changed refresh activity input and a new query (chaos `deploy`). */
 export const NEXT_RELEASE_PATCH = join(ROOT, 'chaos', 'builds', 'next-release.patch');
 
+/** The last build before 1.0.0 (unversioned, no `keeperVersion` query): the previous build clients are tested against. */
+export const PREVIOUS_BUILD_REF = '3673ddf';
+
+const BUILD_ENTRIES = ['src', 'chaos', 'bench', 'package.json', 'tsconfig.json'];
+
 /**
- * A build of the keeper in a folder of its own: this checkout's code, with `patch` applied when given, and its
- * workflow bundle built from that copy. Workers of two builds then run side by side, as in a rolling deploy.
+ * A build of the keeper in a folder of its own: this checkout's code (or the commit `ref`, read from git), with
+ * `patch` applied when given, and its workflow bundle built from that copy. Workers of two builds then run side by
+ * side, as in a rolling deploy. Returns the folder as `tree` too, for loading that build's client.
  */
 export async function prepareBuild(options: {
   dir: string;
   deploymentName: string;
   buildId: string;
   patch?: string;
-}): Promise<LabBuild> {
+  ref?: string;
+}): Promise<LabBuild & { tree: string }> {
   const tree = join(options.dir, `build-${options.buildId}`);
   mkdirSync(tree, { recursive: true });
-  for (const entry of ['src', 'chaos', 'bench', 'package.json', 'tsconfig.json']) {
-    cpSync(join(ROOT, entry), join(tree, entry), { recursive: true, filter: (path) => !path.includes('/results') });
+  if (options.ref) {
+    const archive = execFileSync('git', ['archive', '--format=tar', options.ref, ...BUILD_ENTRIES], {
+      cwd: ROOT,
+      maxBuffer: 256 * 2 ** 20,
+    });
+    execFileSync('tar', ['-x', '-C', tree], { input: archive });
+  } else {
+    for (const entry of BUILD_ENTRIES) {
+      cpSync(join(ROOT, entry), join(tree, entry), { recursive: true, filter: (path) => !path.includes('/results') });
+    }
   }
   symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'dir');
   if (options.patch) execFileSync('git', ['apply', '--whitespace=nowarn', options.patch], { cwd: tree, stdio: 'pipe' });
@@ -33,6 +48,7 @@ export async function prepareBuild(options: {
   const bundlePath = join(tree, 'workflow-bundle.js');
   writeFileSync(bundlePath, stdout);
   return {
+    tree,
     workerScript: join(tree, 'chaos', 'worker-process.ts'),
     bundlePath,
     deploymentName: options.deploymentName,

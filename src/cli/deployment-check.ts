@@ -4,7 +4,7 @@ import type { Check } from './doctor';
 
 /**
  * Where the Worker Deployment stands: a current build (or none: new keepers would wait for one) and a ramp. A
- * deployment with no workers yet is a problem only when versioning is on.
+ * deployment no worker has joined says the fleet runs unversioned, which this CLI cannot tell apart from a typo.
  */
 export async function deploymentCheck(
   client: Client,
@@ -18,9 +18,8 @@ export async function deploymentCheck(
   if (!routing) {
     return {
       name,
-      outcome: 'problem',
-      detail: `no worker of deployment ${deploymentName} has polled yet`,
-      fix: `start a worker (it makes its build current when none is); or check PLUM_DEPLOYMENT_NAME`,
+      outcome: 'skipped',
+      detail: `no worker of deployment ${deploymentName} has polled: workers run unversioned (PLUM_WORKER_VERSIONING=off) or under another PLUM_DEPLOYMENT_NAME`,
     };
   }
   if (!routing.currentBuildId) {

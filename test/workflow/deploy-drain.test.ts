@@ -27,6 +27,9 @@ describe('defect 1: a deploy (SIGTERM to the main job) while a refresh is at Plu
         PLUM_CREDENTIALS_FILE: credentialsFileFor(seeded),
         ...TEST_KEY_ENV_VARS,
         PLUM_HTTP_TIMEOUT_MS: '10000',
+        // The successor below is an unversioned test worker; a versioned main job would keep the run pinned to its
+        // own build (test/workflow/versioning.test.ts covers that).
+        PLUM_WORKER_VERSIONING: 'off',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
