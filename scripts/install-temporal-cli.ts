@@ -1,14 +1,22 @@
-// Finds the temporal CLI, installing it with `go install` when Go is present (CI and first runs).
+// Finds the temporal CLI and the Temporal server binary, installing each with `go install` when Go is present (CI,
+// first runs; `npm test` runs this once before any test starts, so no two tests build them side by side).
+import { goBinary } from './cluster/temporal-server';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
 
-locateTemporalCli({ log: (line) => console.log(line) }).then(
-  (path) => {
-    if (!path) {
-      console.error('No temporal CLI and no Go to install it: install Go, or set TEMPORAL_CLI_PATH');
-      process.exit(1);
-    }
-    console.log(`temporal CLI: ${path}`);
-  },
+async function main(): Promise<number> {
+  const cli = await locateTemporalCli({ log: (line) => console.log(line) });
+  if (!cli) {
+    console.error('No temporal CLI and no Go to install it: install Go, or set TEMPORAL_CLI_PATH');
+    return 1;
+  }
+  console.log(`temporal CLI: ${cli}`);
+  // The Worker Versioning tests and the fault suite's DEPLOY need server v1.31.2: the CLI's dev server is older.
+  console.log(`temporal server: ${goBinary('server', (line) => console.log(line))}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);

@@ -19,6 +19,10 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// The temporal CLI and server are built once here, before any test starts (a first run takes minutes), rather than by
+// two tests at once inside their own timeouts.
+const tools = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/install-temporal-cli.ts'], { stdio: 'inherit' });
+if (tools.status !== 0) process.exit(tools.status ?? 1);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,

@@ -42,11 +42,6 @@ export function fieldsFor<M extends keyof Gated, T extends object>(message: M, i
   return Object.fromEntries(Object.entries(input).filter(([field]) => (since[field] ?? 0) <= protocol)) as T;
 }
 
-/** The gated fields of `message` that a keeper of `protocol` would refuse. */
-export function isGatedField(message: keyof Gated, field: string): boolean {
-  return field in FIELDS_SINCE_PROTOCOL[message];
-}
-
 /** How long a keeper's learned protocol is trusted: a deploy or a rollback changes it. */
 const PROTOCOL_TTL_MS = 60_000;
 
@@ -64,8 +59,10 @@ export class KeeperProtocols {
   }
 
   /**
-   * Sends `input` through `send` with only the fields the keeper accepts. A keeper rolled back since its protocol was
-   * learned refuses a newer field in its validator (nothing entered history): learn again and send what it accepts.
+   * Sends `input` through `send`: with only the fields the keeper accepts when its protocol is known, else as it is
+   * (no extra query on the common path). A keeper that refuses the input in its validator (nothing entered history)
+   * has its protocol learned; when that strips a field the input is sent once more without it, else the refusal
+   * stands.
    */
   async send<M extends keyof Gated, T extends object, R>(
     companyId: string,
@@ -75,13 +72,15 @@ export class KeeperProtocols {
     send: (input: T) => Promise<R>,
     translate: (error: unknown) => Error,
   ): Promise<R> {
-    const protocol = this.learned.get(companyId, this.now()) ?? (await this.learn(companyId, handle)).protocol;
+    const known = this.learned.get(companyId, this.now());
+    const sent = known === undefined ? input : fieldsFor(message, input, known);
     try {
-      return await send(fieldsFor(message, input, protocol));
+      return await send(sent);
     } catch (error) {
-      const refused = translate(error);
-      if (!(refused instanceof InvalidInputError) || !isGatedField(message, refused.field)) throw error;
-      return send(fieldsFor(message, input, (await this.learn(companyId, handle)).protocol));
+      if (!(translate(error) instanceof InvalidInputError)) throw error;
+      const accepted = fieldsFor(message, sent, (await this.learn(companyId, handle)).protocol);
+      if (Object.keys(accepted).length === Object.keys(sent).length) throw error;
+      return send(accepted);
     }
   }
 }

@@ -1,16 +1,17 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { UndecodableMarker } from '../contract';
 import { ARRIVED_UNENCRYPTED, UNDECODABLE_PAYLOAD } from '../contract';
 import { AesGcmCodec, metadataText } from './aes-gcm-codec';
 import type { KeyRing } from './key-ring';
 import { UnknownKeyIdError } from './key-ring';
-import { TokenSealer, TokenUnsealError, holdsOpenTokens } from './token-seal';
+import { TokenSealer, TokenUnsealError, TooDeepError, holdsOpenTokens } from './token-seal';
 
 const JSON_ENCODING = 'json/plain';
 
-function undecodableMarker(keyId: string): Payload {
+function undecodableMarker(why: UndecodableMarker): Payload {
   return {
     metadata: { encoding: new TextEncoder().encode(JSON_ENCODING) },
-    data: new TextEncoder().encode(JSON.stringify({ [UNDECODABLE_PAYLOAD]: { keyId } })),
+    data: new TextEncoder().encode(JSON.stringify({ [UNDECODABLE_PAYLOAD]: why })),
   };
 }
 
@@ -76,10 +77,14 @@ export class KeeperCodec implements PayloadCodec {
         return this.sealer ? this.sealer.unseal(marked) : marked;
       });
     } catch (error) {
+      if (!this.markUndecodable) throw error;
+      // No payload, however shaped, may fail a workflow task: the workflow refuses the marker visibly instead.
+      if (error instanceof TooDeepError || error instanceof RangeError)
+        return undecodableMarker({ problem: error.message });
       const keyId =
         error instanceof UnknownKeyIdError ? error.keyId : error instanceof TokenUnsealError ? error.keyId : undefined;
-      if (!this.markUndecodable || keyId === undefined) throw error;
-      return undecodableMarker(keyId);
+      if (keyId === undefined) throw error;
+      return undecodableMarker({ keyId });
     }
   }
 }

@@ -24,20 +24,35 @@ export class TokenUnsealError extends Error {
   }
 }
 
+/**
+ * How deep the codec walks a value. Keeper messages nest a few levels; a crafted payload nested thousands deep would
+ * overflow the stack of a recursive walk and fail every workflow task, so deeper values are refused whole.
+ */
+export const MAX_WALK_DEPTH = 64;
+
+/** A value nested deeper than {@link MAX_WALK_DEPTH}: refused, never walked. */
+export class TooDeepError extends Error {
+  override readonly name = 'TooDeepError';
+  constructor() {
+    super(`the value is nested deeper than ${MAX_WALK_DEPTH} levels, which no keeper message is`);
+  }
+}
+
 const isSealed = (value: unknown): value is string => typeof value === 'string' && value.startsWith(SEALED_PREFIX);
 
 /**
  * `value` with `transform` applied to every token field's string value, at any depth. Returns `value` itself when
  * nothing changed, so callers can skip re-serialising a payload without tokens.
  */
-function mapTokens(value: unknown, transform: (token: string) => string): unknown {
+function mapTokens(value: unknown, transform: (token: string) => string, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_WALK_DEPTH) throw new TooDeepError();
   let changed = false;
   const mapField = (key: string | undefined, field: unknown) => {
     const mapped =
       key !== undefined && TOKEN_FIELDS.has(key) && typeof field === 'string'
         ? transform(field)
-        : mapTokens(field, transform);
+        : mapTokens(field, transform, depth + 1);
     if (mapped !== field) changed = true;
     return mapped;
   };
@@ -50,10 +65,11 @@ function mapTokens(value: unknown, transform: (token: string) => string): unknow
 }
 
 /** Whether `value` holds a token field with a value that is not sealed, at any depth. */
-export function holdsOpenTokens(value: unknown): boolean {
+export function holdsOpenTokens(value: unknown, depth = 0): boolean {
   if (value === null || typeof value !== 'object') return false;
+  if (depth >= MAX_WALK_DEPTH) throw new TooDeepError();
   return Object.entries(value).some(([key, field]) =>
-    TOKEN_FIELDS.has(key) && typeof field === 'string' ? !isSealed(field) : holdsOpenTokens(field),
+    TOKEN_FIELDS.has(key) && typeof field === 'string' ? !isSealed(field) : holdsOpenTokens(field, depth + 1),
   );
 }
 

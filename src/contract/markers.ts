@@ -11,13 +11,21 @@ export const ARRIVED_UNENCRYPTED = 'arrivedUnencrypted';
 /** What a worker's workflow sees instead of a payload encrypted or sealed with a key the worker lacks. */
 export const UNDECODABLE_PAYLOAD = 'undecodablePayload';
 
-/** The key id of an undecodable-payload marker, or undefined for any other value. */
-export function undecodableKeyId(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  const marker = (value as Record<string, unknown>)[UNDECODABLE_PAYLOAD] as { keyId?: unknown } | undefined;
-  return typeof marker?.keyId === 'string' ? marker.keyId : undefined;
-}
+/**
+ * Why an undecodable-payload marker was made: a key the worker lacks (`keyId`), or a value the codec will not walk
+ * (`problem`, e.g. nested deeper than any keeper message).
+ */
+export type UndecodableMarker = { keyId: string } | { problem: string };
 
 /** Why a message under an unknown key was refused, and what to do about it. */
 export const undecodableMessage = (what: string, keyId: string): string =>
   `the ${what} is encrypted with key id "${keyId.slice(0, 64)}", which this worker does not hold: give every worker the new key before any client uses it`;
+
+/** The refusal for an undecodable-payload marker (naming `what` was refused), or undefined for any other value. */
+export function undecodableRefusal(value: unknown, what: string): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const marker = (value as Record<string, unknown>)[UNDECODABLE_PAYLOAD] as Record<string, unknown> | undefined;
+  if (typeof marker?.keyId === 'string') return undecodableMessage(what, marker.keyId);
+  if (typeof marker?.problem === 'string') return `the ${what} was refused: ${marker.problem.slice(0, 200)}`;
+  return undefined;
+}

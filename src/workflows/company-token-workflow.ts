@@ -1,12 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
-import {
-  describeZodError,
-  undecodableKeyId,
-  undecodableMessage,
-  workflowIdFor,
-  workflowInputSchema,
-} from '../contract';
+import { describeZodError, undecodableRefusal, workflowIdFor, workflowInputSchema } from '../contract';
 import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
@@ -50,8 +44,8 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
  * workflows must never own one company's refresh token).
  */
 function checkedInput(input: CompanyTokenInput): { companyId: string; carried: CompanyState | undefined } {
-  const keyId = undecodableKeyId(input);
-  if (keyId !== undefined) throw invalidInput(undecodableMessage('workflow input', keyId), 'input');
+  const refusal = undecodableRefusal(input, 'workflow input');
+  if (refusal !== undefined) throw invalidInput(refusal, 'input');
   const parsed = workflowInputSchema.safeParse(input);
   if (!parsed.success) throw invalidInput(`invalid workflow input: ${describeZodError(parsed.error)}`);
   const { companyId } = parsed.data;

@@ -16,8 +16,7 @@ import {
   statusQuery,
   keeperVersionQuery,
   wakeSignal,
-  undecodableKeyId,
-  undecodableMessage,
+  undecodableRefusal,
   userTokenRequestSchema,
   userTokenUpdate,
 } from '../contract';
@@ -27,8 +26,8 @@ import { heldSnapshot } from './reset-recovery';
 import type { RunVersion } from './versioning';
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const keyId = undecodableKeyId(value);
-  if (keyId !== undefined) throw invalidInput(undecodableMessage(what, keyId), 'input');
+  const refusal = undecodableRefusal(value, what);
+  if (refusal !== undefined) throw invalidInput(refusal, 'input');
   const result = schema.safeParse(value);
   if (!result.success) {
     throw invalidInput(`invalid ${what}: ${describeZodError(result.error)}`, firstIssuePath(result.error));
@@ -36,11 +35,13 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T 
   return result.data;
 }
 
-/** A signal under a key the worker lacks is ignored, loudly: an error log and the status's last error. */
+/**
+ * A signal the codec could not decode (a key the worker lacks, a value nested too deep) is ignored, loudly: an error
+ * log and the status's last error.
+ */
 function refusedUndecodable(keeper: CompanyKeeper, input: unknown, what: string): boolean {
-  const keyId = undecodableKeyId(input);
-  if (keyId === undefined) return false;
-  const message = undecodableMessage(what, keyId);
+  const message = undecodableRefusal(input, what);
+  if (message === undefined) return false;
   wf.log.error(`${message}; the signal was ignored`);
   keeper.state.lastError = `${message}; the signal was ignored`;
   keeper.publish();
