@@ -127,3 +127,16 @@ export class TemporalUnavailableError extends TokenKeeperError {
     });
   }
 }
+
+/**
+ * The keeper answered with a sealed token (`sealed:v1:…`) and this client holds no token key ring to open it: the
+ * value is not a token, and handing it out would cost a 401 and a rotation per `refreshNow`.
+ */
+export class TokenKeyRingMissingError extends TokenKeeperError {
+  override readonly name = 'TokenKeyRingMissingError';
+  readonly hint =
+    'give the client the token key ring: PLUM_TOKEN_KEYS (tokenKeyRing in TokenKeeperClient.connect, the second ring of createDataConverter)';
+  constructor(readonly companyId: string) {
+    super(`the token of company ${companyId} arrived sealed and this client has no token key ring to open it`);
+  }
+}

@@ -11,6 +11,7 @@ export {
   TemporalUnavailableError,
   TokenExpiredError,
   TokenKeeperError,
+  TokenKeyRingMissingError,
   UserTokenRejectedError,
 } from './errors';
 export { createDataConverter } from '../codec/data-converter';

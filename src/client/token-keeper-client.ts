@@ -36,7 +36,7 @@ import { ExpiringCache } from '../common/expiring-cache';
 import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
-import { tokenOrError, translateFailure } from './translate';
+import { openToken, tokenOrError, translateFailure } from './translate';
 import type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
 import { enrolmentStart } from './enrolment';
 import type { KeeperWorkflow } from './enrolment';
@@ -143,9 +143,11 @@ export class TokenKeeperClient {
     return this.userFlights.run(key, () =>
       this.call(id, async () => {
         const handle = this.handle(id);
-        const result =
+        const result = openToken(
+          id,
           (await queryCachedUserToken(handle, request)) ??
-          (await handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` }));
+            (await handle.executeUpdate(userTokenUpdate, { args: [request], updateId: `user-token-${randomUUID()}` })),
+        );
         const freshUntil = Math.min(this.now() + this.userTokenTtlMs, result.expiresAt - this.marginMs);
         this.userTokens.set(key, result, freshUntil);
         return result;
@@ -177,7 +179,7 @@ export class TokenKeeperClient {
     );
     this.cache.delete(id);
     this.handedExpiries.set(id, result.expiresAt, Number.MAX_SAFE_INTEGER);
-    return result;
+    return openToken(id, result);
   }
 
   /**
@@ -271,7 +273,7 @@ export class TokenKeeperClient {
 
   private async queryAccessToken(companyId: string): Promise<AccessToken> {
     const answer = await this.call(companyId, () => this.handle(companyId).query(accessTokenQuery));
-    const token = tokenOrError(companyId, answer);
+    const token = openToken(companyId, tokenOrError(companyId, answer));
     // The workflow's clock and ours may differ: never hand out a token this process already sees as expired.
     if (token.expiresAt <= this.now()) throw new TokenExpiredError(companyId, token.expiresAt);
     return token;

@@ -8,6 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { AccessToken, AccessTokenResult, StatusReason, StatusResult } from '../contract';
 import { FAILURE_TYPES } from '../contract';
+import { isSealed } from '../codec/token-seal';
 import {
   InvalidInputError,
   NeedsReauthError,
@@ -18,6 +19,7 @@ import {
   TemporalUnavailableError,
   TokenExpiredError,
   TokenKeeperError,
+  TokenKeyRingMissingError,
   UserTokenRejectedError,
 } from './errors';
 
@@ -29,6 +31,12 @@ function grpcCode(error: unknown): number | undefined {
   if (isGrpcServiceError(error)) return error.code;
   if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
   return undefined;
+}
+
+/** `answer` when its token is a token; a sealed one means this client lacks the token key ring. */
+export function openToken<T extends { accessToken: string }>(companyId: string, answer: T): T {
+  if (isSealed(answer.accessToken)) throw new TokenKeyRingMissingError(companyId);
+  return answer;
 }
 
 /** The token of a tagged `accessToken` answer, or the library error that says why there is none. */

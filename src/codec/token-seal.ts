@@ -38,7 +38,9 @@ export class TooDeepError extends Error {
   }
 }
 
-const isSealed = (value: unknown): value is string => typeof value === 'string' && value.startsWith(SEALED_PREFIX);
+/** Whether `value` is a sealed token (`sealed:v1:<key id>:<base64>`), not a token. */
+export const isSealed = (value: unknown): value is string =>
+  typeof value === 'string' && value.startsWith(SEALED_PREFIX);
 
 /**
  * `value` with `transform` applied to every token field's string value, at any depth. Returns `value` itself when
