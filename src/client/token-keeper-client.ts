@@ -28,7 +28,8 @@ import {
   wakeSignal,
   workflowIdFor,
 } from '../contract';
-import { NeedsReauthError, NotEnrolledError, TokenExpiredError } from './errors';
+import { NeedsReauthError, NotEnrolledError, TokenExpiredError, TokenKeyRingMissingError } from './errors';
+import { KeeperCodec } from '../codec/keeper-codec';
 import { KeeperProtocols, queryCachedUserToken } from './keeper-protocol';
 import { endedRunError } from './closed-run';
 import { listCompanies } from './list-companies';
@@ -60,6 +61,8 @@ export class TokenKeeperClient {
   private readonly tokenFlights = new SingleFlight<string, AccessToken>();
   private readonly userFlights = new SingleFlight<string, UserTokenResult>();
   private readonly protocols: KeeperProtocols;
+  /** False when this client's codec lacks the token key ring: tokens would arrive sealed. */
+  private readonly opensTokens: boolean;
 
   /** Connects to Temporal with the project's data converter; fails with {@link TemporalUnavailableError}. */
   static async connect(options: TokenKeeperConnectOptions): Promise<TokenKeeperClient> {
@@ -91,6 +94,8 @@ export class TokenKeeperClient {
     this.userTokens = new ExpiringCache(options.maxCachedUserTokens ?? 10_000);
     this.handedExpiries = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
     this.protocols = new KeeperProtocols(this.now);
+    const codecs = this.client.options.dataConverter.payloadCodecs ?? [];
+    this.opensTokens = !codecs.some((codec) => codec instanceof KeeperCodec && !codec.opensTokens);
   }
 
   /**
@@ -162,6 +167,8 @@ export class TokenKeeperClient {
    */
   async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
+    // Refused before anything is sent: the rotation would happen and its token could not be read.
+    if (!this.opensTokens) throw new TokenKeyRingMissingError(id);
     const seenExpiresAt = this.handedExpiries.get(id, this.now());
     const wanted = { ...this.reasonInput(reason), ...(seenExpiresAt !== undefined && { seenExpiresAt }) };
     // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache

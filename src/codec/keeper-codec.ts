@@ -49,6 +49,11 @@ export class KeeperCodec implements PayloadCodec {
     this.sealer = tokenRing && new TokenSealer(tokenRing);
   }
 
+  /** Whether this codec opens sealed tokens (it holds the token key ring). */
+  get opensTokens(): boolean {
+    return this.sealer !== undefined;
+  }
+
   /** The same codec as the worker uses it: undecodable payloads become markers. */
   forWorker(): KeeperCodec {
     return new KeeperCodec(this.payloadRing, this.tokenRing, true);
