@@ -11,6 +11,7 @@ import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
 import { RunVersion } from './versioning';
+import { PATCHES, RETIRE_ALERT_GRACE_MS } from './patches';
 
 const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToCloseTimeout: '10 seconds' });
 
@@ -26,6 +27,10 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
   // Handlers are registered before this first await, so messages sent right after the start find them.
   registerHandlers(keeper, version);
   keeper.load(await workerSettings());
+  if (carried?.pendingAlerts) {
+    for (const alert of carried.pendingAlerts) keeper.alerts.send(alert);
+    delete keeper.state.pendingAlerts;
+  }
   if (resetCheckDue(keeper)) await recoverAfterReset(keeper);
   keeper.started = true;
   if (awaitingTokens(keeper.state)) {
@@ -79,7 +84,8 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
     }
     const upgrade = version.targetChanged() || version.movedSinceSettings(keeper.config.buildId);
     if (upgrade || shouldContinueAsNew(keeper)) {
-      const quiet = () => wf.allHandlersFinished() && keeper.alertsDelivered();
+      const carryAlerts = wf.patched(PATCHES.alertsNeverHoldBack);
+      const quiet = () => wf.allHandlersFinished() && (carryAlerts || keeper.alertsDelivered());
       await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
       if (quiet() && !keeper.state.refreshRequested && !keeper.retired) {
         return continueAsNew(keeper, upgrade);
@@ -89,7 +95,13 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
   await wf.condition(wf.allHandlersFinished);
   keeper.state = { ...keeper.state, status: 'RETIRED' };
   keeper.publish();
-  await wf.condition(() => keeper.alertsDelivered());
+  if (wf.patched(PATCHES.alertsNeverHoldBack)) {
+    const delivered = await wf.condition(() => keeper.alertsDelivered(), RETIRE_ALERT_GRACE_MS);
+    if (!delivered)
+      wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });
+  } else {
+    await wf.condition(() => keeper.alertsDelivered());
+  }
   return keeper.statusResult();
 }
 
@@ -122,7 +134,12 @@ function shouldContinueAsNew(keeper: CompanyKeeper): boolean {
 
 /** Continues as new with the carried state; `upgrade`: the new run starts on the current build, not this one's. */
 function continueAsNew(keeper: CompanyKeeper, upgrade: boolean): Promise<never> {
-  const state: CompanyState = { ...keeper.state, userTokens: keeper.userTokens.snapshot() };
+  const pendingAlerts = keeper.alerts.undelivered();
+  const state: CompanyState = {
+    ...keeper.state,
+    userTokens: keeper.userTokens.snapshot(),
+    ...(pendingAlerts.length > 0 && { pendingAlerts }),
+  };
   const next = wf.makeContinueAsNewFunc<typeof companyTokenWorkflow>(
     upgrade ? { initialVersioningBehavior: 'AUTO_UPGRADE' } : {},
   );

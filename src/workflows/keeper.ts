@@ -54,7 +54,8 @@ export class CompanyKeeper implements CompanyTokenSource {
   private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
   private readonly publisher = new StatusPublisher();
   private publishedStatus: string | undefined;
-  private readonly alerts = new StatusAlerts();
+  /** Status alerts in delivery; a run carries the undelivered ones into the next. */
+  readonly alerts = new StatusAlerts();
   /** Loaded by the first local activity; handlers that need it wait for it. */
   private settings: WorkerSettings | undefined;
   private attemptsStarted = 0;

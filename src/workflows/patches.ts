@@ -31,11 +31,19 @@ export const PATCHES = {
    * covered by the one above: runs of 0.1.0 recorded that patch without knowing this one.
    */
   continueAsNewWhenMoved: 'continue-as-new-when-moved-to-a-new-build',
+  /**
+   * Alerts never hold a run back: it continues as new with undelivered alerts carried (the next run sends them
+   * again), and a retired run waits for them at most {@link RETIRE_ALERT_GRACE_MS}. Asked where it applies.
+   */
+  alertsNeverHoldBack: 'alerts-never-hold-back',
 } as const;
+
+/** How long a retired run waits for its last alerts before it completes anyway. */
+export const RETIRE_ALERT_GRACE_MS = 60_000;
 
 type PatchId = Exclude<
   (typeof PATCHES)[keyof typeof PATCHES],
-  typeof PATCHES.allAboveFromStart | typeof PATCHES.continueAsNewWhenMoved
+  typeof PATCHES.allAboveFromStart | typeof PATCHES.continueAsNewWhenMoved | typeof PATCHES.alertsNeverHoldBack
 >;
 
 /**

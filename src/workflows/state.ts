@@ -34,6 +34,21 @@ const cachedUserTokenSchema = z.object({
 });
 export type CachedUserToken = z.infer<typeof cachedUserTokenSchema>;
 
+/** An alert carried across continue-as-new: a dead webhook never holds a run back. */
+const pendingAlertSchema = z.object({
+  id: z.string().max(200),
+  event: z.enum(['entered', 'recovered']),
+  companyId: companyIdSchema,
+  workflowId: z.string().max(300),
+  status: z.enum(TOKEN_STATUSES),
+  previous: z.enum(['OK', 'DEGRADED', 'EXPIRED', 'NEEDS_REAUTH']),
+  reason: z.enum(STATUS_REASONS).optional(),
+  lastError: z.string().max(1000).optional(),
+  summary: z.string().max(1000),
+  action: z.string().max(1000),
+  at: z.string().max(64),
+});
+
 /**
  * Everything a run carries into the next one across continue-as-new. It travels in the workflow input, which anyone
  * who can start a workflow can write, so it is checked like any other input.
@@ -69,6 +84,8 @@ export const companyStateSchema = z.object({
   lastRotationRequest: z.object({ reason: z.string().max(500), at: epoch }).optional(),
   /** The last state an alert was sent for (`OK` after a recovery): one alert per transition, across runs. */
   alerted: z.enum(['OK', 'DEGRADED', 'EXPIRED', 'NEEDS_REAUTH']).optional(),
+  /** Alerts the previous run had not delivered when it continued as new: this run sends them again. */
+  pendingAlerts: z.array(pendingAlertSchema).max(16).optional(),
 });
 export type CompanyState = z.infer<typeof companyStateSchema>;
 
