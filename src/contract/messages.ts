@@ -17,13 +17,13 @@ export const refreshPolicySchema = z
   .strict();
 export type RefreshPolicy = z.infer<typeof refreshPolicySchema>;
 
-/** The public part of the workflow input, checked before the workflow holds anything. */
 /**
  * Set by the keeper's codec on a decoded input that reached the worker unencrypted while holding tokens: they are in
  * clear in history, so the workflow rotates at once. Never set by a client.
  */
 const arrivedUnencrypted = z.literal(true).optional();
 
+/** The public part of the workflow input, checked before the workflow holds anything. */
 export const workflowInputSchema = z.object({
   companyId: companyIdSchema,
   tokens: plumTokensSchema.optional(),

@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     if (config.deployment) void reportDeployment(client, config.deployment);
     if (sandbox && credentials instanceof StaticCredentialSource) {
       await enrolDemo(config, client, sandbox, credentials);
+      log.info(`demo company "${DEMO_COMPANY}" enrolled: npx plum-keeper status ${DEMO_COMPANY}`);
     }
     await running;
     await stopAll();
@@ -263,7 +264,7 @@ function printBanner(
       : []),
     ...(sandbox
       ? [
-          `  Demo     : company "${DEMO_COMPANY}" enrolled; its tokens live ${Math.round(config.demoTokenLifetimeMs / 1000)} s and rotate at half-life.`,
+          `  Demo     : company "${DEMO_COMPANY}", enrolled right after this banner (a line says when); its tokens live ${Math.round(config.demoTokenLifetimeMs / 1000)} s and rotate at half-life.`,
           `  Try      : temporal workflow query --address ${temporal.address} --workflow-id ${workflowIdFor(DEMO_COMPANY)} --type status --codec-endpoint ${codecUrl ?? '<codec-server-url>'}`,
         ]
       : []),
