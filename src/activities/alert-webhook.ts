@@ -12,8 +12,23 @@ export function alertSignature(secret: string, timestamp: string, body: string):
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** True when `signature` is the one `secret` gives for this timestamp and body (constant-time comparison). */
-export function verifyAlertSignature(secret: string, timestamp: string, body: string, signature: string): boolean {
+/** How far an alert's timestamp may be from the receiver's clock by default: older alerts may be replays. */
+export const DEFAULT_ALERT_FRESHNESS_SECONDS = 300;
+
+/**
+ * True when `signature` is the one `secret` gives for this timestamp and body (constant-time comparison) and the
+ * timestamp (seconds since the epoch) is within `windowSeconds` of `nowMs`: a captured alert cannot be replayed later.
+ */
+export function verifyAlertSignature(
+  secret: string,
+  timestamp: string,
+  body: string,
+  signature: string,
+  options: { windowSeconds?: number; nowMs?: number } = {},
+): boolean {
+  if (!/^\d{1,12}$/.test(timestamp)) return false;
+  const window = options.windowSeconds ?? DEFAULT_ALERT_FRESHNESS_SECONDS;
+  if (Math.abs((options.nowMs ?? Date.now()) / 1000 - Number(timestamp)) > window) return false;
   const expected = Buffer.from(alertSignature(secret, timestamp, body));
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
@@ -48,6 +63,9 @@ export class AlertWebhook {
           [ALERT_SIGNATURE_HEADER]: alertSignature(this.options.secret, timestamp, body),
         },
         body,
+        // A redirect would re-send the body and a valid signature to another origin; and a login page answering
+        // 200 after a 302 is not a delivery. Only a 2xx from this URL counts.
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
@@ -55,6 +73,9 @@ export class AlertWebhook {
       throw new AlertDeliveryError(`alert webhook at ${this.origin} is unreachable (${cause})`);
     }
     await response.body?.cancel();
-    if (!response.ok) throw new AlertDeliveryError(`alert webhook at ${this.origin} answered HTTP ${response.status}`);
+    if (response.status < 200 || response.status > 299) {
+      const redirect = response.status >= 300 && response.status < 400 ? ' (a redirect: not followed)' : '';
+      throw new AlertDeliveryError(`alert webhook at ${this.origin} answered HTTP ${response.status}${redirect}`);
+    }
   }
 }
