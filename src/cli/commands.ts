@@ -8,7 +8,7 @@ import { parse } from '../client/parse-input';
 import { CliSetupError, connectKeeper } from './connect';
 import { runDoctor } from './doctor';
 import { upgradeFleet } from './upgrade';
-import { iso, withIsoTimes } from './output';
+import { iso, printable, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
 
 interface GlobalOptions {
@@ -42,7 +42,11 @@ export class Cli {
 
   /** Prints `value` as JSON with --json, else the human lines. */
   print(value: unknown, human: string[]): void {
-    process.stdout.write(this.json ? `${JSON.stringify(withIsoTimes(value), null, 2)}\n` : `${human.join('\n')}\n`);
+    // JSON escapes control characters itself; human lines are escaped one by one, so a line stays a line.
+    const text = this.json
+      ? `${JSON.stringify(withIsoTimes(value), null, 2)}\n`
+      : `${human.map((line) => printable(line)).join('\n')}\n`;
+    process.stdout.write(text);
   }
 
   async enrol(companyId: string, options: { tokensFile: string }): Promise<void> {

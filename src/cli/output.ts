@@ -1,6 +1,17 @@
 import { CliSetupError } from './connect';
 import { InvalidInputError, NotEnrolledError, StaleTokensError, TokenKeeperError } from '../client/errors';
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * `text` safe for a terminal: control characters (ANSI escapes, carriage returns, newlines inside a value) shown as
+ * `\u001b`-style escapes, so a stored `--reason` or error can never forge a line of output or move the cursor.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** An ISO time for people, `—` for none. */
 export const iso = (ms: number | undefined): string => (ms === undefined ? '—' : new Date(ms).toISOString());
 
@@ -37,7 +48,7 @@ export function report(error: unknown, json: boolean): void {
     error instanceof TokenKeeperError || error instanceof CliSetupError
       ? error.hint
       : 'see the message above; plum-keeper --help lists the commands';
-  process.stderr.write(`plum-keeper: ${message}\n  next: ${hint}\n`);
+  process.stderr.write(`plum-keeper: ${printable(message)}\n  next: ${printable(hint)}\n`);
   if (json) {
     const name = error instanceof Error ? error.name : 'Error';
     process.stdout.write(`${JSON.stringify({ error: { name, message, hint } })}\n`);

@@ -14,7 +14,8 @@ export function readTokens(path: string): PlumTokens {
     );
   }
   try {
-    return JSON.parse(text) as PlumTokens;
+    // Editors on some systems start a UTF-8 file with a byte-order mark; JSON.parse does not skip it.
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as PlumTokens;
   } catch {
     throw new InvalidInputError(
       '--tokens-file',

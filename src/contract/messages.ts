@@ -48,7 +48,9 @@ export interface CompanyTokenInput {
 
 const emailSchema = z
   .string({ error: 'email must be a string' })
-  .max(320)
+  .max(320, 'email must be at most 320 characters')
+  // Plum takes ASCII addresses only (a non-ASCII one failed there with HTTP 400): refused here, with the reason.
+  .regex(/^[\x21-\x7e]+$/, 'email must be ASCII (Plum refuses internationalised addresses)')
   .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'email must be an e-mail address');
 const scopeSchema = z
   .string()
