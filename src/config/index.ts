@@ -39,6 +39,8 @@ export interface Config {
   demoTokenLifetimeMs: number;
   policy: RefreshPolicyDefaults;
   refreshActivitiesPerSecond: number;
+  /** The least time between two rotations of one company (`PLUM_MIN_ROTATION_INTERVAL_MS`). */
+  minRotationIntervalMs: number;
   maxCachedWorkflows: number;
   dataDir: string;
   codec: {
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
       jitterFraction: vars.PLUM_JITTER_FRACTION,
     },
     refreshActivitiesPerSecond: vars.PLUM_REFRESH_ACTIVITIES_PER_SECOND,
+    minRotationIntervalMs: vars.PLUM_MIN_ROTATION_INTERVAL_MS,
     maxCachedWorkflows: vars.PLUM_MAX_CACHED_WORKFLOWS,
     dataDir,
     codec: {

@@ -152,6 +152,14 @@ export const configVariables = z.object({
           'how often the worker counts companies by status and finds the soonest expiry (visibility queries) for the gauges',
       }),
     ),
+  PLUM_MIN_ROTATION_INTERVAL_MS: decimal(1000, DAY_MS, { integer: true })
+    .default(30_000)
+    .meta(
+      doc({
+        description:
+          'no rotation starts sooner than this after the previous one, forced or scheduled, so a zero or tiny lifetime from Plum cannot become a refresh storm; a refresh it holds past the token’s expiry is said in the status',
+      }),
+    ),
   PLUM_WORKER_VERSIONING: z
     .enum(['on', 'off'], { error: 'must be on or off' })
     .optional()

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
       namespace: temporal.namespace,
       plum: new PlumClient({ baseUrl: plumUrl, timeoutMs: config.httpTimeoutMs }),
       credentials,
-      settings: { policy: config.policy },
+      settings: { policy: config.policy, minRotationIntervalMs: config.minRotationIntervalMs },
       activitiesPerSecond: config.refreshActivitiesPerSecond,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,

@@ -4,6 +4,23 @@ import { PATCHES } from './patches';
 import { holdOff } from './refresh-machine';
 
 /**
+ * The spacing holds the refresh past the held token's expiry (Plum's lifetime is shorter than the spacing): said in
+ * the status and the UI's details, where people look, and logged. Changes no command.
+ */
+function sayIfHeldPastExpiry(keeper: CompanyKeeper, releaseAt: number): void {
+  const { accessTokenExpiresAt: expiresAt, obtainedAt } = keeper.state.tokens;
+  if (expiresAt === undefined || releaseAt <= expiresAt) return;
+  const lifetimeS = Math.round((expiresAt - obtainedAt) / 1000);
+  const message =
+    `refresh held until ${new Date(releaseAt).toISOString()} by the minimum interval between rotations ` +
+    `(PLUM_MIN_ROTATION_INTERVAL_MS ${keeper.config.minRotationIntervalMs} ms): Plum's token lifetime (${lifetimeS} s) ` +
+    `is shorter than it, so the access token expires at ${new Date(expiresAt).toISOString()} first`;
+  wf.log.warn(message);
+  keeper.state.lastError = message;
+  keeper.publish();
+}
+
+/**
  * Waits out Plum's rate-limit penalty and the minimum spacing between rotations before a refresh, forced ones
  * included; returns whether it waited (the loop then looks again). A retire or reseed ends the wait. Each wait is
  * patched: histories recorded before it refreshed at once.
@@ -16,6 +33,7 @@ export async function holdOffRefresh(keeper: CompanyKeeper): Promise<boolean> {
   if (waitMs === 0) return false;
   const why = penalty >= spacing ? 'Plum’s rate-limit penalty' : 'the minimum interval between rotations';
   wf.log.info(`refresh held off for ${why}`, { waitMs });
+  if (spacing > penalty) sayIfHeldPastExpiry(keeper, Date.now() + waitMs);
   keeper.wakeForReseed = false;
   await wf.condition(() => keeper.retired || keeper.wakeForReseed, waitMs, { summary: `wait for ${why}` });
   return true;
