@@ -18,6 +18,8 @@ export interface ReadinessOptions {
 }
 
 const TASK_QUEUE_TYPE = temporal.api.enums.v1.TaskQueueType;
+/** How long `/readyz` waits for Temporal: it answers within 2 s, Temporal down or not. */
+export const READINESS_DEADLINE_MS = 1000;
 
 /** Asks the server who polls the task queue and whether this worker is among them. */
 export async function checkReadiness(options: ReadinessOptions): Promise<Readiness> {
@@ -29,19 +31,25 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
     worker: state === 'RUNNING' ? 'ok' : `worker is ${state}`,
   };
   try {
-    for (const [key, type] of [
-      ['workflowPoller', TASK_QUEUE_TYPE.TASK_QUEUE_TYPE_WORKFLOW],
-      ['activityPoller', TASK_QUEUE_TYPE.TASK_QUEUE_TYPE_ACTIVITY],
-    ] as const) {
-      const described = await options.client.workflowService.describeTaskQueue({
-        namespace: options.namespace,
-        taskQueue: { name: options.taskQueue },
-        taskQueueType: type,
-      });
-      checks.temporal = 'ok';
-      const polling = (described.pollers ?? []).some((poller) => poller.identity === options.identity);
-      checks[key] = polling ? 'ok' : `no poll from ${options.identity} on ${options.taskQueue} yet`;
-    }
+    // One deadline for both questions: a health check gives up after a few seconds, and the SDK would otherwise
+    // retry an unreachable server for about 20 s before answering.
+    const deadline = Date.now() + READINESS_DEADLINE_MS;
+    const pollers = await options.client.connection.withDeadline(deadline, () =>
+      Promise.all(
+        [TASK_QUEUE_TYPE.TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE.TASK_QUEUE_TYPE_ACTIVITY].map(async (type) => {
+          const described = await options.client.workflowService.describeTaskQueue({
+            namespace: options.namespace,
+            taskQueue: { name: options.taskQueue },
+            taskQueueType: type,
+          });
+          return (described.pollers ?? []).some((poller) => poller.identity === options.identity);
+        }),
+      ),
+    );
+    checks.temporal = 'ok';
+    const notYet = `no poll from ${options.identity} on ${options.taskQueue} yet`;
+    checks.workflowPoller = pollers[0] ? 'ok' : notYet;
+    checks.activityPoller = pollers[1] ? 'ok' : notYet;
   } catch (error) {
     checks.temporal = `unreachable: ${(error as Error).message.split('\n')[0]}`;
   }
