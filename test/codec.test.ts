@@ -128,6 +128,14 @@ describe('token sealing (the second layer)', () => {
     assert.throws(() => new TokenSealer(ringB).unseal(underA), /key id "ta", which is not in the token key ring/);
   });
 
+  it('issue 22, defect 4: a client a step behind a key rotation is told which step is missing', () => {
+    const underB = new TokenSealer(ringAB).seal(state);
+    assert.throws(
+      () => new TokenSealer(ringA).unseal(underB),
+      /key id "tb".*add it to PLUM_TOKEN_KEYS: a key rotation activated it on the workers before this process held it \(add new keys everywhere first, activate them second\)/,
+    );
+  });
+
   it('the keeper codec seals inside and encrypts outside; the payload ring alone shows sealed values', async () => {
     const payload = defaultPayloadConverter.toPayload(state);
     const [encoded] = await new KeeperCodec(TEST_KEY_RING, ringA).encode([payload]);

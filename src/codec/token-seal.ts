@@ -98,7 +98,7 @@ export class TokenSealer {
       const keyId = rest.slice(0, colon);
       if (!this.ring.keyIds.includes(keyId)) {
         throw new TokenUnsealError(
-          `a token is sealed with key id "${keyId.slice(0, 64)}", which is not in the token key ring (known: ${this.ring.keyIds.join(', ')}); add it to PLUM_TOKEN_KEYS`,
+          `a token is sealed with key id "${keyId.slice(0, 64)}", which is not in the token key ring (known: ${this.ring.keyIds.join(', ')}); add it to PLUM_TOKEN_KEYS: a key rotation activated it on the workers before this process held it (add new keys everywhere first, activate them second)`,
           keyId.slice(0, 64),
         );
       }
