@@ -24,4 +24,4 @@ EXPOSE 9464
 # A worker is healthy once it is connected to Temporal and polls its task queue (/readyz on PLUM_METRICS_PORT);
 # the codec server's service overrides this with `healthcheck.js codec`.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/main/healthcheck.js", "readyz"]
-CMD ["node", "dist/main/keeper.js"]
+CMD ["node", "dist/worker.js"]

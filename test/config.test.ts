@@ -24,7 +24,7 @@ function runMain(env: Record<string, string>) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
   );
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/main/keeper.ts'], {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     env: { ...clean, ...env },
     encoding: 'utf8',
     timeout: 60_000,

@@ -161,8 +161,8 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.match(dockerfile, /RUN npm run build/);
     assert.match(dockerfile, /RUN npm ci --omit=dev/);
     assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
-    assert.match(dockerfile, /CMD \["node", "dist\/main\/keeper\.js"\]/);
-    assert.deepEqual(services.worker!.command, ['node', 'dist/main/keeper.js']);
+    assert.match(dockerfile, /CMD \["node", "dist\/worker\.js"\]/);
+    assert.deepEqual(services.worker!.command, ['node', 'dist/worker.js']);
     assert.deepEqual(services['codec-server']!.command, ['node', 'dist/main/codec-server.js']);
     for (const command of [services.worker!.command, services['codec-server']!.command]) {
       assert.ok(

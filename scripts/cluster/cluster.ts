@@ -178,7 +178,7 @@ export class Cluster {
   }
 
   startWorker(index: number): Managed {
-    const worker = Managed.start(`worker-${index + 1}`, process.execPath, ['--import', 'tsx', 'src/main/keeper.ts'], {
+    const worker = Managed.start(`worker-${index + 1}`, process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
       env: {
         ...cleanEnv(),
         ...this.keeperEnv(),

@@ -7,9 +7,9 @@ export interface MainJob extends Child {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/main/keeper.ts` with only `env` (no inherited PLUM_ or TEMPORAL_ variables). */
+/** Starts `src/worker.ts` with only `env` (no inherited PLUM_ or TEMPORAL_ variables). */
 export function startMainJob(env: Record<string, string>): MainJob {
-  const job = startNode(['--import', 'tsx', 'src/main/keeper.ts'], env);
+  const job = startNode(['--import', 'tsx', 'src/worker.ts'], env);
   return {
     ...job,
     async stop(signal = 'SIGTERM') {

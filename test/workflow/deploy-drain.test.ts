@@ -19,7 +19,7 @@ describe('defect 1: a deploy (SIGTERM to the main job) while a refresh is at Plu
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
     );
-    const main = spawn(process.execPath, ['--import', 'tsx', 'src/main/keeper.ts'], {
+    const main = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
       env: {
         ...clean,
         TEMPORAL_ADDRESS: env.server.address,
