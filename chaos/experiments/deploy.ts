@@ -190,11 +190,19 @@ async function secondsUntilAllOn(
 
 export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: SeededRandom): Promise<SectionResult> {
   const dir = mkdtempSync(join(tmpdir(), 'plum-deploy-'));
-  const [server, oldBuild, newBuild] = await Promise.all([
+  const started = await Promise.allSettled([
     startSqliteServer(lab.cliPath),
     prepareBuild({ dir, deploymentName: DEPLOYMENT, buildId: '1.0.0' }),
     prepareBuild({ dir, deploymentName: DEPLOYMENT, buildId: '1.1.0-next', patch: NEXT_RELEASE_PATCH }),
-  ]);
+  ] as const);
+  const [serverStart, oldStart, newStart] = started;
+  if (serverStart.status === 'rejected' || oldStart.status === 'rejected' || newStart.status === 'rejected') {
+    // Nothing the experiment started outlives it: a server that came up is stopped before the failure is reported.
+    if (serverStart.status === 'fulfilled') await serverStart.value.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw started.find((r) => r.status === 'rejected')!.reason;
+  }
+  const [server, oldBuild, newBuild] = [serverStart.value, oldStart.value, newStart.value];
   const { codec, token } = lab.rings();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter: createDataConverter(codec, token) });
@@ -255,8 +263,20 @@ export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: Se
     await world.stopTraffic();
 
     const scan = await world.scanHistories(enrolled, [], 0);
-    const statuses = await Promise.all(enrolled.map((id) => world.keeper.status(id).catch(() => undefined)));
-    const notActive = statuses.filter((s) => s?.status !== 'ACTIVE').length;
+    // Settled, not sampled: a keeper in the middle of a rotation reads REFRESHING for a moment.
+    let unsettled: string[] = [];
+    await eventually(async () => {
+      const statuses = await Promise.all(enrolled.map((id) => world.keeper.status(id).catch(() => undefined)));
+      unsettled = statuses
+        .map((status, i) =>
+          status?.status === 'ACTIVE'
+            ? undefined
+            : `${enrolled[i]}: ${status?.status ?? 'no answer'}${status?.reason ? ` (${status.reason})` : ''}`,
+        )
+        .filter((line): line is string => line !== undefined);
+      return unsettled.length === 0;
+    }, LIFETIME_MS);
+    const notActive = unsettled.length;
     const errors = [...world.errors].map(([k, n]) => `${k} ×${n}`);
     const movedWithinOneWake = enrolled.length - lateIds.length - naturalMove.left.length;
     return {
@@ -315,6 +335,7 @@ export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: Se
         strayTasks: strayScan.strayTasks,
         rollbackSeconds: rollback.seconds,
         notActive,
+        unsettled,
         promotedAt: new Date(promotedAt).toISOString(),
       },
     };

@@ -69,10 +69,14 @@ export async function startKeeperEnv(
     client,
     credentials: new StaticCredentialSource(),
     async stop() {
-      await connection.close();
-      await native.close();
-      await sandbox.stop();
-      await server.stop();
+      // The server and sandbox stop even when a test left a worker holding the connection: no process outlives it.
+      try {
+        await connection.close();
+        await native.close();
+      } finally {
+        await sandbox.stop();
+        await server.stop();
+      }
     },
   };
 }
