@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { describeRouting } from '../client/worker-deployment';
-import type { Check } from './doctor';
+import type { Check } from './check';
 
 /**
  * Where the Worker Deployment stands: a current build (or none: new keepers would wait for one) and a ramp. A

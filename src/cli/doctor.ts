@@ -11,13 +11,9 @@ import { clientFromConfig, connectionOptionsFor } from '../config/temporal-clien
 import { deploymentCheck } from './deployment-check';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE, WORKFLOW_TYPE, statusQuery } from '../contract';
 
-/** One line of the doctor's report: `fix` says what to do when the check is not `ok`. */
-export interface Check {
-  name: string;
-  outcome: 'ok' | 'problem' | 'skipped';
-  detail: string;
-  fix?: string;
-}
+import type { Check } from './check';
+
+export type { Check } from './check';
 
 /** Concurrent updates one company must be able to hold in flight (`history.maxInFlightUpdates`; Temporal's default is 10). */
 export const IN_FLIGHT_UPDATES_PROBE = 50;
