@@ -74,6 +74,7 @@ export class Cli {
       `  last refresh          ${iso(s.lastRefreshAt)} (generation ${s.generation}, ${s.consecutiveFailures} failures in a row)`,
       `  build                 ${s.build ?? 'unversioned'}`,
       ...(s.lastError ? [`  last error            ${s.lastError}`] : []),
+      ...(s.rotationHeld ? [`  rotation held         ${s.rotationHeld}`] : []),
       ...(s.lastRotationRequest
         ? [`  last rotation asked   ${iso(s.lastRotationRequest.at)} (${s.lastRotationRequest.reason})`]
         : []),

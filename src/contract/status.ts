@@ -49,6 +49,8 @@ export interface StatusResult {
   tokensArrivedUnencryptedAt?: number;
   /** The last rotation asked for by `forceRefresh` or `refreshNow`, with the reason the caller gave. */
   lastRotationRequest?: { reason: string; at: number };
+  /** Set while the rotation spacing (`PLUM_MIN_ROTATION_INTERVAL_MS`) holds the refresh past the token's expiry. */
+  rotationHeld?: string;
   /** The build id of the Worker Deployment Version this run is on (absent on unversioned workers and before 1.0.0). */
   build?: string;
 }

@@ -27,6 +27,7 @@ export function statusOf(
       tokensArrivedUnencryptedAt: state.tokensArrivedUnencryptedAt,
     }),
     ...(state.lastRotationRequest !== undefined && { lastRotationRequest: state.lastRotationRequest }),
+    ...(state.rotationHeld !== undefined && { rotationHeld: state.rotationHeld }),
   };
 }
 
@@ -41,6 +42,7 @@ export function formatDetails(status: StatusResult): string {
     `**Next refresh:** ${iso(status.nextRefreshAt)}`,
     `**Last refresh:** ${iso(status.lastRefreshAt)} · generation ${status.generation} · failures ${status.consecutiveFailures}`,
     ...(status.lastError ? [`**Last error:** ${status.lastError}`] : []),
+    ...(status.rotationHeld ? [`**Rotation held:** ${status.rotationHeld}`] : []),
     ...(status.lastRotationRequest
       ? [`**Last rotation asked for:** ${iso(status.lastRotationRequest.at)} (${status.lastRotationRequest.reason})`]
       : []),

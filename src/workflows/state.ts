@@ -84,6 +84,8 @@ export const companyStateSchema = z.object({
   lastRotationRequest: z.object({ reason: z.string().max(500), at: epoch }).optional(),
   /** The last state an alert was sent for (`OK` after a recovery): one alert per transition, across runs. */
   alerted: z.enum(['OK', 'DEGRADED', 'EXPIRED', 'NEEDS_REAUTH']).optional(),
+  /** Why the rotation spacing holds the refresh past the token's expiry, while it does. */
+  rotationHeld: z.string().max(1000).optional(),
   /** Alerts the previous run had not delivered when it continued as new: this run sends them again. */
   pendingAlerts: z.array(pendingAlertSchema).max(16).optional(),
 });

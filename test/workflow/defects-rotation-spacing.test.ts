@@ -27,10 +27,10 @@ describe('defect 8: rotation spacing', () => {
         await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'start the spacing' }] });
         const status = await waitFor('the hold said', async () => {
           const s = await handle.query(statusQuery);
-          return s.lastError?.includes('held until') ? s : undefined;
+          return s.rotationHeld?.includes('held until') ? s : undefined;
         });
         assert.match(
-          status.lastError!,
+          status.rotationHeld!,
           /PLUM_MIN_ROTATION_INTERVAL_MS 8000 ms\): Plum's token lifetime \(3 s\) is shorter/,
         );
       },
