@@ -19,7 +19,7 @@ import type { CallEvent } from '../../src/sandbox/control';
 import type { SqliteServer } from '../../scripts/cluster/sqlite-server';
 import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import { NEXT_RELEASE_PATCH, prepareBuild } from '../lib/builds';
-import { companyIds, eventually, sleep } from '../lib/fleet';
+import { companyIds, eventually, historyEvents, sleep } from '../lib/fleet';
 import type { ChaosLab, LabBuild, LabWorker } from '../lib/lab';
 import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
@@ -37,6 +37,8 @@ class DeployWorld {
   failedReads = 0;
   userTokens = 0;
   rotationsAsked = 0;
+  /** Why each failed workflow task failed (cause and message), for the figures. */
+  readonly taskFailures: string[] = [];
   private traffic: Promise<void> | undefined;
   private trafficOn = false;
 
@@ -136,15 +138,16 @@ class DeployWorld {
     let strayTasks = 0;
     const stray = strayPids.map((pid) => `${pid}@`);
     for (const id of ids) {
-      for await (const execution of this.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(id)}'` })) {
-        const history = await this.client.workflow.getHandle(workflowIdFor(id), execution.runId).fetchHistory();
-        for (const event of history.events ?? []) {
-          if (event.workflowTaskFailedEventAttributes) failures++;
-          const identity =
-            event.workflowTaskStartedEventAttributes?.identity ?? event.activityTaskStartedEventAttributes?.identity;
-          const at = Number(event.eventTime?.seconds ?? 0) * 1000;
-          if (identity && at >= since && stray.some((s) => identity.startsWith(s))) strayTasks++;
+      for (const event of await historyEvents(this.client, workflowIdFor(id))) {
+        const failed = event.workflowTaskFailedEventAttributes;
+        if (failed) {
+          failures++;
+          this.taskFailures.push(`${id}: ${failed.cause ?? ''} ${failed.failure?.message?.slice(0, 200) ?? ''}`);
         }
+        const identity =
+          event.workflowTaskStartedEventAttributes?.identity ?? event.activityTaskStartedEventAttributes?.identity;
+        const at = Number(event.eventTime?.seconds ?? 0) * 1000;
+        if (identity && at >= since && stray.some((s) => identity.startsWith(s))) strayTasks++;
       }
     }
     return { failures, strayTasks };
@@ -325,6 +328,7 @@ export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: Se
         companies: enrolled.length,
         rejections: rejections.length,
         workflowTaskFailures: scan.failures,
+        taskFailures: world.taskFailures,
         failedEnrolments,
         reads: world.reads,
         failedReads: world.failedReads,

@@ -1,5 +1,7 @@
 import { accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
 import type { StatusResult } from '../../src/contract';
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { ChaosLab } from './lab';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -30,12 +32,20 @@ export function companyIds(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
 }
 
+/** Every event of every run of `workflowId`, in order, through `client` (the lab's, or another server's). */
+export async function historyEvents(
+  client: Client,
+  workflowId: string,
+): Promise<temporal.api.history.v1.IHistoryEvent[]> {
+  const events: temporal.api.history.v1.IHistoryEvent[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    events.push(...(history.events ?? []));
+  }
+  return events;
+}
+
 /** Counts `WorkflowTaskFailed` events in a workflow's history (every run): a task failing over and over is a loop. */
 export async function workflowTaskFailures(lab: ChaosLab, workflowId: string): Promise<number> {
-  let failures = 0;
-  for await (const execution of lab.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const history = await lab.client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
-    failures += (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
-  }
-  return failures;
+  return (await historyEvents(lab.client, workflowId)).filter((e) => e.workflowTaskFailedEventAttributes).length;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 
 export interface UpgradeResult {
@@ -7,8 +8,6 @@ export interface UpgradeResult {
   /** Keepers not on the wanted build when the wait ended. */
   notMoved: string[];
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function buildOf(keeper: TokenKeeperClient, companyId: string): Promise<string> {
   const version = await keeper.version(companyId).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 
 /** A Worker Deployment's routing as an operator reads it. */
@@ -57,7 +58,7 @@ export async function promoteIfFirst(
       return { kind: 'promoted' };
     } catch (error) {
       if (Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
     }
   }
 }
