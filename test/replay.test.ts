@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { HISTORIES_DIR, recordedWorkflowId } from './helpers/histories';
-import { TEST_DATA_CONVERTER, workflowBundle } from './helpers/keeper-env';
+import { TEST_DATA_CONVERTER, TEST_WORKER_DATA_CONVERTER, workflowBundle } from './helpers/keeper-env';
 
 const files = readdirSync(HISTORIES_DIR)
   .filter((name) => name.endsWith('.json'))
@@ -20,7 +20,7 @@ describe('replay of recorded histories (RECORD_HISTORIES=1 npm test re-records t
       const history: unknown = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
       // The workflow checks that it runs under its company's id, so replay under the id it was recorded with.
       await Worker.runReplayHistory(
-        { workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER },
+        { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER },
         history,
         await recordedWorkflowId(history, TEST_DATA_CONVERTER),
       );

@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
-import { createDataConverter } from '../../src/codec/data-converter';
+import { createDataConverter, workerDataConverter } from '../../src/codec/data-converter';
 import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../../test/helpers/codec';
 import { HISTORIES_DIR, recordedWorkflowId } from '../../test/helpers/histories';
@@ -51,7 +51,7 @@ async function replays(options: Parameters<typeof Worker.runReplayHistory>[0], h
 export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
   const recordedOptions = {
     workflowBundle: { codePath: lab.bundlePath },
-    dataConverter: createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING),
+    dataConverter: workerDataConverter(createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING)),
   };
   const files = readdirSync(HISTORIES_DIR).filter((name) => name.endsWith('.json'));
   const recordedFailures: string[] = [];
@@ -66,7 +66,7 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
   }
 
   const rings = lab.rings();
-  const dataConverter = createDataConverter(rings.codec, rings.token);
+  const dataConverter = workerDataConverter(createDataConverter(rings.codec, rings.token));
   const capturedFailures: string[] = [];
   let keptDir: string | undefined;
   let resetRuns = 0;

@@ -75,6 +75,17 @@ export class Cli {
       `  build                 ${s.build ?? 'unversioned'}`,
       ...(s.lastError ? [`  last error            ${s.lastError}`] : []),
       ...(s.rotationHeld ? [`  rotation held         ${s.rotationHeld}`] : []),
+      ...(s.reseedUnproven
+        ? ['  reseed unproven       the previous set is kept until a refresh proves the new one']
+        : []),
+      ...(s.tokensArrivedUnsealedAt
+        ? [`  tokens leaked         reached history unsealed at ${iso(s.tokensArrivedUnsealedAt)}; rotated at once`]
+        : []),
+      ...(s.tokensArrivedUnencryptedAt
+        ? [
+            `  tokens leaked         reached history unencrypted at ${iso(s.tokensArrivedUnencryptedAt)}; rotated at once`,
+          ]
+        : []),
       ...(s.lastRotationRequest
         ? [`  last rotation asked   ${iso(s.lastRotationRequest.at)} (${s.lastRotationRequest.reason})`]
         : []),

@@ -78,6 +78,22 @@ export class StaleTokensError extends TokenKeeperError {
   }
 }
 
+/**
+ * Plum refused the set a reseed (or a repeated enrolment) installed. Nothing was lost: the keeper holds the set it
+ * had before the reseed again, and keeps serving its tokens.
+ */
+export class ReseedRefusedError extends TokenKeeperError {
+  override readonly name = 'ReseedRefusedError';
+  readonly hint =
+    'check that the file holds the newest set for this company (Plum dashboard), then plum-keeper reseed <companyId> --tokens-file FILE again';
+  constructor(
+    readonly companyId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A rotation asked for by `refreshNow` ran and failed; the keeper retries on its own unless the status says otherwise. */
 export class RefreshFailedError extends TokenKeeperError {
   override readonly name = 'RefreshFailedError';

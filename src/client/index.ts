@@ -7,6 +7,7 @@ export {
   NoTokenYetError,
   NotEnrolledError,
   RefreshFailedError,
+  ReseedRefusedError,
   StaleTokensError,
   TemporalUnavailableError,
   TokenExpiredError,

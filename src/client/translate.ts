@@ -15,6 +15,7 @@ import {
   NoTokenYetError,
   NotEnrolledError,
   RefreshFailedError,
+  ReseedRefusedError,
   StaleTokensError,
   TemporalUnavailableError,
   TokenExpiredError,
@@ -72,6 +73,7 @@ export function translateFailure(error: unknown, companyId: string): Error {
     if (type === FAILURE_TYPES.retired) return new NotEnrolledError(companyId);
     if (type === FAILURE_TYPES.invalidInput) return new InvalidInputError(detail.field ?? 'input', message);
     if (type === FAILURE_TYPES.staleTokens) return new StaleTokensError(companyId, message);
+    if (type === FAILURE_TYPES.reseedRefused) return new ReseedRefusedError(companyId, message);
     if (type === FAILURE_TYPES.userTokenFailed) return new UserTokenRejectedError(companyId, detail.reason, message);
     if (type === FAILURE_TYPES.noValidToken) return new TokenExpiredError(companyId, undefined);
     return new Error(`${error.message}: ${message}`, { cause: error });

@@ -1,6 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { UndecodableMarker } from '../contract';
-import { ARRIVED_UNENCRYPTED, UNDECODABLE_PAYLOAD } from '../contract';
+import { ARRIVED_UNENCRYPTED, ARRIVED_UNSEALED, UNDECODABLE_PAYLOAD } from '../contract';
 import { AesGcmCodec, metadataText } from './aes-gcm-codec';
 import type { KeyRing } from './key-ring';
 import { UnknownKeyIdError } from './key-ring';
@@ -27,6 +27,16 @@ function mapJson(payload: Payload, transform: (value: unknown) => unknown): Payl
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** A workflow input or a reseed: the messages that hand the keeper a token set (activity results are its own). */
+const bringsTokenSet = (value: Record<string, unknown>): boolean => 'tokens' in value || 'carried' in value;
+
+/** The marker a decoded value gets for how its tokens reached history, if they are readable there. */
+function leakMarker(value: unknown, cameInClear: boolean, sealing: boolean): string | undefined {
+  if (!isPlainObject(value)) return undefined;
+  if (cameInClear) return holdsOpenTokens(value) ? ARRIVED_UNENCRYPTED : undefined;
+  return sealing && bringsTokenSet(value) && holdsOpenTokens(value) ? ARRIVED_UNSEALED : undefined;
+}
+
 /**
  * The keeper's codec: token values sealed with the token key ring (when given), then the whole payload encrypted with
  * the payload key ring. The codec server holds only the payload ring, so what it shows the UI keeps tokens sealed.
@@ -36,14 +46,15 @@ export class KeeperCodec implements PayloadCodec {
   private readonly sealer: TokenSealer | undefined;
 
   /**
-   * @param markUndecodable the worker's choice: a payload under a key the worker lacks (a client rotated keys before
+   * @param asWorker how a worker decodes: a payload under a key the worker lacks (a client rotated keys before
    *   the workers) decodes to an `undecodablePayload` marker the workflow refuses visibly, instead of failing every
-   *   workflow task. Clients keep the default and see the error.
+   *   workflow task, and a token set that arrives encrypted but unsealed is marked `arrivedUnsealed`. Clients keep
+   *   the default and see the error.
    */
   constructor(
     private readonly payloadRing: KeyRing,
     private readonly tokenRing?: KeyRing,
-    private readonly markUndecodable = false,
+    private readonly asWorker = false,
   ) {
     this.outer = new AesGcmCodec(payloadRing);
     this.sealer = tokenRing && new TokenSealer(tokenRing);
@@ -74,15 +85,15 @@ export class KeeperCodec implements PayloadCodec {
       const [opened] = await this.outer.decode([payload]);
       // Nothing to unseal and nothing to mark: skip parsing the JSON.
       if (!cameInClear && !this.sealer) return opened!;
+      // Only a worker holding the token ring tells unsealed tokens apart: for it, everything it writes is sealed.
+      const sealing = this.asWorker && this.sealer !== undefined;
       return mapJson(opened!, (value) => {
-        const marked =
-          cameInClear && isPlainObject(value) && holdsOpenTokens(value)
-            ? { ...value, [ARRIVED_UNENCRYPTED]: true }
-            : value;
+        const marker = leakMarker(value, cameInClear, sealing);
+        const marked = marker ? { ...(value as Record<string, unknown>), [marker]: true } : value;
         return this.sealer ? this.sealer.unseal(marked) : marked;
       });
     } catch (error) {
-      if (!this.markUndecodable) throw error;
+      if (!this.asWorker) throw error;
       // No payload, however shaped, may fail a workflow task: the workflow refuses the marker visibly instead.
       if (error instanceof TooDeepError || error instanceof RangeError)
         return undecodableMarker({ problem: error.message });

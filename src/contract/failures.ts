@@ -13,6 +13,7 @@ export const FAILURE_TYPES = {
   needsReauth: 'NeedsReauthError',
   retired: 'RetiredError',
   staleTokens: 'StaleTokensError',
+  reseedRefused: 'ReseedRefusedError',
 } as const;
 
 /** Failures thrown by query handlers; they never enter history and stay readable (see codec/failure-converter). */

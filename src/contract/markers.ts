@@ -8,6 +8,13 @@
  */
 export const ARRIVED_UNENCRYPTED = 'arrivedUnencrypted';
 
+/**
+ * Set on a decoded workflow input or reseed that reached the worker encrypted but with its tokens unsealed (sent
+ * through the codec server, or by a client without the token key ring, or written before sealing existed): everyone
+ * who can decode payloads in the UI can read them, so the workflow rotates at once.
+ */
+export const ARRIVED_UNSEALED = 'arrivedUnsealed';
+
 /** What a worker's workflow sees instead of a payload encrypted or sealed with a key the worker lacks. */
 export const UNDECODABLE_PAYLOAD = 'undecodablePayload';
 

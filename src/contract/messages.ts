@@ -22,6 +22,8 @@ export type RefreshPolicy = z.infer<typeof refreshPolicySchema>;
  * clear in history, so the workflow rotates at once. Never set by a client.
  */
 const arrivedUnencrypted = z.literal(true).optional();
+/** Set by the keeper's codec on a decoded input whose tokens came encrypted but unsealed. Never set by a client. */
+const arrivedUnsealed = z.literal(true).optional();
 
 /** The public part of the workflow input, checked before the workflow holds anything. */
 export const workflowInputSchema = z.object({
@@ -29,6 +31,7 @@ export const workflowInputSchema = z.object({
   tokens: plumTokensSchema.optional(),
   policy: refreshPolicySchema.optional(),
   arrivedUnencrypted,
+  arrivedUnsealed,
 });
 
 /**
@@ -44,6 +47,8 @@ export interface CompanyTokenInput {
   carried?: unknown;
   /** @internal set by the keeper's codec only. */
   arrivedUnencrypted?: true;
+  /** @internal set by the keeper's codec only. */
+  arrivedUnsealed?: true;
 }
 
 const emailSchema = z
@@ -66,7 +71,7 @@ export const reasonInputSchema = z.object({ reason: reasonSchema.optional() }).s
 export const refreshNowInputSchema = reasonInputSchema.extend({
   seenExpiresAt: z.number().int().nonnegative().max(MAX_EPOCH_MS, 'seenExpiresAt must be before 2100').optional(),
 });
-export const reseedInputSchema = z.object({ tokens: plumTokensSchema, arrivedUnencrypted }).strict();
+export const reseedInputSchema = z.object({ tokens: plumTokensSchema, arrivedUnencrypted, arrivedUnsealed }).strict();
 
 export type UserTokenRequest = z.infer<typeof userTokenRequestSchema>;
 export type ReasonInput = z.infer<typeof reasonInputSchema>;
@@ -75,6 +80,8 @@ export interface ReseedInput {
   tokens: PlumTokens;
   /** @internal set by the keeper's codec only. */
   arrivedUnencrypted?: true;
+  /** @internal set by the keeper's codec only. */
+  arrivedUnsealed?: true;
 }
 
 /** Scope of a user token when the caller names none. */

@@ -47,6 +47,10 @@ export interface StatusResult {
   cachedUserTokens: number;
   /** When tokens last reached the workflow unencrypted (leaked into history); the keeper rotated them at once. */
   tokensArrivedUnencryptedAt?: number;
+  /** When tokens last reached history encrypted but unsealed (readable in the UI); the keeper rotated them at once. */
+  tokensArrivedUnsealedAt?: number;
+  /** A reseed replaced a working set and no refresh has proven the new one yet; the previous set is kept until then. */
+  reseedUnproven?: true;
   /** The last rotation asked for by `forceRefresh` or `refreshNow`, with the reason the caller gave. */
   lastRotationRequest?: { reason: string; at: number };
   /** Set while the rotation spacing (`PLUM_MIN_ROTATION_INTERVAL_MS`) holds the refresh past the token's expiry. */

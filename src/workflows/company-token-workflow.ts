@@ -5,7 +5,7 @@ import { invalidInput } from './failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
 import { CompanyKeeper } from './keeper';
-import { rotateLeakedTokens } from './leaked-tokens';
+import { leakOf } from './leaked-tokens';
 import { awaitingTokens } from './refresh-machine';
 import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
@@ -37,8 +37,12 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
   } else if (carried === undefined) {
-    if (input.arrivedUnencrypted) rotateLeakedTokens(keeper.state, keeper.patches);
-    else await keeper.learnMissing();
+    const leak = leakOf(input);
+    if (leak === 'unencrypted') keeper.rotateLeaked(leak);
+    else if (!(leak === 'unsealed' && keeper.rotateLeaked(leak))) await keeper.learnMissing();
+  } else if (input.arrivedUnsealed) {
+    // Carried by a build that did not seal tokens: they are readable in the previous run's history.
+    keeper.rotateLeaked('unsealed');
   }
   return run(keeper, version);
 }
@@ -76,6 +80,7 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
     keeper.wakeForReseed = false;
     version.wakeRequested = false;
     if (keeper.retired) break;
+    if (keeper.unsealedLeakPending) keeper.rotateLeaked('unsealed');
     keeper.markExpiredIfDue();
     if (keeper.state.refreshRequested || keeper.refreshDue()) {
       if (resetCheckDue(keeper) && (await recoverAfterReset(keeper))) continue;

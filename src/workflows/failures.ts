@@ -38,6 +38,15 @@ export function staleTokensFailure(companyId: string): ApplicationFailure {
   });
 }
 
+/** Plum refused the set a reseed installed; the keeper holds the set it had before again. */
+export function reseedRefusedFailure(companyId: string, why: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.reseedRefused,
+    message: `company ${companyId}: ${why}. Check the set (the newest from the Plum dashboard, this company's) and reseed again`,
+    nonRetryable: true,
+  });
+}
+
 /** `refreshNow` could not deliver a newer token; the details carry the status. */
 export function refreshFailure(retired: boolean, status: StatusResult): ApplicationFailure {
   const why = `status ${status.status}${status.reason ? `, ${status.reason}` : ''}`;

@@ -17,12 +17,15 @@ import {
   failureKind,
   needsReauthFailure,
   refreshFailure,
+  reseedRefusedFailure,
   retiredFailure,
   savedReplyOf,
   staleTokensFailure,
 } from './failures';
 import { learnMissing } from './learn-missing';
-import { rotateLeakedTokens } from './leaked-tokens';
+import type { TokenLeak } from './leaked-tokens';
+import { leakOf, rotateLeakedTokens } from './leaked-tokens';
+import { RESEED_PROOF_WAIT_MS, fallbackFor, settleReseed } from './reseed-fallback';
 import { countLostInFlight, countRotation, countStatusChange } from './metrics';
 import { StatusPublisher, statusOf } from './publication';
 import { StatusAlerts } from './status-alerts';
@@ -69,6 +72,10 @@ export class CompanyKeeper implements CompanyTokenSource {
   resetChecked = false;
   /** Start-up is over; handlers that act on the set wait for it. */
   started = false;
+  /** Unsealed tokens are in this run's history and a patch held their rotation back: the loop asks again. */
+  unsealedLeakPending = false;
+  /** Why Plum refused a reseeded set, by the generation the reseed installed it as. */
+  private readonly reseedRefusals = new Map<number, string>();
 
   constructor(public state: CompanyState) {
     this.userTokens = new UserTokenCache(state.userTokens);
@@ -153,21 +160,48 @@ export class CompanyKeeper implements CompanyTokenSource {
     this.assertNotStale(input.tokens);
     // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held. A set
     // that arrived in clear is never "already held": it leaked and must be rotated.
-    const leaked = input.arrivedUnencrypted === true;
-    if (!leaked && this.patches.has(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens))
+    const leak = leakOf(input);
+    if (leak !== 'unencrypted' && this.patches.has(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) {
+      if (leak === 'unsealed' && this.rotateLeaked(leak)) this.wakeForReseed = true;
       return this.statusResult();
+    }
+    const now = Date.now();
+    const fallback = fallbackFor(this.state, now);
+    const keepFallback = fallback !== undefined && wf.patched(PATCHES.reseedKeepsWorkingSet);
     this.reseeding = true;
     try {
-      this.state = afterReseed(this.state, heldFromPlum(input.tokens, Date.now()), Math.random);
+      this.state = afterReseed(this.state, heldFromPlum(input.tokens, now), Math.random);
       this.userTokens.clear();
-      if (leaked) rotateLeakedTokens(this.state, this.patches);
-      else await this.learnMissing();
+      if (keepFallback) this.state = { ...this.state, fallbackTokens: fallback, refreshRequested: true };
+      if (leak === 'unencrypted') this.rotateLeaked(leak);
+      else if (!(leak === 'unsealed' && this.rotateLeaked(leak)) && !keepFallback) await this.learnMissing();
       this.wakeForReseed = true;
       this.publish();
-      return this.statusResult();
     } finally {
       this.reseeding = false;
     }
+    return keepFallback ? this.proveReseed(this.state.generation) : this.statusResult();
+  }
+
+  /** Rotates a set that is readable in history; an unsealed one is asked again at each wake where a patch says no. */
+  rotateLeaked(leak: TokenLeak): boolean {
+    const rotating = rotateLeakedTokens(this.state, this.patches, leak);
+    this.unsealedLeakPending = leak === 'unsealed' && !rotating;
+    return rotating;
+  }
+
+  /**
+   * Waits for the refresh that proves the set a reseed installed as `generation`. Plum refusing it fails the update
+   * (the previous set is held again); a slow proof answers with the status, the previous set still kept.
+   */
+  private async proveReseed(generation: number): Promise<StatusResult> {
+    await wf.condition(
+      () => this.state.fallbackTokens === undefined || this.state.generation !== generation || this.retired,
+      RESEED_PROOF_WAIT_MS,
+    );
+    const refusal = this.reseedRefusals.get(generation);
+    if (refusal !== undefined) throw reseedRefusedFailure(this.companyId, refusal);
+    return this.statusResult();
   }
 
   private holds(tokens: ReseedInput['tokens']): boolean {
@@ -217,7 +251,23 @@ export class CompanyKeeper implements CompanyTokenSource {
       else wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures + 1 });
     }
     const reasonBefore = this.state.reason;
-    this.state = afterRefresh(this.state, outcome, { now: Date.now(), random: Math.random, timing: this.config });
+    const before = this.state;
+    const now = Date.now();
+    this.state = settleReseed(
+      afterRefresh(before, outcome, { now, random: Math.random, timing: this.config }),
+      outcome,
+      now,
+    );
+    if (
+      before.fallbackTokens !== undefined &&
+      this.state.fallbackTokens === undefined &&
+      outcome.kind !== 'refreshed'
+    ) {
+      this.reseedRefusals.set(before.generation, this.state.lastError ?? 'Plum refused the reseeded set');
+      wf.log.error('Plum refused the reseeded set; the set held before the reseed is kept', {
+        generation: this.state.generation,
+      });
+    }
     if (outcome.kind === 'refreshed') {
       countRotation();
       wf.log.info('token set refreshed', { generation: this.state.generation });

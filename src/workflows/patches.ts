@@ -36,6 +36,16 @@ export const PATCHES = {
    * again), and a retired run waits for them at most {@link RETIRE_ALERT_GRACE_MS}. Asked where it applies.
    */
   alertsNeverHoldBack: 'alerts-never-hold-back',
+  /**
+   * Tokens that reached history encrypted but unsealed (a reseed through the codec server, a run written before
+   * sealing existed) are rotated at once, as unencrypted ones are. Asked where it applies (`leaked-tokens.ts`).
+   */
+  rotateAfterUnsealedTokens: 'rotate-after-unsealed-tokens',
+  /**
+   * A reseed that replaces a working set keeps that set until a refresh proves the new one, and falls back to it when
+   * Plum refuses the new one. Asked where it applies (`reseed-fallback.ts`).
+   */
+  reseedKeepsWorkingSet: 'reseed-keeps-the-working-set',
 } as const;
 
 /** How long a retired run waits for its last alerts before it completes anyway. */
@@ -43,7 +53,11 @@ export const RETIRE_ALERT_GRACE_MS = 60_000;
 
 type PatchId = Exclude<
   (typeof PATCHES)[keyof typeof PATCHES],
-  typeof PATCHES.allAboveFromStart | typeof PATCHES.continueAsNewWhenMoved | typeof PATCHES.alertsNeverHoldBack
+  | typeof PATCHES.allAboveFromStart
+  | typeof PATCHES.continueAsNewWhenMoved
+  | typeof PATCHES.alertsNeverHoldBack
+  | typeof PATCHES.rotateAfterUnsealedTokens
+  | typeof PATCHES.reseedKeepsWorkingSet
 >;
 
 /**

@@ -26,6 +26,8 @@ export function statusOf(
     ...(state.tokensArrivedUnencryptedAt !== undefined && {
       tokensArrivedUnencryptedAt: state.tokensArrivedUnencryptedAt,
     }),
+    ...(state.tokensArrivedUnsealedAt !== undefined && { tokensArrivedUnsealedAt: state.tokensArrivedUnsealedAt }),
+    ...(state.fallbackTokens !== undefined && { reseedUnproven: true as const }),
     ...(state.lastRotationRequest !== undefined && { lastRotationRequest: state.lastRotationRequest }),
     ...(state.rotationHeld !== undefined && { rotationHeld: state.rotationHeld }),
   };
@@ -51,6 +53,14 @@ export function formatDetails(status: StatusResult): string {
           `**Warning:** tokens arrived unencrypted at ${iso(status.tokensArrivedUnencryptedAt)} (sent without the codec); they were rotated at once`,
         ]
       : []),
+    ...(status.tokensArrivedUnsealedAt
+      ? [
+          `**Warning:** tokens reached history unsealed at ${iso(status.tokensArrivedUnsealedAt)} (sent without the token key ring, readable in this UI); they were rotated at once`,
+        ]
+      : []),
+    ...(status.reseedUnproven
+      ? ['**Reseed unproven:** the previous set is kept until a refresh proves the reseeded one']
+      : []),
   ].join('\n\n');
 }
 
@@ -69,6 +79,9 @@ export class StatusPublisher {
       status.nextRefreshAt,
       status.lastError,
       status.tokensArrivedUnencryptedAt,
+      // Appended only when set, so runs recorded before these fields publish exactly as they did.
+      ...(status.tokensArrivedUnsealedAt !== undefined ? [status.tokensArrivedUnsealedAt] : []),
+      ...(status.reseedUnproven ? [true] : []),
     ]);
     if (fingerprint === this.published) return;
     const firstPublish = this.published === '';

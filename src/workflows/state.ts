@@ -80,6 +80,10 @@ export const companyStateSchema = z.object({
   penaltyUntil: epoch.optional(),
   /** When tokens last arrived unencrypted (in clear in history); they were rotated at once. */
   tokensArrivedUnencryptedAt: epoch.optional(),
+  /** When tokens last reached history encrypted but unsealed (readable in the UI); they were rotated at once. */
+  tokensArrivedUnsealedAt: epoch.optional(),
+  /** The working set a reseed replaced, kept until a refresh proves the new set; held again if Plum refuses it. */
+  fallbackTokens: heldTokensSchema.optional(),
   /** The last rotation an operator or service asked for (`forceRefresh`, `refreshNow`): why, and when. */
   lastRotationRequest: z.object({ reason: z.string().max(500), at: epoch }).optional(),
   /** The last state an alert was sent for (`OK` after a recovery): one alert per transition, across runs. */

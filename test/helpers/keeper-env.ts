@@ -17,13 +17,15 @@ import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
 import { TEST_SETTINGS } from './settings';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from './codec';
-import { createDataConverter } from '../../src/codec/data-converter';
+import { createDataConverter, workerDataConverter } from '../../src/codec/data-converter';
 import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 
 export { TEST_SETTINGS };
 
 /** The project's data converter under the test key ring. */
 export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING);
+/** The converter as a worker holds it (what replays must use: the worker's codec marks what a client's does not). */
+export const TEST_WORKER_DATA_CONVERTER = workerDataConverter(TEST_DATA_CONVERTER);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 

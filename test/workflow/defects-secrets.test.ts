@@ -18,6 +18,7 @@ import {
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING, testKey } from '../helpers/codec';
 import {
   TEST_DATA_CONVERTER,
+  TEST_WORKER_DATA_CONVERTER,
   enrolSandboxCompany,
   keeperEnvForSuite,
   withWorker,
@@ -156,7 +157,7 @@ describe('defects: secrets an operator or a stray client could read', () => {
         );
         const history = await keeperView.fetchHistory();
         await Worker.runReplayHistory(
-          { workflowBundle: await workflowBundle(), dataConverter: TEST_DATA_CONVERTER },
+          { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER },
           history,
           handle.workflowId,
         ).catch((error: Error) => unreplayable.push(`${companyId}: ${error.message.slice(0, 300)}`));

@@ -6,6 +6,7 @@ import { refreshNowUpdate, statusQuery } from '../../src/contract';
 import { TokenKeeperClient } from '../../src/client';
 import { TEST_DATA_CONVERTER, enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { recordHistory } from '../helpers/histories';
+import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 
 /** Paths the first recorded histories missed (defect 14); each run records them with RECORD_HISTORIES=name. */
@@ -39,14 +40,17 @@ describe('defect 14: the production paths have recorded histories', () => {
 
   it('a set without expiries learns them through the validate endpoint', async () => {
     await withWorker(env, async (taskQueue) => {
-      const { companyId } = await enrolSandboxCompany(env, taskQueue);
-      const fresh = await env.sandbox.regenerateTokens(companyId);
+      // An enrolment: a reseed replacing a working set proves it with a refresh instead (defects-reseed.test.ts).
+      const companyId = uniqueCompanyId();
+      const seeded = await env.sandbox.seedCompany({ companyId });
+      env.credentials.set(companyId, credentialsOf(seeded));
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
-      const status = await keeper.reseed(companyId, {
-        access_token: fresh.access_token,
-        refresh_token: fresh.refresh_token,
+      const status = await keeper.enrol(companyId, {
+        access_token: seeded.tokens.access_token,
+        refresh_token: seeded.tokens.refresh_token,
       });
       assert.ok(status.accessTokenExpiresAt, 'the expiry was learned');
+      assert.equal(status.upstreamRefreshes, 0, 'without a refresh');
       assert.equal(env.sandbox.callCount('validate', 'ok') > 0, true);
       const handle = env.client.workflow.getHandle(`plum-company:${companyId}`);
       await recordHistory(handle, 'validate-learns-expiry');
