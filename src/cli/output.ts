@@ -1,5 +1,11 @@
 import { CliSetupError } from './connect';
-import { InvalidInputError, NotEnrolledError, StaleTokensError, TokenKeeperError } from '../client/errors';
+import {
+  InvalidInputError,
+  NotEnrolledError,
+  ReseedRefusedError,
+  StaleTokensError,
+  TokenKeeperError,
+} from '../client/errors';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -37,6 +43,7 @@ export function exitCodeFor(error: unknown): number {
     error instanceof InvalidInputError ||
     error instanceof NotEnrolledError ||
     error instanceof StaleTokensError ||
+    error instanceof ReseedRefusedError ||
     error instanceof CliSetupError;
   return badInput ? 2 : 1;
 }
