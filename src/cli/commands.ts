@@ -10,6 +10,7 @@ import { runDoctor } from './doctor';
 import { upgradeFleet } from './upgrade';
 import { iso, printable, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
+import { sayWhyRotationWaits } from './rotation-wait';
 
 interface GlobalOptions {
   json?: boolean;
@@ -152,7 +153,11 @@ export class Cli {
     this.check(companyId);
     const keeper = await this.connect();
     if (options.wait) {
-      const result = await keeper.refreshNow(companyId, options.reason ?? 'plum-keeper rotate --wait');
+      const rotation = keeper.refreshNow(companyId, options.reason ?? 'plum-keeper rotate --wait');
+      const told = sayWhyRotationWaits(keeper, companyId, rotation, (line) =>
+        process.stderr.write(`plum-keeper: ${printable(line)}\n`),
+      );
+      const [result] = await Promise.all([rotation, told]);
       this.print({ companyId, rotated: true, expiresAt: result.expiresAt }, [
         `Rotated ${companyId}; the new token expires ${iso(result.expiresAt)}.`,
       ]);

@@ -157,7 +157,7 @@ export const configVariables = z.object({
     .meta(
       doc({
         description:
-          'no rotation starts sooner than this after the previous one, forced or scheduled, so a zero or tiny lifetime from Plum cannot become a refresh storm; a refresh it holds past the token’s expiry is said in the status',
+          'no rotation starts sooner than this after the previous one, forced or scheduled, so a zero or tiny lifetime from Plum cannot become a refresh storm; a hold is said in the status (`rotationHeld`) and by `rotate --wait`; one past the token’s expiry (Plum’s lifetime shorter than this) makes the company DEGRADED, with an alert, until the refresh runs',
       }),
     ),
   PLUM_WORKER_VERSIONING: z

@@ -34,7 +34,7 @@ export const ALERT_TIMESTAMP_HEADER = 'x-plum-keeper-timestamp';
  * What an operator does about a company in `status`, with the exact command: the alert's `action` and the line the
  * CLI's `status` prints under a company that needs attention.
  */
-export function nextStepFor(status: Pick<StatusResult, 'companyId' | 'status' | 'reason'>): string {
+export function nextStepFor(status: Pick<StatusResult, 'companyId' | 'status' | 'reason' | 'rotationHeld'>): string {
   const id = status.companyId;
   switch (status.status) {
     case 'NEEDS_REAUTH':
@@ -42,6 +42,8 @@ export function nextStepFor(status: Pick<StatusResult, 'companyId' | 'status' | 
     case 'EXPIRED':
       return `the keeper keeps retrying; see why with: plum-keeper status ${id} (is Plum reachable? are the credentials valid?), then: plum-keeper rotate ${id} --wait`;
     case 'DEGRADED':
+      if (status.rotationHeld !== undefined)
+        return `set PLUM_MIN_ROTATION_INTERVAL_MS on the workers below Plum's token lifetime and restart them; the keeper refreshes on its own once the interval passes (plum-keeper status ${id})`;
       return status.reason === 'NO_CREDENTIALS'
         ? `add the company's API client to PLUM_CREDENTIALS_FILE (or set PLUM_CLIENT_ID/PLUM_CLIENT_SECRET); the keeper retries on its own`
         : `none yet: the keeper retries on its own while the access token is valid; watch it with: plum-keeper status ${id}`;

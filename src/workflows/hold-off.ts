@@ -5,21 +5,31 @@ import { formatDetails } from './publication';
 import { holdOff } from './refresh-machine';
 
 /**
- * The spacing holds the refresh past the held token's expiry (Plum's lifetime is shorter than the spacing): said in
- * the status and the UI's details, where people look, and logged. Issues no command.
+ * Says that the spacing holds the refresh until `releaseAt`, in the status and the UI's details (no command), so a
+ * forced rotation does not wait in silence. Past the held token's expiry (Plum's lifetime is shorter than the
+ * spacing) it is also logged, and the company is DEGRADED until the refresh runs (an alert, where a patch allows).
  */
-function sayIfHeldPastExpiry(keeper: CompanyKeeper, releaseAt: number): void {
+function sayHeld(keeper: CompanyKeeper, releaseAt: number): void {
   const { accessTokenExpiresAt: expiresAt, obtainedAt } = keeper.state.tokens;
-  if (expiresAt === undefined || releaseAt <= expiresAt) return;
-  const lifetimeS = Math.round((expiresAt - obtainedAt) / 1000);
-  const message =
+  const held =
     `refresh held until ${new Date(releaseAt).toISOString()} by the minimum interval between rotations ` +
-    `(PLUM_MIN_ROTATION_INTERVAL_MS ${keeper.config.minRotationIntervalMs} ms): Plum's token lifetime (${lifetimeS} s) ` +
-    `is shorter than it, so the access token expires at ${new Date(expiresAt).toISOString()} first`;
+    `(PLUM_MIN_ROTATION_INTERVAL_MS ${keeper.config.minRotationIntervalMs} ms)`;
+  if (expiresAt === undefined || releaseAt <= expiresAt) {
+    keeper.state.rotationHeld = held;
+    wf.setCurrentDetails(formatDetails(keeper.statusResult()));
+    return;
+  }
+  const lifetimeS = Math.round((expiresAt - obtainedAt) / 1000);
+  const message = `${held}: Plum's token lifetime (${lifetimeS} s) is shorter than it, so the access token expires at ${new Date(expiresAt).toISOString()} first`;
   wf.log.warn(message);
-  // Not lastError, and not published: search attributes are upserted when lastError changes, a command histories of
-  // this path do not hold. The status answers it at once; the UI's details are set without a command.
   keeper.state.rotationHeld = message;
+  if (keeper.state.status === 'ACTIVE' && wf.patched(PATCHES.rotationHoldDegrades)) {
+    keeper.state = { ...keeper.state, status: 'DEGRADED', lastError: message, retryAt: releaseAt };
+    keeper.publish();
+    return;
+  }
+  // Histories recorded before the patch: not lastError, and not published (search attributes are upserted when
+  // lastError changes, a command they do not hold); the UI's details are set without a command.
   wf.setCurrentDetails(formatDetails(keeper.statusResult()));
 }
 
@@ -37,7 +47,7 @@ export async function holdOffRefresh(keeper: CompanyKeeper): Promise<boolean> {
   if (waitMs === 0) return false;
   const why = penalty >= spacing ? 'Plum’s rate-limit penalty' : 'the minimum interval between rotations';
   wf.log.info(`refresh held off for ${why}`, { waitMs });
-  if (spacing > penalty) sayIfHeldPastExpiry(keeper, Date.now() + waitMs);
+  if (spacing > penalty) sayHeld(keeper, Date.now() + waitMs);
   keeper.wakeForReseed = false;
   await wf.condition(() => keeper.retired || keeper.wakeForReseed, waitMs, { summary: `wait for ${why}` });
   return true;

@@ -46,6 +46,11 @@ export const PATCHES = {
    * Plum refuses the new one. Asked where it applies (`reseed-fallback.ts`).
    */
   reseedKeepsWorkingSet: 'reseed-keeps-the-working-set',
+  /**
+   * A refresh the rotation spacing holds past the token's expiry makes the company DEGRADED (published, alerted) until
+   * it runs. Asked where it applies (`hold-off.ts`).
+   */
+  rotationHoldDegrades: 'rotation-hold-degrades',
 } as const;
 
 /** How long a retired run waits for its last alerts before it completes anyway. */
@@ -58,6 +63,7 @@ type PatchId = Exclude<
   | typeof PATCHES.alertsNeverHoldBack
   | typeof PATCHES.rotateAfterUnsealedTokens
   | typeof PATCHES.reseedKeepsWorkingSet
+  | typeof PATCHES.rotationHoldDegrades
 >;
 
 /**
