@@ -24,8 +24,8 @@ import { startSdkDownloadedServer } from './temporal/sdk-download-server';
 import { createKeeperWorker } from './worker/create-worker';
 import { installRuntime } from './worker/runtime';
 import { AlertWebhook } from './activities/alert-webhook';
-import type { Monitoring } from './main/monitoring';
-import { startMonitoring } from './main/monitoring';
+import type { Monitoring } from './monitoring/start-monitoring';
+import { startMonitoring } from './monitoring/start-monitoring';
 
 const DEMO_COMPANY = 'demo-company';
 /** Replaced by one at the configured level as soon as the configuration is read. */
@@ -164,7 +164,13 @@ async function main(): Promise<void> {
     stops.unshift(() => client.connection.close());
     let monitoring: Monitoring | undefined;
     if (config.metrics && exporterAddress) {
-      monitoring = await startMonitoring({ config: config.metrics, exporterAddress, client, worker, log });
+      monitoring = await startMonitoring({
+        config: config.metrics,
+        exporterAddress,
+        client,
+        worker,
+        warn: (message, meta) => log.warn(message, meta),
+      });
       stops.unshift(() => monitoring!.stop());
     }
 

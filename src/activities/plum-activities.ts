@@ -4,7 +4,7 @@ import type { PlumClient } from '../plum/client';
 import type { AlertWebhook } from './alert-webhook';
 import type { CredentialSource } from './credentials';
 import { measured } from './upstream-metrics';
-import { toFailure } from './failures';
+import { toFailure } from './plum-failure';
 import { newestHeldSet } from './reset-recovery';
 import { stallWatchFor } from './stall-watch';
 import { FAILURE_TYPES } from '../contract';

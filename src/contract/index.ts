@@ -7,7 +7,7 @@ export * from './tokens';
 export * from './status';
 export * from './messages';
 export * from './versions';
-export * from './failures';
+export * from './failure-types';
 export * from './search-attributes';
 export * from './worker-settings';
 export * from './activities';

@@ -1,10 +1,10 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
 import { describeZodError, undecodableRefusal, workflowIdFor, workflowInputSchema } from '../contract';
-import { invalidInput } from './failures';
+import { invalidInput } from './workflow-failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
-import { CompanyKeeper } from './keeper';
+import { CompanyKeeper } from './company-keeper';
 import { leakOf } from './leaked-tokens';
 import { awaitingTokens } from './refresh-machine';
 import { recoverAfterReset, resetCheckDue } from './reset-recovery';

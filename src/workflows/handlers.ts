@@ -20,8 +20,8 @@ import {
   userTokenRequestSchema,
   userTokenUpdate,
 } from '../contract';
-import { invalidInput, queryFailure, retiredFailure } from './failures';
-import type { CompanyKeeper } from './keeper';
+import { invalidInput, queryFailure, retiredFailure } from './workflow-failures';
+import type { CompanyKeeper } from './company-keeper';
 import { heldSnapshot } from './reset-recovery';
 import type { RunVersion } from './versioning';
 

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { CompanyKeeper } from './keeper';
+import type { CompanyKeeper } from './company-keeper';
 import { PATCHES } from './patches';
 import { formatDetails } from './publication';
 import { holdOff } from './refresh-machine';

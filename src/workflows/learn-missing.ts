@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { PlumActivities } from '../contract';
-import { failureMessage } from './failures';
+import { failureMessage } from './workflow-failures';
 import type { CompanyState } from './state';
 
 const activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });

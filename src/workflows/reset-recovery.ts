@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { HeldSetSnapshot, PlumActivities } from '../contract';
-import { failureMessage } from './failures';
-import type { CompanyKeeper } from './keeper';
+import { failureMessage } from './workflow-failures';
+import type { CompanyKeeper } from './company-keeper';
 import { PATCHES } from './patches';
 import { afterResetRecovery } from './refresh-machine';
 import type { CompanyState } from './state';

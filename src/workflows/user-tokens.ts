@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PlumActivities, SchedulePolicy, UserTokenResult } from '../contract';
 import { FAILURE_TYPES } from '../contract';
-import { failureMessage, plumFailureOf } from './failures';
+import { failureMessage, plumFailureOf } from './workflow-failures';
 import { isSpentTokenReason } from './refresh-machine';
 import { leadFor } from './schedule';
 import { SingleFlight } from '../common/single-flight';

@@ -1,24 +1,30 @@
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { Runtime } from '@temporalio/worker';
-import type { Config } from '../config';
-import type { Log } from '../logging/log';
-import { FleetGauges } from '../monitoring/fleet-gauges';
-import { MonitoringServer } from '../monitoring/monitoring-server';
-import { checkReadiness } from '../monitoring/readiness';
+import { FleetGauges } from './fleet-gauges';
+import { MonitoringServer } from './monitoring-server';
+import { checkReadiness } from './readiness';
 
 export interface Monitoring {
   url: string;
   stop: () => Promise<void>;
 }
 
+/** Where the monitoring server listens and how often the fleet gauges poll (the configuration's `metrics`). */
+export interface MonitoringSettings {
+  host: string;
+  port: number;
+  pollMs: number;
+}
+
 /** Starts `/metrics`, `/healthz`, `/readyz` and the fleet gauges for one worker. */
 export async function startMonitoring(options: {
-  config: NonNullable<Config['metrics']>;
+  config: MonitoringSettings;
   exporterAddress: string;
   client: Client;
   worker: Worker;
-  log: Log;
+  /** Called when a poll of the fleet gauges fails. */
+  warn: (message: string, meta: Record<string, unknown>) => void;
 }): Promise<Monitoring> {
   const { client, worker, config } = options;
   const readiness = () =>
@@ -38,7 +44,7 @@ export async function startMonitoring(options: {
   const gauges = new FleetGauges(
     client,
     Runtime.instance().metricMeter,
-    (error) => options.log.warn('fleet gauges not updated', { error }),
+    (error) => options.warn('fleet gauges not updated', { error }),
     readiness,
   );
   gauges.start(config.pollMs);

@@ -21,7 +21,7 @@ import {
   retiredFailure,
   savedReplyOf,
   staleTokensFailure,
-} from './failures';
+} from './workflow-failures';
 import { learnMissing } from './learn-missing';
 import type { TokenLeak } from './leaked-tokens';
 import { leakOf, rotateLeakedTokens } from './leaked-tokens';
