@@ -47,6 +47,32 @@ async function searchAttributes(client: Client, namespace: string): Promise<Chec
   );
 }
 
+const PROBE_TYPE = 'plumDoctorProbe';
+const PROBE_ID_PREFIX = 'plum-doctor-probe-';
+const PROBE_TIMEOUT_MS = 30_000;
+
+/**
+ * Deletes the probes earlier doctors left behind (killed mid-probe, or a delete that failed): closed ones, and running
+ * ones older than their timeout. A probe of a doctor running now is younger and is left alone. Returns how many.
+ */
+async function removeStaleProbes(client: Client, namespace: string): Promise<number> {
+  const startedBefore = new Date(Date.now() - PROBE_TIMEOUT_MS).toISOString();
+  const query = `WorkflowType = '${PROBE_TYPE}' AND (ExecutionStatus != 'Running' OR StartTime < '${startedBefore}')`;
+  let removed = 0;
+  for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
+    if (!execution.workflowId.startsWith(PROBE_ID_PREFIX)) continue;
+    const deleted = await client.workflowService
+      .deleteWorkflowExecution({ namespace, workflowExecution: { workflowId: execution.workflowId } })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (deleted) removed += 1;
+    if (removed >= 1000) break;
+  }
+  return removed;
+}
+
 /**
  * Sends {@link IN_FLIGHT_UPDATES_PROBE} concurrent updates to a scratch workflow no worker polls, then terminates it. A
  * server at Temporal's default limit refuses all but ten at once (`RESOURCE_EXHAUSTED`); the probe's own connection
@@ -58,11 +84,14 @@ async function inFlightUpdates(config: Config, namespace: string): Promise<Check
     interceptors: [],
   } as ConnectionOptions);
   const client = new Client({ connection, namespace });
-  const workflowId = `plum-doctor-probe-${randomUUID()}`;
-  const handle = await client.workflow.start('plumDoctorProbe', {
+  const removed = await removeStaleProbes(client, namespace);
+  const workflowId = `${PROBE_ID_PREFIX}${randomUUID()}`;
+  const handle = await client.workflow.start(PROBE_TYPE, {
     taskQueue: `plum-doctor-${randomUUID()}`,
     workflowId,
-    workflowExecutionTimeout: '1 minute',
+    // A doctor killed mid-probe leaves it running at most this long; the next doctor deletes it.
+    workflowExecutionTimeout: PROBE_TIMEOUT_MS,
+    workflowRunTimeout: PROBE_TIMEOUT_MS,
   });
   let refused = 0;
   let settled = 0;
@@ -93,10 +122,11 @@ async function inFlightUpdates(config: Config, namespace: string): Promise<Check
       .catch(() => undefined);
     await connection.close();
   }
-  if (refused === 0) return ok('in-flight updates', `${IN_FLIGHT_UPDATES_PROBE} concurrent updates admitted`);
+  const cleaned = removed > 0 ? `; deleted ${removed} probe(s) an earlier doctor left behind` : '';
+  if (refused === 0) return ok('in-flight updates', `${IN_FLIGHT_UPDATES_PROBE} concurrent updates admitted${cleaned}`);
   return problem(
     'in-flight updates',
-    `the server admitted only ${IN_FLIGHT_UPDATES_PROBE - refused} of ${IN_FLIGHT_UPDATES_PROBE} concurrent updates to one workflow`,
+    `the server admitted only ${IN_FLIGHT_UPDATES_PROBE - refused} of ${IN_FLIGHT_UPDATES_PROBE} concurrent updates to one workflow${cleaned}`,
     'set the dynamic config history.maxInFlightUpdates to 500 (temporal server start-dev --dynamic-config-value history.maxInFlightUpdates=500)',
   );
 }

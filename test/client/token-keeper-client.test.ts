@@ -111,9 +111,12 @@ describe('TokenKeeperClient', () => {
       const { companyId, company } = await seeded();
       await Promise.all(Array.from({ length: 5 }, () => keeper.enrol(companyId, company.tokens)));
       const fresh = await env.sandbox.regenerateTokens(companyId);
+      const before = await keeper.status(companyId);
       const status = await keeper.enrol(companyId, fresh);
       assert.equal(status.status, 'ACTIVE');
-      assert.equal((await keeper.getAccessToken(companyId)).accessToken, fresh.access_token);
+      // The second set replaced a working one, so a refresh proved it before the enrol answered.
+      assert.equal(status.upstreamRefreshes, before.upstreamRefreshes + 1, 'the second set, proven by a refresh');
+      assert.notEqual((await keeper.getAccessToken(companyId)).accessToken, company.tokens.access_token);
       const runs = await waitFor('visibility', async () => {
         const list = [];
         for await (const e of env.client.workflow.list({ query: `WorkflowId = 'plum-company:${companyId}'` }))

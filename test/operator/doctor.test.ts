@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Check } from '../../src/cli/doctor';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../../src/contract';
 import { freePort } from '../../src/temporal/dev-server';
@@ -90,5 +90,41 @@ describe('plum-keeper doctor names each problem of a misconfigured deployment', 
     assert.match(byName['in-flight updates']!.fix!, /history\.maxInFlightUpdates/);
     assert.equal(byName.workers?.outcome, 'problem');
     assert.match(byName.workers!.detail, /no worker polls plum-tokens/);
+  });
+
+  it('deletes the probe a killed doctor left behind, and leaves a running doctor’s probe alone', async () => {
+    const connection = await Connection.connect({ address });
+    try {
+      const client = new Client({ connection });
+      // What a doctor killed mid-probe leaves: a probe workflow no worker polls, ended by its timeout.
+      const left = await client.workflow.start('plumDoctorProbe', {
+        taskQueue: 'plum-doctor-killed',
+        workflowId: `plum-doctor-probe-left-${process.pid}`,
+        workflowExecutionTimeout: '1 second',
+      });
+      await waitFor('the left probe to time out', async () => (await left.describe()).status.name === 'TIMED_OUT');
+      const running = await client.workflow.start('plumDoctorProbe', {
+        taskQueue: 'plum-doctor-running',
+        workflowId: `plum-doctor-probe-running-${process.pid}`,
+        workflowExecutionTimeout: '1 minute',
+      });
+      const run = await doctor({ TEMPORAL_ADDRESS: address, ...TEST_KEY_ENV_VARS });
+      const check = run.checks.find((c) => c.name === 'in-flight updates');
+      assert.match(check?.detail ?? '', /deleted \d+ probe\(s\) an earlier doctor left behind/, run.stderr);
+      // The server deletes asynchronously (about 20 s for a timed-out run on the dev server, measured).
+      await waitFor(
+        'the left probe to be deleted',
+        () =>
+          left.describe().then(
+            () => false,
+            (error: unknown) => error instanceof WorkflowNotFoundError,
+          ),
+        90_000,
+      );
+      assert.equal((await running.describe()).status.name, 'RUNNING', 'a younger probe is another doctor’s');
+      await running.terminate('test done');
+    } finally {
+      await connection.close();
+    }
   });
 });

@@ -65,17 +65,24 @@ describe('interop with the real temporal CLI (plain JSON through the codec serve
         '--input',
         JSON.stringify({ companyId, tokens }),
       );
-      const status = await waitFor('the status query', () => query(workflowId, 'status'));
-      assert.equal(status.status, 'ACTIVE');
+      // Through the codec server the payload is encrypted but the tokens are not sealed: every UI user can read them
+      // in history, so the keeper rotates at once (issue 22, defect 2).
+      const status = await waitFor('the unsealed set to be rotated', async () => {
+        const s = await query(workflowId, 'status');
+        return s.generation === 1 && s.status === 'ACTIVE' ? s : undefined;
+      });
       assert.equal(status.companyId, companyId);
-      assert.equal(status.accessTokenExpiresAt, seeded.tokens.access_token_expiry);
+      assert.equal(typeof status.tokensArrivedUnsealedAt, 'number');
+      const latestPair = () => env.sandbox.store.requireCompany(companyId).pairs.at(-1);
+      assert.equal(status.accessTokenExpiresAt, latestPair()?.accessExpiresAt);
       // Through the codec server (payload ring only) the token stays sealed; the token ring opens it.
       const token = await query(workflowId, 'accessToken');
       assert.match(String(token.accessToken), /^sealed:v1:/);
       assert.deepEqual(new TokenSealer(TEST_TOKEN_KEY_RING).unseal(token), {
         ...token,
-        accessToken: seeded.tokens.access_token,
+        accessToken: latestPair()?.accessToken,
       });
+      assert.notEqual(latestPair()?.accessToken, seeded.tokens.access_token);
 
       await temporal(
         'workflow',
@@ -87,12 +94,12 @@ describe('interop with the real temporal CLI (plain JSON through the codec serve
         '--input',
         '{"reason":"cli"}',
       );
-      await waitFor('the forced rotation', async () => (await query(workflowId, 'status')).generation === 1);
+      await waitFor('the forced rotation', async () => (await query(workflowId, 'status')).generation === 2);
       const rotated = new TokenSealer(TEST_TOKEN_KEY_RING).unseal(await query(workflowId, 'accessToken')) as {
         accessToken?: string;
       };
-      assert.equal(rotated.accessToken, env.sandbox.store.requireCompany(companyId).pairs.at(-1)?.accessToken);
-      assert.equal(env.sandbox.rotationCount(companyId), 1);
+      assert.equal(rotated.accessToken, latestPair()?.accessToken);
+      assert.equal(env.sandbox.rotationCount(companyId), 2);
 
       const raw = await run(await testCliPath(), [
         'workflow',
