@@ -1,6 +1,7 @@
 // One keeper worker in its own process, as production runs it, so the chaos suite can SIGKILL, SIGTERM, SIGSTOP it.
 // Configured by environment (the lab sets it); the workflow bundle is built once per run and loaded from a file.
 import { NativeConnection } from '@temporalio/worker';
+import { AlertWebhook } from '../src/activities/alert-webhook';
 import { FileCredentialSource } from '../src/activities/credentials';
 import { keyRingFromEnv } from '../src/codec/key-ring';
 import { createDataConverter } from '../src/codec/data-converter';
@@ -27,6 +28,9 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: env.CHAOS_BUNDLE! },
     ...(env.CHAOS_BUILD_ID && {
       deployment: { deploymentName: env.CHAOS_DEPLOYMENT_NAME!, buildId: env.CHAOS_BUILD_ID },
+    }),
+    ...(env.CHAOS_ALERT_WEBHOOK_URL && {
+      alerts: new AlertWebhook({ url: env.CHAOS_ALERT_WEBHOOK_URL, secret: 'chaos', timeoutMs: 500 }),
     }),
     // A killed worker's sticky queue holds its workflows' next tasks: hand them to the next worker within a second.
     extra: { stickyQueueScheduleToStartTimeout: '1s' },

@@ -16,6 +16,7 @@ import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
 import { Tally, unclearMessage } from '../lib/tally';
 import { fuzzCli } from './r5-cli';
+import { fuzzPayloads } from './r5-payloads';
 
 const CONFIG_VARIABLES = [
   'PLUM_LEAD_FRACTION',
@@ -225,6 +226,7 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
     await fuzzClient(lab, live, sample),
     await fuzzStartInput(lab, (a) => sample(a, Math.max(5, Math.round(sizes.fuzzRuns / 6)))),
     await fuzzMessages(lab, live, sample),
+    await fuzzPayloads(lab, live, sample),
     await fuzzLiveReplies(lab, live, (a) => sample(a, sizes.liveReplyRuns)),
   ];
 

@@ -4,6 +4,8 @@ import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
 import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenUpdate, workflowIdFor } from '../../src/contract';
 import { MAX_IN_FLIGHT_UPDATES } from '../../src/temporal/dev-server';
+import { RETIRE_ALERT_GRACE_MS } from '../../src/contract';
+import { deadWebhookAcrossContinueAsNew } from './r8-dead-webhook';
 import { eventually, statusOf } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import type { ChaosSizes } from '../lib/sizes';
@@ -89,6 +91,14 @@ export async function messagesInFlight(lab: ChaosLab, sizes: ChaosSizes): Promis
   await lab.sandbox.setOptions({ rotation: 'strict', accessLifetimeMs: 600_000 });
   const can = await acrossContinueAsNew(lab, sizes);
   const burst = await flood(lab, sizes);
+  const dead = await deadWebhookAcrossContinueAsNew(lab, sizes.deadWebhookWatchMs);
+  const deadMet =
+    dead.runs >= 2 &&
+    dead.carriedAlerts >= 1 &&
+    dead.expiredSeen === 0 &&
+    dead.failedReads === 0 &&
+    dead.retired &&
+    dead.retireMs <= RETIRE_ALERT_GRACE_MS + 15_000;
   const failedFlood = sizes.refreshNowCallers - burst.ok;
   const hung = burst.errors[HungCallError.name] ?? 0;
   const clearErrors = Object.keys(burst.errors).every(
@@ -96,7 +106,8 @@ export async function messagesInFlight(lab: ChaosLab, sizes: ChaosSizes): Promis
   );
   return {
     id: 'R8',
-    title: 'R8 messages across continue-as-new; a refreshNow flood past the in-flight update limit',
+    title:
+      'R8 messages across continue-as-new; a refreshNow flood past the in-flight update limit; a dead alert webhook across continue-as-new',
     rows: [
       row(
         `${sizes.inFlightUpdates} updates + ${sizes.inFlightQueries} queries across continue-as-new`,
@@ -111,7 +122,15 @@ export async function messagesInFlight(lab: ChaosLab, sizes: ChaosSizes): Promis
           met: hung === 0 && clearErrors && burst.active,
         },
       ),
+      row(
+        `dead alert webhook, ${sizes.deadWebhookWatchMs / 1000} s of 6 s tokens with continue-as-new, then retire`,
+        `${dead.runs} runs, up to ${dead.carriedAlerts} alerts carried; ${dead.rotations} rotations; EXPIRED seen ${dead.expiredSeen}, failed reads ${dead.failedReads}; retired ${dead.retired ? 'in' : 'NOT within'} ${(dead.retireMs / 1000).toFixed(1)} s`,
+        {
+          text: `≥ 2 runs with alerts carried, 0 EXPIRED, 0 failed reads, retired within ${RETIRE_ALERT_GRACE_MS / 1000} s (+15)`,
+          met: deadMet,
+        },
+      ),
     ],
-    figures: { continueAsNew: can, flood: burst },
+    figures: { continueAsNew: can, flood: burst, deadWebhook: dead },
   };
 }

@@ -40,6 +40,8 @@ export interface WorkerTarget {
   sandboxUrl?: string;
   credentialsFile?: string;
   build?: LabBuild;
+  /** Status alerts go to this webhook (a dead one, in R8). */
+  alertWebhookUrl?: string;
 }
 
 type Ring = { keys: Record<string, Buffer>; active: string };
@@ -165,6 +167,7 @@ export class ChaosLab {
           CHAOS_BUILD_ID: target.build.buildId,
         }),
         CHAOS_HTTP_TIMEOUT_MS: String(CHAOS_HTTP_TIMEOUT_MS),
+        ...(target.alertWebhookUrl && { CHAOS_ALERT_WEBHOOK_URL: target.alertWebhookUrl }),
         CHAOS_SETTINGS: JSON.stringify({ ...CHAOS_SETTINGS, ...settings }),
       },
       execArgv: ['--import', 'tsx'],

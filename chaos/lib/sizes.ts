@@ -19,6 +19,8 @@ export interface ChaosSizes {
   inFlightUpdates: number;
   inFlightQueries: number;
   refreshNowCallers: number;
+  /** R8: how long a company rotates and continues as new with its alert webhook dead, before it is retired. */
+  deadWebhookWatchMs: number;
   /** DEPLOY: companies kept through the rolling deploy (half enrolled before the new build starts). */
   deployCompanies: number;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_SIZES: ChaosSizes = {
   inFlightUpdates: 50,
   inFlightQueries: 100,
   refreshNowCallers: 1000,
+  deadWebhookWatchMs: 45_000,
   deployCompanies: 24,
 };
 
@@ -51,5 +54,6 @@ export const SMALL_SIZES: ChaosSizes = {
   inFlightUpdates: 50,
   inFlightQueries: 100,
   refreshNowCallers: 600,
+  deadWebhookWatchMs: 20_000,
   deployCompanies: 6,
 };

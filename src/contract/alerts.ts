@@ -51,3 +51,6 @@ export function nextStepFor(status: Pick<StatusResult, 'companyId' | 'status' | 
       return 'nothing to do';
   }
 }
+
+/** How long a retired keeper waits for its last alerts to be delivered before it completes anyway. */
+export const RETIRE_ALERT_GRACE_MS = 60_000;

@@ -1,6 +1,12 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
-import { describeZodError, undecodableRefusal, workflowIdFor, workflowInputSchema } from '../contract';
+import {
+  RETIRE_ALERT_GRACE_MS,
+  describeZodError,
+  undecodableRefusal,
+  workflowIdFor,
+  workflowInputSchema,
+} from '../contract';
 import { invalidInput } from './workflow-failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
@@ -11,7 +17,7 @@ import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
 import { RunVersion } from './versioning';
-import { PATCHES, RETIRE_ALERT_GRACE_MS } from './patches';
+import { PATCHES } from './patches';
 
 const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToCloseTimeout: '10 seconds' });
 

@@ -33,7 +33,7 @@ export const PATCHES = {
   continueAsNewWhenMoved: 'continue-as-new-when-moved-to-a-new-build',
   /**
    * Alerts never hold a run back: it continues as new with undelivered alerts carried (the next run sends them
-   * again), and a retired run waits for them at most {@link RETIRE_ALERT_GRACE_MS}. Asked where it applies.
+   * again), and a retired run waits for them at most `RETIRE_ALERT_GRACE_MS`. Asked where it applies.
    */
   alertsNeverHoldBack: 'alerts-never-hold-back',
   /**
@@ -52,9 +52,6 @@ export const PATCHES = {
    */
   rotationHoldDegrades: 'rotation-hold-degrades',
 } as const;
-
-/** How long a retired run waits for its last alerts before it completes anyway. */
-export const RETIRE_ALERT_GRACE_MS = 60_000;
 
 type PatchId = Exclude<
   (typeof PATCHES)[keyof typeof PATCHES],

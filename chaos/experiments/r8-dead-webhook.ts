@@ -1,0 +1,97 @@
+// R8, a dead alert webhook across continue-as-new (issue 22, defect 5): the webhook refuses every connection while a
+// company's alerts are pending and its runs continue as new on their own (short tokens, a small history limit). Alerts
+// must never hold back a refresh, a continue-as-new or a retire: the pending ones ride along in the carried state.
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { RETIRE_ALERT_GRACE_MS, accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
+import type { ChaosLab } from '../lib/lab';
+
+/** A loopback port nothing listens on: every connection to it is refused. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** How many alerts a run's start input carried from the run before it. */
+async function carriedAlerts(lab: ChaosLab, workflowId: string, runId: string): Promise<number> {
+  const history = await lab.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) return 0;
+  const [decoded] = await lab.client.options.loadedDataConverter.payloadCodecs[0]!.decode([payload]);
+  const input = defaultPayloadConverter.fromPayload<{ carried?: { pendingAlerts?: unknown[] } }>(decoded!);
+  return input.carried?.pendingAlerts?.length ?? 0;
+}
+
+export interface DeadWebhookFigures {
+  runs: number;
+  /** The most alerts one run carried into the next. */
+  carriedAlerts: number;
+  rotations: number;
+  expiredSeen: number;
+  failedReads: number;
+  retireMs: number;
+  retired: boolean;
+}
+
+/** Runs the company through `watchMs` of rotations and continue-as-new with the webhook dead, then retires it. */
+export async function deadWebhookAcrossContinueAsNew(lab: ChaosLab, watchMs: number): Promise<DeadWebhookFigures> {
+  const companyId = 'r8-dead-webhook';
+  const workflowId = workflowIdFor(companyId);
+  await lab.sandbox.setOptions({ rotation: 'strict', accessLifetimeMs: 6000 });
+  const worker = await lab.startWorker(
+    { maxHistoryEvents: 60 },
+    { alertWebhookUrl: `http://127.0.0.1:${await deadPort()}/alerts` },
+  );
+  try {
+    await lab.enrol([companyId]);
+    const handle = lab.client.workflow.getHandle(workflowId);
+    // One failed refresh (three attempts): DEGRADED, then recovered at the retry: two alerts nobody receives.
+    for (let i = 0; i < 3; i++) await lab.sandbox.injectFault('refresh', { kind: 'serverError', status: 503 });
+    const rotationsBefore = lab.sandbox.rotationCount(companyId);
+    const runs = new Set<string>();
+    let carried = 0;
+    let expiredSeen = 0;
+    let failedReads = 0;
+    const end = Date.now() + watchMs;
+    while (Date.now() < end) {
+      const [status, token, description] = await Promise.all([
+        handle.query(statusQuery),
+        handle.query(accessTokenQuery).catch(() => undefined),
+        handle.describe(),
+      ]);
+      if (status.status === 'EXPIRED') expiredSeen += 1;
+      if (!token?.ok) failedReads += 1;
+      if (!runs.has(description.runId)) {
+        runs.add(description.runId);
+        carried = Math.max(carried, await carriedAlerts(lab, workflowId, description.runId));
+      }
+      await sleep(250);
+    }
+    const rotations = lab.sandbox.rotationCount(companyId) - rotationsBefore;
+    const retireStarted = performance.now();
+    await handle.signal('retire', { reason: 'chaos R8: dead webhook' });
+    const retired = await Promise.race([
+      handle.result().then(
+        (result) => result.status === 'RETIRED',
+        () => false,
+      ),
+      sleep(RETIRE_ALERT_GRACE_MS + 30_000).then(() => false),
+    ]);
+    return {
+      runs: runs.size,
+      carriedAlerts: carried,
+      rotations,
+      expiredSeen,
+      failedReads,
+      retireMs: performance.now() - retireStarted,
+      retired,
+    };
+  } finally {
+    await lab.sandbox.clearFaults();
+    await worker.stop();
+  }
+}
