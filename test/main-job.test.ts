@@ -43,6 +43,13 @@ describe('the main job (npm start) in embedded mode', () => {
       );
 
       assert.match(stdout, /Codec +: http:\/\/127\.0\.0\.1:\d+ \(payloads are AES-256-GCM encrypted/);
+      // Issue 22, defect 14: the banner said "Demo: enrolled" before enrolment ran; it says when, and a line follows.
+      assert.doesNotMatch(stdout, /Demo\s*:\s*enrolled/);
+      const enrolledLine = await waitFor('the enrolment line', () => {
+        const at = job.stdout().indexOf('demo company "demo-company" enrolled');
+        return at >= 0 ? at : undefined;
+      });
+      assert.ok(enrolledLine > stdout.indexOf('plum-token-keeper is running'), 'enrolment is said after the banner');
       const settings = await waitFor('the UI settings', async () =>
         (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).text(),
       );

@@ -10,7 +10,8 @@ import { PlumClient } from '../../src/plum/client';
 import { PlumError } from '../../src/plum/errors';
 import { tokenGrantBody } from '../../src/plum/token-set';
 import { MARK, anyArgument, awkwardString, jsonish, replyBody } from '../lib/arbitraries';
-import { eventually, servedToken, statusOf, workflowTaskFailures } from '../lib/fleet';
+import type { TaskFailure } from '../lib/fleet';
+import { eventually, servedToken, statusOf, workflowTaskFailureCauses } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
@@ -236,8 +237,11 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
   })) {
     workflowIds.push(execution.workflowId);
   }
-  let taskFailures = 0;
-  for (const id of new Set(workflowIds)) taskFailures += await workflowTaskFailures(lab, id);
+  const failedTasks: TaskFailure[] = [];
+  for (const id of new Set(workflowIds)) failedTasks.push(...(await workflowTaskFailureCauses(lab, id)));
+  const taskFailureCauses = failedTasks.filter((f) => !f.benign).map((f) => f.text);
+  const taskFailures = taskFailureCauses.length;
+  const unhandledCommands = failedTasks.length - taskFailures;
   await eventually(async () => (await statusOf(lab, live)).status === 'ACTIVE', 15_000);
   const status = await statusOf(lab, live);
   const newest = lab.sandbox.store.requireCompany(live).pairs.at(-1)!;
@@ -266,8 +270,8 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
         { text: '0', met: unclear === 0 },
       ),
       row(
-        'WorkflowTaskFailed events in the fuzzed workflows',
-        `${taskFailures} in ${new Set(workflowIds).size} workflows`,
+        'WorkflowTaskFailed events in the fuzzed workflows (UnhandledCommand apart)',
+        `${taskFailures} in ${new Set(workflowIds).size} workflows${taskFailures ? ` (${taskFailureCauses.slice(0, 2).join(' | ')})` : ''}; besides, ${unhandledCommands} declined as UnhandledCommand (a message arrived as the task completed; retried at once)`,
         {
           text: '0',
           met: taskFailures === 0,
@@ -278,6 +282,6 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
         met: stateLost === 0,
       }),
     ],
-    figures: { seed, tallies, taskFailures, stateLost },
+    figures: { seed, tallies, taskFailures, taskFailureCauses, unhandledCommands, stateLost },
   };
 }

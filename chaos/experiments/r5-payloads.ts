@@ -4,6 +4,7 @@
 // the keeper's own client. No payload may fail a workflow task; each must end in a clear answer or be ignored loudly.
 import { Client } from '@temporalio/client';
 import { RawValue } from '@temporalio/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { WORKFLOW_TYPE, statusQuery, workflowIdFor } from '../../src/contract';
@@ -39,6 +40,9 @@ const MESSAGES: readonly Message[] = [
  * server's size limit whatever the workflow does; docs/design.md says so).
  */
 const LARGEST_BYTES = 1_500_000;
+
+/** How long one case may take before it counts as hung. */
+const CASE_DEADLINE_MS = 30_000;
 
 const shapes: fc.Arbitrary<Shape> = fc.oneof(
   {
@@ -147,7 +151,7 @@ export async function fuzzPayloads(
     const companyId = `r5-payload-start-${started}`;
     const argument = rawJson(argumentJson(name, jsonOf(shape), whole, companyId));
     const handle = client.workflow.getHandle(workflowIdFor(live));
-    const problem = await (async () => {
+    const send = async (): Promise<string | undefined> => {
       try {
         if (kind === 'signal') return void (await handle.signal(name, argument));
         if (kind === 'query') return void (await handle.query(name, argument));
@@ -175,7 +179,12 @@ export async function fuzzPayloads(
           lab.secrets(),
         );
       }
-    })();
+    };
+    // Each case has its own deadline, so a hung call is a figure rather than a stalled suite.
+    const problem = await Promise.race([
+      send(),
+      sleep(CASE_DEADLINE_MS).then(() => `no answer within ${CASE_DEADLINE_MS / 1000} s`),
+    ]);
     tally.record(problem && `${sender}, ${kind} ${name}, ${describe(shape)}: ${problem}`);
   }
   // The live keeper still answers after all of it (task failures and state are checked by R5 itself).

@@ -45,7 +45,30 @@ export async function historyEvents(
   return events;
 }
 
-/** Counts `WorkflowTaskFailed` events in a workflow's history (every run): a task failing over and over is a loop. */
-export async function workflowTaskFailures(lab: ChaosLab, workflowId: string): Promise<number> {
-  return (await historyEvents(lab.client, workflowId)).filter((e) => e.workflowTaskFailedEventAttributes).length;
+/**
+ * A workflow task the server declined because new events (a signal, an update) arrived while the worker completed it:
+ * Temporal's own race, retried at once with the new events, not a failure of the keeper's code. Counted apart.
+ */
+const UNHANDLED_COMMAND = 1;
+
+/** A `WorkflowTaskFailed` event, said in one line; `benign` when it is the server's UnhandledCommand race. */
+export interface TaskFailure {
+  benign: boolean;
+  text: string;
+}
+
+export function taskFailureOf(
+  workflowId: string,
+  failed: temporal.api.history.v1.IWorkflowTaskFailedEventAttributes,
+): TaskFailure {
+  const benign = Number(failed.cause) === UNHANDLED_COMMAND;
+  const cause = benign ? 'UnhandledCommand' : String(failed.cause);
+  return { benign, text: `${workflowId}: ${cause} ${failed.failure?.message ?? ''}`.trim().slice(0, 300) };
+}
+
+/** Every failed workflow task of a workflow (every run), as the server recorded it. */
+export async function workflowTaskFailureCauses(lab: ChaosLab, workflowId: string): Promise<TaskFailure[]> {
+  return (await historyEvents(lab.client, workflowId)).flatMap((e) =>
+    e.workflowTaskFailedEventAttributes ? [taskFailureOf(workflowId, e.workflowTaskFailedEventAttributes)] : [],
+  );
 }

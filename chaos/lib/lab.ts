@@ -120,7 +120,12 @@ export class ChaosLab {
 
   private async connect(): Promise<void> {
     const { codec, token } = this.rings();
-    this.connection ??= await Connection.connect({ address: this.server.address });
+    // R5 sends payloads of up to 1.5 MB, which a keeper ignores but keeps in its history: a page of that history is
+    // larger than gRPC's default 4 MiB message, so the lab reads histories through a wider channel.
+    this.connection ??= await Connection.connect({
+      address: this.server.address,
+      channelArgs: { 'grpc.max_receive_message_length': 64 * 2 ** 20 },
+    });
     this.client = new Client({ connection: this.connection, dataConverter: createDataConverter(codec, token) });
     this.keeper = new TokenKeeperClient({ client: this.client, taskQueue: this.taskQueue });
   }

@@ -200,6 +200,7 @@ export class CompanyKeeper implements CompanyTokenSource {
       RESEED_PROOF_WAIT_MS,
     );
     const refusal = this.reseedRefusals.get(generation);
+    this.reseedRefusals.delete(generation);
     if (refusal !== undefined) throw reseedRefusedFailure(this.companyId, refusal);
     return this.statusResult();
   }

@@ -6,7 +6,13 @@ import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { KeeperCodec } from '../../src/codec/keeper-codec';
 import { MAX_WALK_DEPTH } from '../../src/codec/token-seal';
-import { UNDECODABLE_PAYLOAD, forceRefreshSignal, refreshNowUpdate, statusQuery } from '../../src/contract';
+import {
+  UNDECODABLE_PAYLOAD,
+  cachedUserTokenQuery,
+  forceRefreshSignal,
+  refreshNowUpdate,
+  statusQuery,
+} from '../../src/contract';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../helpers/codec';
 import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
@@ -62,6 +68,23 @@ describe('defect 1: no payload, however shaped, fails a workflow task', () => {
         0,
         'no workflow task failed',
       );
+    });
+  });
+
+  it('a query with thousands of bad keys is answered, briefly (found by the fault suite, R5)', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { handle } = await enrolSandboxCompany(env, taskQueue);
+      // The whole refusal used to name every key: a 78 KB query failure that never reached its caller, which held
+      // the workflow's next tasks until the query timed out.
+      const wide = Object.fromEntries(Array.from({ length: 8875 }, (_, i) => [`k${i}`, i]));
+      const refused = await handle.query(cachedUserTokenQuery, wide as never).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      assert.match(String(refused?.message), /invalid cachedUserToken query: input: Unrecognized keys/);
+      assert.ok(refused!.message.length < 1500, `a short answer (${refused!.message.length} characters)`);
+      const rotated = await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'after the wide query' }] });
+      assert.ok(rotated.expiresAt > Date.now());
     });
   });
 });
