@@ -7,6 +7,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { RETIRE_ALERT_GRACE_MS, accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
 import type { ChaosLab } from '../lib/lab';
 
+export const TOKEN_LIFETIME_MS = 10_000;
+
 /** A loopback port nothing listens on: every connection to it is refused. */
 async function deadPort(): Promise<number> {
   const server = createServer();
@@ -41,9 +43,10 @@ export interface DeadWebhookFigures {
 export async function deadWebhookAcrossContinueAsNew(lab: ChaosLab, watchMs: number): Promise<DeadWebhookFigures> {
   const companyId = 'r8-dead-webhook';
   const workflowId = workflowIdFor(companyId);
-  await lab.sandbox.setOptions({ rotation: 'strict', accessLifetimeMs: 6000 });
+  // 10 s tokens refreshed at half-life: the injected failure (three attempts, about 3 s) ends before the token does.
+  await lab.sandbox.setOptions({ rotation: 'strict', accessLifetimeMs: TOKEN_LIFETIME_MS });
   const worker = await lab.startWorker(
-    { maxHistoryEvents: 60 },
+    { maxHistoryEvents: 40 },
     { alertWebhookUrl: `http://127.0.0.1:${await deadPort()}/alerts` },
   );
   try {

@@ -5,7 +5,7 @@ import { row } from '../../bench/lib/report';
 import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenUpdate, workflowIdFor } from '../../src/contract';
 import { MAX_IN_FLIGHT_UPDATES } from '../../src/temporal/dev-server';
 import { RETIRE_ALERT_GRACE_MS } from '../../src/contract';
-import { deadWebhookAcrossContinueAsNew } from './r8-dead-webhook';
+import { TOKEN_LIFETIME_MS, deadWebhookAcrossContinueAsNew } from './r8-dead-webhook';
 import { eventually, statusOf } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import type { ChaosSizes } from '../lib/sizes';
@@ -123,7 +123,7 @@ export async function messagesInFlight(lab: ChaosLab, sizes: ChaosSizes): Promis
         },
       ),
       row(
-        `dead alert webhook, ${sizes.deadWebhookWatchMs / 1000} s of 6 s tokens with continue-as-new, then retire`,
+        `dead alert webhook, ${sizes.deadWebhookWatchMs / 1000} s of ${TOKEN_LIFETIME_MS / 1000} s tokens with continue-as-new, then retire`,
         `${dead.runs} runs, up to ${dead.carriedAlerts} alerts carried; ${dead.rotations} rotations; EXPIRED seen ${dead.expiredSeen}, failed reads ${dead.failedReads}; retired ${dead.retired ? 'in' : 'NOT within'} ${(dead.retireMs / 1000).toFixed(1)} s`,
         {
           text: `≥ 2 runs with alerts carried, 0 EXPIRED, 0 failed reads, retired within ${RETIRE_ALERT_GRACE_MS / 1000} s (+15)`,
