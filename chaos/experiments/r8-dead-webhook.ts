@@ -1,22 +1,13 @@
 // R8, a dead alert webhook across continue-as-new (issue 22, defect 5): the webhook refuses every connection while a
 // company's alerts are pending and its runs continue as new on their own (short tokens, a small history limit). Alerts
 // must never hold back a refresh, a continue-as-new or a retire: the pending ones ride along in the carried state.
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { RETIRE_ALERT_GRACE_MS, accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
 import type { ChaosLab } from '../lib/lab';
+import { deadPort } from '../../test/helpers/dead-port';
 
 export const TOKEN_LIFETIME_MS = 10_000;
-
-/** A loopback port nothing listens on: every connection to it is refused. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** How many alerts a run's start input carried from the run before it. */
 async function carriedAlerts(lab: ChaosLab, workflowId: string, runId: string): Promise<number> {

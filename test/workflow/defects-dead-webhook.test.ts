@@ -1,21 +1,12 @@
 // Issue 22, defect 5: with the alert webhook refusing connections and a continue-as-new due, the loop waited for the
 // alerts to be delivered with no timer, and the refresh due next never ran.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { AlertWebhook } from '../../src/activities/alert-webhook';
 import { refreshNowUpdate, retireSignal, statusQuery } from '../../src/contract';
 import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
-
-/** A loopback port nothing listens on: connections to it are refused. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { deadPort } from '../helpers/dead-port';
 
 describe('defect 5: a dead alert webhook never holds a keeper back', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
