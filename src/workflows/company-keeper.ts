@@ -17,32 +17,24 @@ import {
   failureKind,
   needsReauthFailure,
   refreshFailure,
-  reseedRefusedFailure,
   retiredFailure,
   savedReplyOf,
   staleTokensFailure,
 } from './workflow-failures';
 import { learnMissing } from './learn-missing';
 import type { TokenLeak } from './leaked-tokens';
-import { leakOf, rotateLeakedTokens } from './leaked-tokens';
-import { RESEED_PROOF_WAIT_MS, fallbackFor, settleReseed } from './reseed-fallback';
+import { rotateLeakedTokens } from './leaked-tokens';
+import { settleReseed } from './reseed-fallback';
 import { countLostInFlight, countRotation, countStatusChange } from './metrics';
 import { StatusPublisher, statusOf } from './publication';
 import { StatusAlerts } from './status-alerts';
 import { accessTokenAnswer } from './token-answer';
 import type { RefreshOutcome } from './refresh-machine';
-import {
-  accessTokenUsable,
-  afterRefresh,
-  afterReseed,
-  alreadySpent,
-  markExpiredIfDue,
-  startAttempt,
-} from './refresh-machine';
+import { accessTokenUsable, afterRefresh, alreadySpent, markExpiredIfDue, startAttempt } from './refresh-machine';
 import { PATCHES, RunPatches } from './patches';
 import { nextRefreshAt, nextWakeAt } from './schedule';
 import type { CompanyState } from './state';
-import { heldFromPlum, mergedPolicy } from './state';
+import { mergedPolicy } from './state';
 import type { CompanyTokenSource } from './user-tokens';
 import { UserTokenCache } from './user-tokens';
 
@@ -64,7 +56,8 @@ export class CompanyKeeper implements CompanyTokenSource {
   private attemptsStarted = 0;
   private attemptsCompleted = 0;
   private refreshing = false;
-  private reseeding = false;
+  /** A reseed is installing a set: refresh attempts wait for it (`reseed.ts`). */
+  reseeding = false;
   retired = false;
   /** A reseed installed a new set: the loop recomputes its wake time. */
   wakeForReseed = false;
@@ -75,7 +68,7 @@ export class CompanyKeeper implements CompanyTokenSource {
   /** Unsealed tokens are in this run's history and a patch held their rotation back: the loop asks again. */
   unsealedLeakPending = false;
   /** Why Plum refused a reseeded set, by the generation the reseed installed it as. */
-  private readonly reseedRefusals = new Map<number, string>();
+  readonly reseedRefusals = new Map<number, string>();
 
   constructor(public state: CompanyState) {
     this.userTokens = new UserTokenCache(state.userTokens);
@@ -154,64 +147,11 @@ export class CompanyKeeper implements CompanyTokenSource {
     return newer && accessToken !== undefined && Date.now() < expiresAt ? { accessToken, expiresAt } : undefined;
   }
 
-  async reseed(input: ReseedInput): Promise<StatusResult> {
-    await this.idle();
-    // Checked again here (the validator checked on arrival): a rotation may have spent this set since.
-    this.assertNotStale(input.tokens);
-    // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held. A set
-    // that arrived in clear is never "already held": it leaked and must be rotated.
-    const leak = leakOf(input);
-    if (leak !== 'unencrypted' && this.patches.has(PATCHES.reseedWithHeldSetIsNoOp) && this.holds(input.tokens)) {
-      if (leak === 'unsealed' && this.rotateLeaked(leak)) this.wakeForReseed = true;
-      return this.statusResult();
-    }
-    const now = Date.now();
-    const fallback = fallbackFor(this.state, now);
-    const keepFallback = fallback !== undefined && wf.patched(PATCHES.reseedKeepsWorkingSet);
-    this.reseeding = true;
-    try {
-      this.state = afterReseed(this.state, heldFromPlum(input.tokens, now), Math.random);
-      this.userTokens.clear();
-      if (keepFallback) this.state = { ...this.state, fallbackTokens: fallback, refreshRequested: true };
-      if (leak === 'unencrypted') this.rotateLeaked(leak);
-      else if (!(leak === 'unsealed' && this.rotateLeaked(leak)) && !keepFallback) await this.learnMissing();
-      this.wakeForReseed = true;
-      this.publish();
-    } finally {
-      this.reseeding = false;
-    }
-    return keepFallback ? this.proveReseed(this.state.generation) : this.statusResult();
-  }
-
   /** Rotates a set that is readable in history; an unsealed one is asked again at each wake where a patch says no. */
   rotateLeaked(leak: TokenLeak): boolean {
     const rotating = rotateLeakedTokens(this.state, this.patches, leak);
     this.unsealedLeakPending = leak === 'unsealed' && !rotating;
     return rotating;
-  }
-
-  /**
-   * Waits for the refresh that proves the set a reseed installed as `generation`. Plum refusing it fails the update
-   * (the previous set is held again); a slow proof answers with the status, the previous set still kept.
-   */
-  private async proveReseed(generation: number): Promise<StatusResult> {
-    await wf.condition(
-      () => this.state.fallbackTokens === undefined || this.state.generation !== generation || this.retired,
-      RESEED_PROOF_WAIT_MS,
-    );
-    const refusal = this.reseedRefusals.get(generation);
-    this.reseedRefusals.delete(generation);
-    if (refusal !== undefined) throw reseedRefusedFailure(this.companyId, refusal);
-    return this.statusResult();
-  }
-
-  private holds(tokens: ReseedInput['tokens']): boolean {
-    const held = this.state.tokens;
-    return (
-      this.state.status !== 'NEEDS_REAUTH' &&
-      tokens.refresh_token === held.refreshToken &&
-      (tokens.access_token === undefined || tokens.access_token === held.accessToken)
-    );
   }
 
   /** Fills in what an enrolment or reseed left out: expiries through validate, or the whole set through a refresh. */

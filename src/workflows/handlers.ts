@@ -23,6 +23,7 @@ import {
 import { invalidInput, queryFailure, retiredFailure } from './workflow-failures';
 import type { CompanyKeeper } from './company-keeper';
 import { heldSnapshot } from './reset-recovery';
+import { reseed } from './reseed';
 import type { RunVersion } from './versioning';
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -80,7 +81,7 @@ export function registerHandlers(keeper: CompanyKeeper, version: RunVersion): vo
       keeper.assertRefreshable();
     },
   });
-  wf.setHandler(reseedUpdate, async (input) => (await keeper.ready(), keeper.reseed(input)), {
+  wf.setHandler(reseedUpdate, async (input) => (await keeper.ready(), reseed(keeper, input)), {
     validator: (input) => {
       const { tokens } = parseOrThrow(reseedInputSchema, input, 'reseed input');
       if (keeper.retired) throw retiredFailure();
