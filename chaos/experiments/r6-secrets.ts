@@ -16,6 +16,7 @@ import { eventually, statusOf } from '../lib/fleet';
 import { PLAINTEXT_SECRET, allRuns, historyOf, payloadsIn } from '../lib/histories';
 import type { ChaosLab } from '../lib/lab';
 import { cliOutputs } from './r5-cli';
+import { TooDeepError } from '../../src/codec/token-seal';
 
 const KEY_ID = 'encryption-key-id';
 
@@ -102,6 +103,7 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
   const keyUse: Record<string, number> = {};
   let runs = 0;
   let undecodable = 0;
+  let uiCodecRefused = 0;
   try {
     for (const run of await allRuns(lab)) {
       runs += 1;
@@ -123,11 +125,17 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
         const keyId = payload.metadata?.[KEY_ID];
         if (keyId) keyUse[Buffer.from(keyId).toString()] = (keyUse[Buffer.from(keyId).toString()] ?? 0) + 1;
       }
-      try {
-        await codec.decode(payloads as never);
-      } catch {
-        undecodable += 1;
-      }
+      // A key missing after the rotation makes a history undecodable; a value R5 nested deeper than any message
+      // (refused by every codec on purpose) does not.
+      const keyFailures = await Promise.all(
+        payloads.map((payload) =>
+          codec.decode([payload] as never).then(
+            () => false,
+            (error: unknown) => !(error instanceof TooDeepError || error instanceof RangeError),
+          ),
+        ),
+      );
+      if (keyFailures.some(Boolean)) undecodable += 1;
       const response = await fetch(`${uiCodec.url}/decode`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
@@ -140,7 +148,11 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
           })),
         }),
       });
-      const decoded = (JSON.parse(await response.text()) as { payloads?: { data?: string }[] }).payloads ?? [];
+      // The codec server takes at most 4 MiB a request (R5's large payloads can pass that): nothing decoded, no leak.
+      if (!response.ok) uiCodecRefused += 1;
+      const decoded = response.ok
+        ? ((JSON.parse(await response.text()) as { payloads?: { data?: string }[] }).payloads ?? [])
+        : [];
       leaks.uiCodec += found(
         decoded.map((p) => Buffer.from(p.data ?? '', 'base64').toString('utf8')).join('\n'),
         keys,
@@ -196,6 +208,7 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
       plantedSeen,
       runs,
       undecodable,
+      uiCodecRefused,
       keyUse,
       leakRotated,
       leakedDead,
