@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { RETIRE_ALERT_GRACE_MS, accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
+import { eventually } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import { deadPort } from '../../test/helpers/dead-port';
 
@@ -45,24 +46,35 @@ export async function deadWebhookAcrossContinueAsNew(lab: ChaosLab, watchMs: num
     const handle = lab.client.workflow.getHandle(workflowId);
     // One failed refresh (three attempts): DEGRADED, then recovered at the retry: two alerts nobody receives.
     for (let i = 0; i < 3; i++) await lab.sandbox.injectFault('refresh', { kind: 'serverError', status: 503 });
-    const rotationsBefore = lab.sandbox.rotationCount(companyId);
     const runs = new Set<string>();
     let carried = 0;
+    const noteRun = async () => {
+      const { runId } = await handle.describe();
+      if (runs.has(runId)) return;
+      runs.add(runId);
+      carried = Math.max(carried, await carriedAlerts(lab, workflowId, runId));
+    };
+    // The window opens once the failure has passed (a refresh succeeded after it): an outage at the refresh moment may
+    // itself outlast a short token on a loaded machine, which is not what this measures. From here on only the dead
+    // webhook stands in the way.
+    const afterFailure = lab.sandbox.rotationCount(companyId);
+    await eventually(async () => {
+      await noteRun();
+      const status = await handle.query(statusQuery);
+      return lab.sandbox.rotationCount(companyId) > afterFailure && status.status === 'ACTIVE';
+    }, 60_000);
+    const rotationsBefore = lab.sandbox.rotationCount(companyId);
     let expiredSeen = 0;
     let failedReads = 0;
     const end = Date.now() + watchMs;
     while (Date.now() < end) {
-      const [status, token, description] = await Promise.all([
+      const [status, token] = await Promise.all([
         handle.query(statusQuery),
         handle.query(accessTokenQuery).catch(() => undefined),
-        handle.describe(),
       ]);
       if (status.status === 'EXPIRED') expiredSeen += 1;
       if (!token?.ok) failedReads += 1;
-      if (!runs.has(description.runId)) {
-        runs.add(description.runId);
-        carried = Math.max(carried, await carriedAlerts(lab, workflowId, description.runId));
-      }
+      await noteRun();
       await sleep(250);
     }
     const rotations = lab.sandbox.rotationCount(companyId) - rotationsBefore;

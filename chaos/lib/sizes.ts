@@ -54,6 +54,6 @@ export const SMALL_SIZES: ChaosSizes = {
   inFlightUpdates: 50,
   inFlightQueries: 100,
   refreshNowCallers: 600,
-  deadWebhookWatchMs: 20_000,
+  deadWebhookWatchMs: 30_000,
   deployCompanies: 6,
 };
