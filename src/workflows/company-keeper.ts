@@ -194,16 +194,13 @@ export class CompanyKeeper implements CompanyTokenSource {
     const reasonBefore = this.state.reason;
     const before = this.state;
     const now = Date.now();
-    this.state = settleReseed(
+    const settled = settleReseed(
       afterRefresh(before, outcome, { now, random: Math.random, timing: this.config }),
       outcome,
       now,
     );
-    if (
-      before.fallbackTokens !== undefined &&
-      this.state.fallbackTokens === undefined &&
-      outcome.kind !== 'refreshed'
-    ) {
+    this.state = settled.state;
+    if (settled.refused) {
       this.reseedRefusals.set(before.generation, this.state.lastError ?? 'Plum refused the reseeded set');
       wf.log.error('Plum refused the reseeded set; the set held before the reseed is kept', {
         generation: this.state.generation,

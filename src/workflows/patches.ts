@@ -43,7 +43,7 @@ export const PATCHES = {
   rotateAfterUnsealedTokens: 'rotate-after-unsealed-tokens',
   /**
    * A reseed that replaces a working set keeps that set until a refresh proves the new one, and falls back to it when
-   * Plum refuses the new one. Asked where it applies (`reseed-fallback.ts`).
+   * Plum refuses the new one. Asked where it applies (`reseed.ts`).
    */
   reseedKeepsWorkingSet: 'reseed-keeps-the-working-set',
   /**

@@ -25,20 +25,25 @@ export function fallbackFor(state: CompanyState, now: number): HeldTokens | unde
 /**
  * The state after the refresh of a set a reseed installed (`next` is what the refresh machine made of `outcome`):
  * proven, the kept set goes; refused, the kept set is held again, as a new generation, and a refresh is asked for
- * when its access token has run out; anything else (a transient failure) keeps both for the next attempt.
+ * when its access token has run out; anything else (a transient failure) keeps both for the next attempt. `refused`
+ * says which happened.
  */
-export function settleReseed(next: CompanyState, outcome: RefreshOutcome, now: number): CompanyState {
+export function settleReseed(
+  next: CompanyState,
+  outcome: RefreshOutcome,
+  now: number,
+): { state: CompanyState; refused: boolean } {
   const kept = next.fallbackTokens;
-  if (kept === undefined) return next;
+  if (kept === undefined) return { state: next, refused: false };
   if (outcome.kind === 'refreshed') {
     const { fallbackTokens: _proven, ...rest } = next;
-    return rest;
+    return { state: rest, refused: false };
   }
-  if (next.status !== 'NEEDS_REAUTH') return next;
+  if (next.status !== 'NEEDS_REAUTH') return { state: next, refused: false };
   const { fallbackTokens: _refused, reason, retryAt: _retryAt, ...rest } = next;
   const usable = accessTokenUsable(kept, now);
   const refusal = `Plum refused the reseeded set (${reason ?? 'rejected'}: ${next.lastError ?? 'no message'})`;
-  return {
+  const state: CompanyState = {
     ...rest,
     tokens: kept,
     status: usable ? 'ACTIVE' : 'EXPIRED',
@@ -48,4 +53,5 @@ export function settleReseed(next: CompanyState, outcome: RefreshOutcome, now: n
     refreshRequested: !usable,
     lastError: `${refusal.slice(0, 900)}; the set held before the reseed is kept`,
   };
+  return { state, refused: true };
 }
