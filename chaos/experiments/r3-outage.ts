@@ -45,7 +45,6 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
   while (Date.now() < outageEnd) {
     await Promise.all(
       ids.map(async (id) => {
-        const now = Date.now();
         const newest = lab.sandbox.store.requireCompany(id).pairs.at(-1)!;
         // What a service sees: the client, its cache dropped so every read asks the workflow.
         lab.keeper.invalidate(id);
@@ -59,16 +58,18 @@ export async function upstreamOutage(lab: ChaosLab, sizes: ChaosSizes): Promise<
           ),
           statusOf(lab, id),
         ]);
+        const answeredAt = Date.now();
         reads += 1;
         if (status.status === 'NEEDS_REAUTH') reauth.add(id);
         // Judged at the moment the client handed the token over, not after the status query beside it returned.
         if (served && served.expiresAt < served.handedOverAt) servedExpired += 1;
         if (served) lastServed.set(id, served.expiresAt);
-        // A 300 ms margin before the expiry: the read and the clock check are not one instant. A refusal counts only
-        // while the keeper's own last token was valid too: when Plum comes back just as that token expires, the
+        // Judged when the answer came back, with a 300 ms margin: on a loaded machine a read can take longer than
+        // the margin, and a token that expired while the read was on its way is rightly refused. A refusal counts
+        // only while the keeper's own last token was valid too: when Plum comes back just as that token expires, the
         // newest pair exists upstream a moment before its reply is saved, and refusing then is right.
-        const heldValid = (lastServed.get(id) ?? Infinity) > now + 300;
-        if (served === undefined && newest.accessExpiresAt > now + 300 && heldValid) refusedWhileValid += 1;
+        const heldValid = (lastServed.get(id) ?? Infinity) > answeredAt + 300;
+        if (served === undefined && newest.accessExpiresAt > answeredAt + 300 && heldValid) refusedWhileValid += 1;
       }),
     );
     await sleep(200);
