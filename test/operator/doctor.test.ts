@@ -106,7 +106,8 @@ describe('plum-keeper doctor names each problem of a misconfigured deployment', 
       const running = await client.workflow.start('plumDoctorProbe', {
         taskQueue: 'plum-doctor-running',
         workflowId: `plum-doctor-probe-running-${process.pid}`,
-        workflowExecutionTimeout: '1 minute',
+        // Outlives the wait below on a loaded machine (a CI run waited more than a minute for the deletion).
+        workflowExecutionTimeout: '10 minutes',
       });
       const run = await doctor({ TEMPORAL_ADDRESS: address, ...TEST_KEY_ENV_VARS });
       const check = run.checks.find((c) => c.name === 'in-flight updates');
