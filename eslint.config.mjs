@@ -22,7 +22,7 @@ export const LAYERS = {
   client: ['contract', 'codec'],
   config: ['contract', 'codec', 'client'],
   worker: ['contract', 'activities', 'plum', 'codec', 'logging'],
-  cli: ['contract', 'codec', 'client', 'config'],
+  cli: ['contract', 'codec', 'client', 'config', 'plum'],
   monitoring: ['contract'],
 };
 

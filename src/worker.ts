@@ -5,15 +5,13 @@ import type { CredentialSource } from './activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
 import { TokenKeeperClient } from './client/token-keeper-client';
 import { promoteIfFirst } from './client/worker-deployment';
-import { AesGcmCodec } from './codec/aes-gcm-codec';
-import { CodecServer } from './codec/codec-server';
+import type { CodecServer } from './codec/codec-server';
 import { createDataConverter } from './codec/data-converter';
 import type { KeyRing } from './codec/key-ring';
 import { TASK_QUEUE, workflowIdFor } from './contract';
 import type { Config } from './config';
-import { loadConfigOrExit } from './config';
-import type { KeyRings } from './config/key-ring';
-import { MissingKeyRingError, resolveKeyRings } from './config/key-ring';
+import { ConfigError, exitOnConfigProblems, loadConfigOrExit } from './config';
+import { startCodecServer } from './config/start-codec-server';
 import { clientFromConfig, connectionOptionsFor } from './config/temporal-client';
 import { createLog } from './logging/log';
 import { PlumClient } from './plum/client';
@@ -26,6 +24,7 @@ import { installRuntime } from './worker/runtime';
 import { AlertWebhook } from './activities/alert-webhook';
 import type { Monitoring } from './monitoring/start-monitoring';
 import { startMonitoring } from './monitoring/start-monitoring';
+import { checkWorkerStartOrExit } from './main/worker-start-checks';
 
 const DEMO_COMPANY = 'demo-company';
 /** Replaced by one at the configured level as soon as the configuration is read. */
@@ -38,20 +37,18 @@ interface Started {
   stop: () => Promise<void>;
 }
 
-/** In embedded mode the dev server's UI decrypts through a codec server on loopback. */
-async function startCodecServer(config: Config, keyRing: KeyRing): Promise<CodecServer | undefined> {
+/** In embedded mode the dev server's UI decrypts through a codec server (loopback unless configured otherwise). */
+async function startEmbeddedCodecServer(config: Config, keyRing: KeyRing): Promise<CodecServer | undefined> {
   if (config.temporal.mode !== 'embedded') return undefined;
-  const authToken = config.codec.serverToken ?? null;
-  const server = await CodecServer.start({
-    codec: new AesGcmCodec(keyRing),
-    authToken,
-    allowedOrigins: config.codec.corsOrigins,
-    host: config.codec.serverHost,
-    port: config.codec.serverPort,
-  });
-  if (authToken === null)
-    log.warn(`codec server at ${server.url} has no authorisation: it listens on loopback for the local UI only`);
-  return server;
+  try {
+    const started = await startCodecServer(config, keyRing);
+    log.info(started.description);
+    return started.server;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    exitOnConfigProblems(error.problems);
+    throw error;
+  }
 }
 
 async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<Started> {
@@ -91,17 +88,6 @@ async function startTemporal(config: Config, uiCodecEndpoint?: string): Promise<
   };
 }
 
-/** The key rings, or (external mode without PLUM_TOKEN_KEYS) a configuration message and exit 2. */
-function keyRingsOrExit(config: Config): KeyRings {
-  try {
-    return resolveKeyRings(config, { create: true, log: (line) => log.info(line) });
-  } catch (error) {
-    if (!(error instanceof MissingKeyRingError)) throw error;
-    process.stderr.write(`Invalid configuration:\n  ${error.message}: ${error.hint}\n`);
-    process.exit(2);
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logOptions = { level: config.logLevel, format: config.logFormat };
@@ -119,10 +105,10 @@ async function main(): Promise<void> {
   };
 
   try {
-    const rings = keyRingsOrExit(config);
+    const rings = checkWorkerStartOrExit(config, (line) => log.info(line));
     const dataConverter = createDataConverter(rings.payload, rings.tokens);
     // The UI's codec server gets the payload ring only: it shows state, and tokens stay sealed.
-    const codecServer = await startCodecServer(config, rings.payload);
+    const codecServer = await startEmbeddedCodecServer(config, rings.payload);
     if (codecServer) stops.unshift(() => codecServer.stop());
     const temporal = await startTemporal(config, codecServer?.url);
     stops.unshift(temporal.stop);

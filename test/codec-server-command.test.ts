@@ -52,7 +52,10 @@ describe('npm run codec-server', () => {
       encoding: 'utf8',
     });
     assert.equal(noToken.status, 2);
-    assert.match(noToken.stderr, /PLUM_CODEC_SERVER_TOKEN: set a bearer token/);
+    assert.match(
+      noToken.stderr,
+      /PLUM_CODEC_SERVER_TOKEN: no authorisation is configured: set PLUM_CODEC_SERVER_TOKEN/,
+    );
     assert.ok(!noToken.stderr.includes(TEST_KEYS_ENV.split(':')[1]!));
   });
 
@@ -70,7 +73,30 @@ describe('npm run codec-server', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
     const { keyRing } = loadOrCreateLocalKeyRing(dataDir);
     const out = await serveOnce({ PLUM_DATA_DIR: dataDir }, {});
-    assert.match(out, new RegExp(`keys: ${keyRing.activeKeyId}; .*auth NONE \\(loopback only\\)`));
+    assert.match(
+      out,
+      new RegExp(`listening on 127\\.0\\.0\\.1; keys: ${keyRing.activeKeyId}, active .*; auth: NONE, loopback only;`),
+    );
+  });
+
+  it('refuses no authorisation on an address other hosts reach, however it was asked for (issue 23)', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
+    loadOrCreateLocalKeyRing(dataDir);
+    for (const env of [
+      { PLUM_CODEC_SERVER_AUTH: 'none', PLUM_CODEC_SERVER_HOST: '0.0.0.0' },
+      { PLUM_CODEC_SERVER_HOST: '0.0.0.0' },
+    ]) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
+        env: { ...cleanEnv(), PLUM_DATA_DIR: dataDir, ...env },
+        encoding: 'utf8',
+      });
+      assert.equal(run.status, 2, run.stdout + run.stderr);
+      assert.match(
+        run.stderr,
+        /PLUM_CODEC_SERVER_(AUTH|TOKEN): .*PLUM_CODEC_SERVER_HOST is 0\.0\.0\.0, so every host that reaches it could read decrypted state/,
+      );
+      assert.doesNotMatch(run.stdout, /Codec server at/);
+    }
   });
 
   it('serves the codec protocol with the configured token', async () => {
@@ -79,5 +105,6 @@ describe('npm run codec-server', () => {
       { authorization: 'Bearer tok' },
     );
     assert.ok(!out.includes(TEST_KEYS_ENV.split(':')[1]!), 'key material printed');
+    assert.match(out, /auth: bearer token;/);
   });
 });

@@ -1,17 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
-import { z } from 'zod';
+import { statSync } from 'node:fs';
 import type { PlumCredentials } from '../plum/client';
-import { describeZodError } from '../contract';
-
-const fileSchema = z.record(
-  z.string(),
-  z.object({ client_id: z.string().min(1), client_secret: z.string().min(1) }).strict(),
-);
-
-/** The credentials file could not be used; names the file and the problem, never a value. */
-export class CredentialsFileError extends Error {
-  override readonly name = 'CredentialsFileError';
-}
+import { readCredentialsFile } from '../plum/credentials-file';
 
 /** Where the worker finds each company's API client credentials. */
 export interface CredentialSource {
@@ -45,23 +34,7 @@ export class FileCredentialSource implements CredentialSource {
       return new Map();
     }
     if (this.cache?.stamp === stamp) return this.cache.entries;
-    let parsed: z.infer<typeof fileSchema>;
-    try {
-      const json: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
-      const result = fileSchema.safeParse(json);
-      if (!result.success) {
-        throw new CredentialsFileError(
-          `PLUM_CREDENTIALS_FILE ${this.file}: bad entries (${describeZodError(result.error)})`,
-        );
-      }
-      parsed = result.data;
-    } catch (error) {
-      if (error instanceof CredentialsFileError) throw error;
-      throw new CredentialsFileError(`PLUM_CREDENTIALS_FILE ${this.file} is not valid JSON`);
-    }
-    const entries = new Map(
-      Object.entries(parsed).map(([id, c]) => [id, { clientId: c.client_id, clientSecret: c.client_secret }]),
-    );
+    const entries = readCredentialsFile(this.file);
     this.cache = { stamp, entries };
     return entries;
   }

@@ -3,13 +3,16 @@ import type { Command } from 'commander';
 import { NeedsReauthError } from '../client/errors';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
+import type { TokenStatus } from '../contract';
 import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } from '../contract';
 import { parse } from '../client/parse-input';
+import type { ConnectedKeeper, TokenUse } from './connect';
 import { CliSetupError, connectKeeper } from './connect';
 import { runDoctor } from './doctor';
 import { upgradeFleet } from './upgrade';
 import { iso, printable, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
+import { withReasons } from './list-reasons';
 import { sayWhyRotationWaits } from './rotation-wait';
 
 interface GlobalOptions {
@@ -18,7 +21,7 @@ interface GlobalOptions {
 
 /** The CLI's commands; each checks its arguments before it connects, so bad input changes nothing. */
 export class Cli {
-  private keeper: TokenKeeperClient | undefined;
+  private connected: ConnectedKeeper | undefined;
 
   constructor(private readonly program: Command) {}
 
@@ -32,13 +35,23 @@ export class Cli {
     if (email !== undefined) parse(userTokenRequestSchema, { email }, '');
   }
 
-  private async connect(): Promise<TokenKeeperClient> {
-    this.keeper ??= await connectKeeper(loadConfigOrExit());
-    return this.keeper;
+  /** Connects once; `tokens` says whether this command prints a token (then it needs the token ring). */
+  private async connect(command: string, tokens: TokenUse = 'none'): Promise<TokenKeeperClient> {
+    this.connected ??= await connectKeeper(loadConfigOrExit(), command, tokens);
+    return this.connected.keeper;
+  }
+
+  /** What enrol and reseed say when the set they sent reached history without the token ring's seal. */
+  private sentUnsealed(): string[] {
+    if (this.connected?.holdsTokenRing !== false) return [];
+    return [
+      'PLUM_TOKEN_KEYS is not set here, so this set reached the keeper sealed only by the payload ring: the keeper',
+      'rotates it once now, and the set in your file is spent (plum-keeper status shows the rotation).',
+    ];
   }
 
   async close(): Promise<void> {
-    await this.keeper?.close();
+    await this.connected?.keeper.close();
   }
 
   /** Prints `value` as JSON with --json, else the human lines. */
@@ -53,20 +66,26 @@ export class Cli {
   async enrol(companyId: string, options: { tokensFile: string }): Promise<void> {
     this.check(companyId);
     const tokens = readTokens(options.tokensFile);
-    const status = await (await this.connect()).enrol(companyId, tokens);
-    this.print(status, [`Enrolled ${companyId}: ${status.status}, next refresh ${iso(status.nextRefreshAt)}.`]);
+    const status = await (await this.connect('enrol', 'send')).enrol(companyId, tokens);
+    this.print(status, [
+      `Enrolled ${companyId}: ${status.status}, next refresh ${iso(status.nextRefreshAt)}.`,
+      ...this.sentUnsealed(),
+    ]);
   }
 
   async reseed(companyId: string, options: { tokensFile: string }): Promise<void> {
     this.check(companyId);
     const tokens = readTokens(options.tokensFile);
-    const status = await (await this.connect()).reseed(companyId, tokens);
-    this.print(status, [`Reseeded ${companyId}: ${status.status}, next refresh ${iso(status.nextRefreshAt)}.`]);
+    const status = await (await this.connect('reseed', 'send')).reseed(companyId, tokens);
+    this.print(status, [
+      `Reseeded ${companyId}: ${status.status}, next refresh ${iso(status.nextRefreshAt)}.`,
+      ...this.sentUnsealed(),
+    ]);
   }
 
   async status(companyId: string): Promise<void> {
     this.check(companyId);
-    const s = await (await this.connect()).status(companyId);
+    const s = await (await this.connect('status')).status(companyId);
     this.print(s, [
       `${s.companyId}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`,
       `  access token expires  ${iso(s.accessTokenExpiresAt)}`,
@@ -95,21 +114,29 @@ export class Cli {
   }
 
   async list(options: { status?: string }): Promise<void> {
-    const rows = await (await this.connect()).list(options.status ? { status: options.status as never } : {});
+    const keeper = await this.connect('list');
+    const rows = await withReasons(
+      keeper,
+      await keeper.list(options.status ? { status: options.status as TokenStatus } : {}),
+    );
     this.print(
       rows,
       rows.length === 0
         ? ['No companies match.']
-        : rows.map(
-            (r) =>
-              `${r.companyId.padEnd(32)} ${(r.status ?? '?').padEnd(13)} next refresh ${r.nextRefreshAt?.toISOString() ?? '—'}`,
-          ),
+        : [
+            ...rows.map(
+              (r) =>
+                `${r.companyId.padEnd(32)} ${(r.status ?? '?').padEnd(13)} next refresh ${r.nextRefreshAt?.toISOString() ?? '—'}` +
+                (r.reason ? `  reason ${r.reason}` : ''),
+            ),
+            ...(rows.some((r) => r.reason) ? ['npx plum-keeper status <companyId> says what fixes each reason.'] : []),
+          ],
     );
   }
 
   async token(companyId: string, options: { reveal?: boolean }): Promise<void> {
     this.check(companyId);
-    const token = await (await this.connect()).getAccessToken(companyId);
+    const token = await (await this.connect('token', 'print')).getAccessToken(companyId);
     const shown = options.reveal ? token.accessToken : null;
     this.print(
       {
@@ -130,7 +157,7 @@ export class Cli {
 
   async userToken(companyId: string, email: string, options: { scope?: string; reveal?: boolean }): Promise<void> {
     this.check(companyId, email);
-    const token = await (await this.connect()).getUserToken(companyId, email, options.scope);
+    const token = await (await this.connect('user-token', 'print')).getUserToken(companyId, email, options.scope);
     this.print(
       {
         companyId,
@@ -151,9 +178,9 @@ export class Cli {
 
   async rotate(companyId: string, options: { wait?: boolean; reason?: string }): Promise<void> {
     this.check(companyId);
-    const keeper = await this.connect();
+    const keeper = await this.connect('rotate');
     if (options.wait) {
-      const rotation = keeper.refreshNow(companyId, options.reason ?? 'plum-keeper rotate --wait');
+      const rotation = keeper.rotate(companyId, options.reason ?? 'plum-keeper rotate --wait');
       const told = sayWhyRotationWaits(keeper, companyId, rotation, (line) =>
         process.stderr.write(`plum-keeper: ${printable(line)}\n`),
       );
@@ -176,7 +203,7 @@ export class Cli {
   }
 
   async upgrade(options: { buildId?: string; timeout: number }): Promise<void> {
-    const keeper = await this.connect();
+    const keeper = await this.connect('upgrade');
     const companies = (await keeper.list()).filter((c) => c.status !== 'RETIRED').map((c) => c.companyId);
     const result = await upgradeFleet(keeper, companies, {
       ...(options.buildId !== undefined && { buildId: options.buildId }),
@@ -216,7 +243,7 @@ export class Cli {
         `answer y at the prompt, or pass --yes (needed without a terminal): npx plum-keeper retire ${companyId} --yes`,
       );
     }
-    await (await this.connect()).retire(companyId, options.reason ?? 'plum-keeper retire');
+    await (await this.connect('retire')).retire(companyId, options.reason ?? 'plum-keeper retire');
     this.print({ companyId, retired: true }, [`Retired ${companyId}; its keeper workflow completes.`]);
   }
 }

@@ -1,6 +1,6 @@
 import { TokenKeeperClient } from '../client/token-keeper-client';
 import type { Config } from '../config';
-import { MissingKeyRingError, resolveKeyRings } from '../config/key-ring';
+import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring';
 import { clientFromConfig } from '../config/temporal-client';
 
 /** The CLI cannot work with this configuration; exit 2. */
@@ -14,14 +14,34 @@ export class CliSetupError extends Error {
   }
 }
 
-/** Connects to the Temporal the configuration names: TEMPORAL_ADDRESS, else the main job's embedded server. */
-export async function connectKeeper(config: Config): Promise<TokenKeeperClient> {
+/** What a command does with tokens: `print` needs the token ring; `send` works without it, at one rotation's cost. */
+export type TokenUse = 'none' | 'send' | 'print';
+
+/** A connected keeper client, and whether it holds the token ring. */
+export interface ConnectedKeeper {
+  keeper: TokenKeeperClient;
+  holdsTokenRing: boolean;
+}
+
+/**
+ * Connects to the Temporal the configuration names: TEMPORAL_ADDRESS, else the main job's embedded server. Operator
+ * commands need only the payload ring; a command that prints a token (`command`) needs the token ring as well.
+ */
+export async function connectKeeper(config: Config, command: string, tokens: TokenUse): Promise<ConnectedKeeper> {
   let rings;
   try {
-    rings = resolveKeyRings(config, { create: false });
+    rings = resolveOperatorKeyRings(config);
   } catch (error) {
     if (error instanceof MissingKeyRingError) throw new CliSetupError(error.message, error.hint);
     throw error;
   }
-  return new TokenKeeperClient({ client: await clientFromConfig(config, rings) });
+  if (tokens === 'print' && !rings.tokens) {
+    throw new CliSetupError(
+      `plum-keeper ${command} needs PLUM_TOKEN_KEYS: it prints a token, and tokens are sealed with that ring`,
+      'set PLUM_TOKEN_KEYS (or PLUM_TOKEN_KEYS_FILE) to the workers’ token ring; every other command ' +
+        '(list, status, doctor, rotate, retire, reseed, enrol, upgrade) needs only PLUM_CODEC_KEYS',
+    );
+  }
+  const keeper = new TokenKeeperClient({ client: await clientFromConfig(config, rings) });
+  return { keeper, holdsTokenRing: rings.tokens !== undefined };
 }

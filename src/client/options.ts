@@ -1,7 +1,8 @@
-// The options and row shapes of TokenKeeperClient, apart so the class file stays about behaviour.
+// The options and row shapes of TokenKeeperClient and the rules they feed, apart so the class file stays about behaviour.
 import type { Client, ConnectionOptions } from '@temporalio/client';
 import type { KeyRing } from '../codec/key-ring';
-import type { TokenStatus } from '../contract';
+import type { AccessToken, TokenStatus } from '../contract';
+import type { TemporalClientOptions } from './temporal-client';
 
 /** What `TokenKeeperClient.connect` needs: where Temporal is, how to reach it, and the key rings. */
 export interface TokenKeeperConnectOptions {
@@ -38,4 +39,28 @@ export interface CompanySummary {
   accessTokenExpiresAt?: Date;
   nextRefreshAt?: Date;
   workflowId: string;
+}
+
+/** The Temporal client `TokenKeeperClient.connect` builds from its options. */
+export function temporalClientOptionsOf(options: TokenKeeperConnectOptions): TemporalClientOptions {
+  return {
+    connectionOptions: {
+      address: options.address,
+      ...(options.tls !== undefined && { tls: options.tls }),
+      ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
+    },
+    namespace: options.namespace ?? 'default',
+    keyRing: options.keyRing,
+    ...(options.tokenKeyRing && { tokenKeyRing: options.tokenKeyRing }),
+  };
+}
+
+/**
+ * Until when a cached access token is handed out: shortly (`marginMs`) before the keeper's next refresh or the
+ * token's expiry, whichever is first; a token not `ACTIVE` for a second only, so a recovery is seen soon.
+ */
+export function cachedUntil(token: AccessToken, now: number, marginMs: number): number {
+  if (token.status !== 'ACTIVE') return now + 1000;
+  const until = Math.min(token.nextRefreshAt ?? token.expiresAt, token.expiresAt) - marginMs;
+  return Math.max(now + 1000, Math.min(until, token.expiresAt - marginMs));
 }

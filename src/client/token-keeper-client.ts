@@ -40,6 +40,7 @@ import { parse } from './parse-input';
 import { openToken, tokenOrError, translateFailure } from './translate';
 import type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
 import { enrolmentStart } from './enrolment';
+import { cachedUntil, temporalClientOptionsOf } from './options';
 import type { KeeperWorkflow } from './enrolment';
 
 export type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
@@ -66,16 +67,7 @@ export class TokenKeeperClient {
 
   /** Connects to Temporal with the project's data converter; fails with {@link TemporalUnavailableError}. */
   static async connect(options: TokenKeeperConnectOptions): Promise<TokenKeeperClient> {
-    const client = await connectTemporalClient({
-      connectionOptions: {
-        address: options.address,
-        ...(options.tls !== undefined && { tls: options.tls }),
-        ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
-      },
-      namespace: options.namespace ?? 'default',
-      keyRing: options.keyRing,
-      ...(options.tokenKeyRing && { tokenKeyRing: options.tokenKeyRing }),
-    });
+    const client = await connectTemporalClient(temporalClientOptionsOf(options));
     return new TokenKeeperClient({ client, ...(options.taskQueue && { taskQueue: options.taskQueue }) });
   }
 
@@ -124,7 +116,7 @@ export class TokenKeeperClient {
     const id = parse(companyIdSchema, companyId, 'companyId');
     return this.tokenFlights.run(id, async () => {
       const token = await this.queryAccessToken(id);
-      this.cache.set(id, token, this.freshUntil(token));
+      this.cache.set(id, token, cachedUntil(token, this.now(), this.marginMs));
       this.handedExpiries.set(id, token.expiresAt, Number.MAX_SAFE_INTEGER);
       return token;
     });
@@ -169,6 +161,20 @@ export class TokenKeeperClient {
     const id = parse(companyIdSchema, companyId, 'companyId');
     // Refused before anything is sent: the rotation would happen and its token could not be read.
     if (!this.opensTokens) throw new TokenKeyRingMissingError(id);
+    return openToken(id, await this.rotateNow(id, reason));
+  }
+
+  /**
+   * Rotates now and waits for it, answering only the new token's expiry: what an operator needs, and all a client
+   * without the token ring can have. A rotation another caller already made is not repeated.
+   */
+  async rotate(companyId: string, reason?: string): Promise<{ expiresAt: number }> {
+    const id = parse(companyIdSchema, companyId, 'companyId');
+    const { expiresAt } = await this.rotateNow(id, reason);
+    return { expiresAt };
+  }
+
+  private async rotateNow(id: string, reason: string | undefined): Promise<RefreshedToken> {
     const seenExpiresAt = this.handedExpiries.get(id, this.now());
     const wanted = { ...this.reasonInput(reason), ...(seenExpiresAt !== undefined && { seenExpiresAt }) };
     // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache
@@ -186,7 +192,7 @@ export class TokenKeeperClient {
     );
     this.cache.delete(id);
     this.handedExpiries.set(id, result.expiresAt, Number.MAX_SAFE_INTEGER);
-    return openToken(id, result);
+    return result;
   }
 
   /**
@@ -269,13 +275,6 @@ export class TokenKeeperClient {
   private async requireRunning(companyId: string): Promise<void> {
     const description = await this.handle(companyId).describe();
     if (description.status.name !== 'RUNNING') throw new NotEnrolledError(companyId);
-  }
-
-  private freshUntil(token: AccessToken): number {
-    const now = this.now();
-    if (token.status !== 'ACTIVE') return now + 1000;
-    const until = Math.min(token.nextRefreshAt ?? token.expiresAt, token.expiresAt) - this.marginMs;
-    return Math.max(now + 1000, Math.min(until, token.expiresAt - this.marginMs));
   }
 
   private async queryAccessToken(companyId: string): Promise<AccessToken> {

@@ -1,17 +1,27 @@
 import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import type { OidcVerifier } from './oidc-verifier';
+import { AccessTokenRefusedError } from './oidc-verifier';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
   /** Origins allowed by CORS (the Temporal UI's), e.g. `http://localhost:8233`. */
   allowedOrigins: string[];
-  /** Bearer token callers must send; `null` disables authorisation and must be chosen explicitly. */
+  /**
+   * Static bearer token callers may send (the `temporal` CLI's); `null` with no `oidc` disables authorisation, which
+   * must be chosen explicitly.
+   */
   authToken: string | null;
+  /** Also accepts OIDC access tokens this verifier accepts (the Temporal UI's logged-in users). */
+  oidc?: Pick<OidcVerifier, 'verify'>;
+  /** Serves HTTPS with these PEM contents. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   host?: string;
   port?: number;
   /** Largest request body accepted (default 4 MiB). */
@@ -79,11 +89,13 @@ export class CodecServer {
 
   static async start(options: CodecServerOptions): Promise<CodecServer> {
     const handler = new CodecHandler(options);
-    const server = createServer((req, res) => void handler.handle(req, res));
+    const handle = (req: IncomingMessage, res: ServerResponse) => void handler.handle(req, res);
+    const server: Server = options.tls ? createTlsServer(options.tls, handle) : createServer(handle);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     await once(server, 'listening');
     const { address, port } = server.address() as AddressInfo;
-    return new CodecServer(server, `http://${address}:${port}`);
+    const host = address.includes(':') ? `[${address}]` : address;
+    return new CodecServer(server, `${options.tls ? 'https' : 'http'}://${host}:${port}`);
   }
 
   async stop(): Promise<void> {
@@ -126,7 +138,7 @@ class CodecHandler {
       const operation = path.endsWith('/encode') ? 'encode' : path.endsWith('/decode') ? 'decode' : undefined;
       if (req.method !== 'POST' || !operation) throw new HttpError(404, 'use POST /encode or POST /decode');
       if (origin !== undefined && !corsAllowed) throw new HttpError(403, 'origin not allowed');
-      this.authorise(req);
+      await this.authorise(req);
       const body = await this.readBody(req);
       const parsed = payloadsBody.safeParse(body);
       if (!parsed.success) throw new HttpError(400, 'body must be {"payloads": [{"metadata": {…}, "data": "base64"}]}');
@@ -143,11 +155,22 @@ class CodecHandler {
     }
   }
 
-  private authorise(req: IncomingMessage): void {
-    const expected = this.options.authToken;
-    if (expected === null) return;
-    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1] || !tokensEqual(match[1], expected)) throw new HttpError(401, 'a valid bearer token is required');
+  /** The static token, else a verified OIDC access token; neither configured means authorisation is off. */
+  private async authorise(req: IncomingMessage): Promise<void> {
+    const { authToken, oidc } = this.options;
+    if (authToken === null && !oidc) return;
+    const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!given) throw new HttpError(401, 'a bearer token is required');
+    if (authToken !== null && tokensEqual(given, authToken)) return;
+    if (!oidc) throw new HttpError(401, 'the bearer token is not the one this server accepts');
+    try {
+      await oidc.verify(given);
+    } catch (error) {
+      throw new HttpError(
+        401,
+        error instanceof AccessTokenRefusedError ? error.message : 'the bearer token is refused',
+      );
+    }
   }
 
   private async readBody(req: IncomingMessage): Promise<unknown> {

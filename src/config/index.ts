@@ -4,6 +4,8 @@ import type { ClientConnectConfig } from '@temporalio/envconfig';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { KeyRing } from '../codec/key-ring';
 import { KeyRingConfigError, keyRingFromEnv } from '../codec/key-ring';
+import type { CodecServerSettings } from './codec-server';
+import { codecServerSettings } from './codec-server';
 import { defaultBuildId } from './release';
 import { SECRET_VARIABLES, configVariables } from './variables';
 
@@ -48,12 +50,7 @@ export interface Config {
     keyRing?: KeyRing;
     /** The token-sealing ring (`PLUM_TOKEN_KEYS`); undefined only in embedded mode, as `keyRing`. */
     tokenKeyRing?: KeyRing;
-    serverPort: number;
-    serverHost: string;
-    /** Bearer token of the codec server; `null` when authorisation was explicitly disabled. */
-    serverToken: string | null | undefined;
-    corsOrigins: string[];
-  };
+  } & CodecServerSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   logFormat: 'json' | 'pretty';
   /** `/metrics`, `/healthz`, `/readyz`; undefined when turned off. */
@@ -150,21 +147,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (credentialsFile !== undefined && credentialsFile.trim() === '') {
     problems.push({ variable: 'PLUM_CREDENTIALS_FILE', problem: 'is set but empty' });
   }
-  if (
-    parsed.success &&
-    parsed.data.PLUM_BASE_URL &&
-    !clientId &&
-    !clientSecret &&
-    !credentialsFile &&
-    !secretProblems
-  ) {
-    problems.push({
-      variable: 'PLUM_CLIENT_ID',
-      problem:
-        'PLUM_BASE_URL is set, so API credentials are needed: PLUM_CLIENT_ID/PLUM_CLIENT_SECRET or PLUM_CREDENTIALS_FILE',
-    });
-  }
-
   const external = parsed.success && parsed.data.TEMPORAL_ADDRESS !== undefined;
   const keyRing = readKeyRing(
     env,
@@ -192,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push({ variable: 'TEMPORAL_*', problem: (error as Error).message.split('\n')[0] ?? 'invalid' });
     }
   }
+  const codecServer = parsed.success ? codecServerSettings(parsed.data, codecToken, problems) : undefined;
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const vars = parsed.data;
@@ -226,13 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     codec: {
       ...(keyRing && { keyRing }),
       ...(tokenKeyRing && { tokenKeyRing }),
-      serverPort: vars.PLUM_CODEC_SERVER_PORT,
-      serverHost: vars.PLUM_CODEC_SERVER_HOST,
-      serverToken: vars.PLUM_CODEC_SERVER_AUTH === 'none' ? null : codecToken,
-      corsOrigins: vars.PLUM_CODEC_CORS_ORIGINS?.split(',') ?? [
-        `http://localhost:${vars.TEMPORAL_UI_PORT}`,
-        `http://127.0.0.1:${vars.TEMPORAL_UI_PORT}`,
-      ],
+      ...codecServer!,
     },
     logLevel: vars.PLUM_LOG_LEVEL,
     logFormat: vars.PLUM_LOG_FORMAT ?? (connect ? 'json' : 'pretty'),
@@ -251,13 +228,36 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+/**
+ * What only the worker needs on top of {@link loadConfig}: API credentials for a real Plum. Operator commands and the
+ * codec server never call Plum, so they never need them (a shared env file with `PLUM_BASE_URL` must not stop them).
+ */
+export function workerConfigProblems(config: Config): ConfigError['problems'] {
+  const { plum } = config;
+  if (plum.mode !== 'upstream' || plum.defaultCredentials || plum.credentialsFile) return [];
+  return [
+    {
+      variable: 'PLUM_CREDENTIALS_FILE',
+      problem:
+        'PLUM_BASE_URL is set, so the worker needs API credentials: PLUM_CREDENTIALS_FILE (one client_id/client_secret per company) or PLUM_CLIENT_ID/PLUM_CLIENT_SECRET',
+    },
+  ];
+}
+
+/** Prints one message naming every problem and exits 2; returns when there is none. */
+export function exitOnConfigProblems(problems: ConfigError['problems']): void {
+  if (problems.length === 0) return;
+  process.stderr.write(`${new ConfigError(problems).message}\n`);
+  process.exit(2);
+}
+
 /** Loads the configuration or, on a problem, prints one message naming every bad variable and exits 2. */
 export function loadConfigOrExit(env: Env = process.env): Config {
   try {
     return loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
+    exitOnConfigProblems(error.problems);
+    throw error;
   }
 }

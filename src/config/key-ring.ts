@@ -7,10 +7,11 @@ import type { Config } from './index';
 export class MissingKeyRingError extends Error {
   override readonly name = 'MissingKeyRingError';
   constructor(
-    message: string,
+    readonly variable: 'PLUM_CODEC_KEYS' | 'PLUM_TOKEN_KEYS',
+    readonly problem: string,
     readonly hint: string,
   ) {
-    super(message);
+    super(`${variable} ${problem}`);
   }
 }
 
@@ -20,17 +21,26 @@ export interface KeyRings {
   tokens: KeyRing;
 }
 
+/** What an operator command holds: the payload ring always, the token ring only where it is configured. */
+export interface OperatorKeyRings {
+  payload: KeyRing;
+  tokens?: KeyRing;
+}
+
+const RING_FILES = { PLUM_CODEC_KEYS: 'codec-keys', PLUM_TOKEN_KEYS: 'token-keys' } as const;
+
 function resolveOne(
   configured: KeyRing | undefined,
-  variable: string,
-  file: LocalKeyFile,
+  variable: keyof typeof RING_FILES,
   config: Config,
   options: { create: boolean; log?: (line: string) => void },
 ): KeyRing {
   if (configured) return configured;
+  const file: LocalKeyFile = RING_FILES[variable];
   if (config.temporal.mode === 'external') {
     throw new MissingKeyRingError(
-      `${variable} is required with TEMPORAL_ADDRESS`,
+      variable,
+      'is required with TEMPORAL_ADDRESS',
       `set ${variable} (or ${variable}_FILE) to the workers’ key ring: id:base64 32-byte key`,
     );
   }
@@ -42,7 +52,8 @@ function resolveOne(
   const local = loadLocalKeyRing(config.dataDir, file);
   if (local) return local;
   throw new MissingKeyRingError(
-    `no ${file}: ${variable} is unset and ${localKeyPath(config.dataDir, file)} does not exist`,
+    variable,
+    `is unset and ${localKeyPath(config.dataDir, file)} does not exist`,
     `set ${variable} to the worker’s key ring, or run npm start once in this folder (embedded mode)`,
   );
 }
@@ -54,7 +65,20 @@ function resolveOne(
  */
 export function resolveKeyRings(config: Config, options: { create: boolean; log?: (line: string) => void }): KeyRings {
   return {
-    payload: resolveOne(config.codec.keyRing, 'PLUM_CODEC_KEYS', 'codec-keys', config, options),
-    tokens: resolveOne(config.codec.tokenKeyRing, 'PLUM_TOKEN_KEYS', 'token-keys', config, options),
+    payload: resolveOne(config.codec.keyRing, 'PLUM_CODEC_KEYS', config, options),
+    tokens: resolveOne(config.codec.tokenKeyRing, 'PLUM_TOKEN_KEYS', config, options),
   };
+}
+
+/**
+ * The rings of an operator command: the payload ring is required (state is encrypted), the token ring is taken where
+ * it is configured (or, in embedded mode, where the local file exists) and is otherwise left out: only commands that
+ * print or use a token need it.
+ */
+export function resolveOperatorKeyRings(config: Config): OperatorKeyRings {
+  const payload = resolveOne(config.codec.keyRing, 'PLUM_CODEC_KEYS', config, { create: false });
+  const tokens =
+    config.codec.tokenKeyRing ??
+    (config.temporal.mode === 'embedded' ? loadLocalKeyRing(config.dataDir, RING_FILES.PLUM_TOKEN_KEYS) : undefined);
+  return { payload, ...(tokens && { tokens }) };
 }

@@ -1,6 +1,6 @@
 import type { Client, ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { KeyRings } from './key-ring';
+import type { OperatorKeyRings } from './key-ring';
 import { connectTemporalClient } from '../client/temporal-client';
 import type { Config } from './index';
 
@@ -10,13 +10,13 @@ export function connectionOptionsFor(config: Config, embeddedAddress?: string): 
   return { address: embeddedAddress ?? `127.0.0.1:${config.temporal.port}` };
 }
 
-/** A Temporal client for the configured server and namespace, reading payloads and tokens with `rings`. */
-export function clientFromConfig(config: Config, rings: KeyRings, embeddedAddress?: string): Promise<Client> {
+/** A Temporal client for the configured server and namespace, reading payloads (and tokens, given the token ring) with `rings`. */
+export function clientFromConfig(config: Config, rings: OperatorKeyRings, embeddedAddress?: string): Promise<Client> {
   return connectTemporalClient({
     // The native (worker) and client options share address, TLS, API key and metadata.
     connectionOptions: connectionOptionsFor(config, embeddedAddress) as ConnectionOptions,
     namespace: config.temporal.namespace,
     keyRing: rings.payload,
-    tokenKeyRing: rings.tokens,
+    ...(rings.tokens && { tokenKeyRing: rings.tokens }),
   });
 }

@@ -1,28 +1,10 @@
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../contract';
 import { z } from 'zod';
+import { codecServerVariables } from './codec-server-variables';
+import type { VariableDoc } from './variable-kinds';
+import { DAY_MS, decimal, doc, port } from './variable-kinds';
 
-/** How a variable is documented: the README's configuration table is generated from these. */
-export interface VariableDoc {
-  description: string;
-  /** Shown instead of the schema default (for variables whose default is computed or absent). */
-  defaultText?: string;
-  /** Read from `NAME` or from the file named by `NAME_FILE`; never echoed. */
-  secret?: boolean;
-}
-
-const doc = (meta: VariableDoc) => meta as unknown as Record<string, unknown>;
-
-/** A decimal number in a string, refusing blanks, hex and the like (which `Number()` would turn into 0). */
-function decimal(min: number, max: number, options: { integer?: boolean } = {}) {
-  const shape = options.integer ? /^\d+$/ : /^-?\d+(\.\d+)?$/;
-  const what = options.integer ? 'a whole number' : 'a decimal number';
-  let number = z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-  if (options.integer) number = number.int(`must be ${what}`);
-  return z.string().trim().regex(shape, `must be ${what} between ${min} and ${max}`).transform(Number).pipe(number);
-}
-
-const port = () => decimal(1, 65_535, { integer: true });
-const DAY_MS = 24 * 3600_000;
+export type { VariableDoc } from './variable-kinds';
 
 /** Every environment variable the keeper reads, with its check, default and documentation. */
 export const configVariables = z.object({
@@ -235,32 +217,7 @@ export const configVariables = z.object({
     .string()
     .optional()
     .meta(doc({ description: 'the token key that seals new values', defaultText: 'the last key listed' })),
-  PLUM_CODEC_SERVER_PORT: port()
-    .default(8234)
-    .meta(doc({ description: 'port of the codec server' })),
-  PLUM_CODEC_SERVER_HOST: z
-    .string()
-    .min(1)
-    .default('127.0.0.1')
-    .meta(doc({ description: 'interface the codec server listens on' })),
-  PLUM_CODEC_SERVER_AUTH: z
-    .enum(['bearer', 'none'], { error: 'must be bearer or none' })
-    .default('bearer')
-    .meta(doc({ description: '`bearer` (needs `PLUM_CODEC_SERVER_TOKEN`) or `none` (loopback demo only)' })),
-  PLUM_CODEC_SERVER_TOKEN: z
-    .string()
-    .optional()
-    .meta(doc({ description: 'bearer token the codec server demands', secret: true })),
-  PLUM_CODEC_CORS_ORIGINS: z
-    .string()
-    .regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be comma-separated http(s) origins')
-    .optional()
-    .meta(
-      doc({
-        description: 'origins allowed to call the codec server',
-        defaultText: 'the embedded UI on `TEMPORAL_UI_PORT`',
-      }),
-    ),
+  ...codecServerVariables,
 });
 
 /** The variables whose values are secrets: read through {@link readSecret}, never parsed or echoed here. */

@@ -13,4 +13,5 @@ export * from './worker-settings';
 export * from './activities';
 export * from './zod-errors';
 export * from './markers';
+export * from './advice';
 export * from './alerts';

@@ -55,6 +55,8 @@ export interface StatusResult {
   lastRotationRequest?: { reason: string; at: number };
   /** Set while the rotation spacing (`PLUM_MIN_ROTATION_INTERVAL_MS`) holds the refresh past the token's expiry. */
   rotationHeld?: string;
+  /** Until when Plum's rate-limit penalty (HTTP 429) holds every refresh, forced ones included. */
+  penaltyUntil?: number;
   /** The build id of the Worker Deployment Version this run is on (absent on unversioned workers and before 1.0.0). */
   build?: string;
 }

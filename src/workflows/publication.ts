@@ -30,6 +30,7 @@ export function statusOf(
     ...(state.fallbackTokens !== undefined && { reseedUnproven: true as const }),
     ...(state.lastRotationRequest !== undefined && { lastRotationRequest: state.lastRotationRequest }),
     ...(state.rotationHeld !== undefined && { rotationHeld: state.rotationHeld }),
+    ...(state.penaltyUntil !== undefined && { penaltyUntil: state.penaltyUntil }),
   };
 }
 

@@ -77,4 +77,24 @@ describe('defect 8: rotation spacing', () => {
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   });
+
+  it('rotate --wait says that Plum’s rate-limit penalty holds the rotation, and until when (issue 23)', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      await env.sandbox.injectFault('refresh', { kind: 'rateLimit', penaltySeconds: 4 });
+      await keeper.forceRefresh(companyId, 'meets the 429');
+      const penalised = await waitFor('the penalty in the status', async () => {
+        const s = await handle.query(statusQuery);
+        return s.penaltyUntil !== undefined && s.penaltyUntil > Date.now() + 1500 ? s : undefined;
+      });
+      const said: string[] = [];
+      const rotation = keeper.rotate(companyId, 'held by the penalty');
+      await Promise.all([rotation, sayWhyRotationWaits(keeper, companyId, rotation, (line) => said.push(line))]);
+      assert.deepEqual(said, [
+        `waiting: Plum’s rate-limit penalty (HTTP 429) holds every refresh until ${new Date(penalised.penaltyUntil!).toISOString()}`,
+      ]);
+      assert.ok((await rotation).expiresAt > Date.now(), 'the rotation ran once the penalty passed');
+    });
+  });
 });
