@@ -36,19 +36,23 @@ export function signAccessToken(
  * identity provider serves them; `jwksRequests` counts key-set fetches.
  */
 export class LocalOidcIssuer {
-  jwksRequests = 0;
-
   private constructor(
     private readonly server: Server,
     readonly issuer: string,
     readonly key: SigningKey,
+    private readonly counts: { jwks: number },
   ) {}
+
+  /** How many times the key set was fetched. */
+  get jwksRequests(): number {
+    return this.counts.jwks;
+  }
 
   static async start(): Promise<LocalOidcIssuer> {
     const key = await signingKey('test-key-1');
     const jwk = { ...(await exportJWK(key.publicKey)), kid: key.kid, alg: 'RS256', use: 'sig' };
     let issuer = '';
-    let self: LocalOidcIssuer | undefined;
+    const counts = { jwks: 0 };
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path === '/.well-known/openid-configuration') {
@@ -57,7 +61,7 @@ export class LocalOidcIssuer {
           JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
         );
       } else if (path === '/jwks') {
-        if (self) self.jwksRequests += 1;
+        counts.jwks += 1;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ keys: [jwk] }));
       } else {
@@ -67,8 +71,7 @@ export class LocalOidcIssuer {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    self = new LocalOidcIssuer(server, issuer, key);
-    return self;
+    return new LocalOidcIssuer(server, issuer, key, counts);
   }
 
   /** An access token this issuer signs for `audience`. */
