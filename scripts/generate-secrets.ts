@@ -1,7 +1,8 @@
 // npm run secrets [-- --dir secrets]: the files docker-compose.yml reads, made once. Existing files are kept (a new
 // codec key would make every stored history unreadable); delete one to make it anew.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 
@@ -16,6 +17,26 @@ const FILES: Record<string, () => string> = {
   'postgres-password': () => `${randomBytes(24).toString('base64url')}\n`,
   'plum-credentials.json': () => '{}\n',
 };
+
+/**
+ * A self-signed certificate for https://localhost:8234, where the UI's browser reaches the codec server (the UI passes
+ * access tokens to https endpoints only). Replace both files with your own CA's certificate for a real host name.
+ */
+function writeCodecServerCertificate(dir: string): string[] {
+  const [cert, key] = [join(dir, 'codec-server-tls.crt'), join(dir, 'codec-server-tls.key')];
+  if (existsSync(cert) && existsSync(key)) return [`kept    ${cert}`, `kept    ${key}`];
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '825', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], // prettier-ignore
+    { stdio: 'ignore' },
+  );
+  chmodSync(key, 0o600);
+  return [
+    `wrote   ${cert} (self-signed for localhost: your browser must trust it, or use your CA's)`,
+    `wrote   ${key}`,
+  ];
+}
 
 const { dir } = new Command('npm run secrets --')
   .description('write the secrets docker-compose.yml reads (existing files are kept)')
@@ -35,11 +56,17 @@ for (const [name, make] of Object.entries(FILES)) {
   if (root) chownSync(path, NODE_UID, NODE_UID);
   process.stdout.write(`wrote   ${path}\n`);
 }
+for (const line of writeCodecServerCertificate(dir)) process.stdout.write(`${line}\n`);
+for (const file of ['codec-server-tls.crt', 'codec-server-tls.key']) {
+  if (root) chownSync(join(dir, file), NODE_UID, NODE_UID);
+}
 if (!root && process.getuid?.() !== NODE_UID) {
   process.stdout.write(
     `note: the files belong to uid ${process.getuid?.()}; the image runs as node (uid ${NODE_UID}) and must read them: sudo chown ${NODE_UID}:${NODE_UID} ${dir}/*\n`,
   );
 }
 process.stdout.write(
-  `next: put each company's API client in ${join(dir, 'plum-credentials.json')}, then docker compose up -d\n`,
+  `next: put each company's API client in ${join(dir, 'plum-credentials.json')}, set PLUM_OIDC_ISSUER, ` +
+    `PLUM_OIDC_AUDIENCE, TEMPORAL_AUTH_CLIENT_ID and TEMPORAL_AUTH_CLIENT_SECRET (docker-compose.yml says what each is), ` +
+    `then docker compose up -d\n`,
 );

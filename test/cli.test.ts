@@ -27,12 +27,17 @@ describe('plum-keeper CLI, end to end through child processes', () => {
   });
   after(() => env.stop());
 
-  function cli(args: string[], options: { stdin?: string; reveal?: boolean } = {}): Promise<Run> {
+  function cli(
+    args: string[],
+    options: { stdin?: string; reveal?: boolean; env?: Record<string, string>; without?: string[] } = {},
+  ): Promise<Run> {
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('PLUM_') && !k.startsWith('TEMPORAL_')),
     );
+    const given = { TEMPORAL_ADDRESS: env.server.address, ...TEST_KEY_ENV_VARS, PLUM_DATA_DIR: dir, ...options.env };
+    for (const name of options.without ?? []) delete (given as Record<string, string>)[name];
     const child = spawn(process.execPath, ['bin/plum-keeper.js', ...args], {
-      env: { ...clean, TEMPORAL_ADDRESS: env.server.address, ...TEST_KEY_ENV_VARS, PLUM_DATA_DIR: dir },
+      env: { ...clean, ...given },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -186,6 +191,70 @@ describe('plum-keeper CLI, end to end through child processes', () => {
         assert.equal(ended.code, 1);
         assert.match(ended.stderr, /has failed: workflow id plum-company:\S+ does not match company someone-else/);
         assert.doesNotMatch(ended.stderr, /Encoded failure/);
+      },
+      { taskQueue: TASK_QUEUE },
+    );
+  });
+
+  it('every operator command works with the payload ring alone; only token and user-token need the token ring (issue 23)', async () => {
+    // What on-call holds: the payload ring, and a shared env file naming the real Plum without its credentials.
+    const onCall = (args: string[], stdin?: string) =>
+      cli(args, {
+        ...(stdin !== undefined && { stdin }),
+        without: ['PLUM_TOKEN_KEYS'],
+        env: { PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef' },
+      });
+    await withWorker(
+      env,
+      async () => {
+        const a = await company();
+        const b = await company();
+        const enrolled = await onCall(['enrol', a.companyId, '--tokens-file', a.file]);
+        assert.equal(enrolled.code, 0, enrolled.stderr);
+        assert.match(enrolled.stdout, /PLUM_TOKEN_KEYS is not set here[\s\S]*rotates it once now/);
+        assert.equal((await onCall(['enrol', b.companyId, '--tokens-file', b.file])).code, 0);
+        const handle = env.client.workflow.getHandle(`plum-company:${a.companyId}`);
+        const rotated = await waitFor('the rotation of the set sent without the token ring', async () => {
+          const s = await handle.query(statusQuery);
+          return s.tokensArrivedUnsealedAt !== undefined && s.generation >= 1 ? s : undefined;
+        });
+        assert.ok(rotated.upstreamRefreshes >= 1);
+
+        assert.match((await onCall(['status', a.companyId])).stdout, /access token expires/);
+        await waitFor('both listed', async () => {
+          const rows = json<{ companyId: string }[]>(await onCall(['--json', 'list']));
+          return [a.companyId, b.companyId].every((id) => rows.some((r) => r.companyId === id));
+        });
+        const waited = json<{ rotated: boolean; expiresAt: string }>(
+          await onCall(['--json', 'rotate', a.companyId, '--wait']),
+        );
+        assert.equal(waited.rotated, true);
+        assert.ok(Date.parse(waited.expiresAt) > Date.now());
+        json(await onCall(['--json', 'rotate', a.companyId, '--reason', 'on call']));
+        const fresh = await env.sandbox.regenerateTokens(b.companyId);
+        const freshFile = join(dir, `${b.companyId}-fresh.json`);
+        writeFileSync(freshFile, JSON.stringify(fresh));
+        const reseeded = await onCall(['reseed', b.companyId, '--tokens-file', freshFile]);
+        assert.equal(reseeded.code, 0, reseeded.stderr);
+        assert.match(reseeded.stdout, /Reseeded .*: ACTIVE[\s\S]*rotates it once now/);
+        json(await onCall(['--json', 'retire', b.companyId, '--yes']));
+        const doctor = await onCall(['--json', 'doctor']);
+        const checks = JSON.parse(doctor.stdout) as { name: string; outcome: string; detail: string }[];
+        assert.ok(
+          !checks.some((c) => c.outcome === 'problem' && /keys|configuration/.test(c.name)),
+          JSON.stringify(checks),
+        );
+
+        for (const args of [
+          ['token', a.companyId, '--reveal'],
+          ['user-token', a.companyId, 'boss@acme.test'],
+        ]) {
+          const refused = await onCall(args);
+          assert.equal(refused.code, 2, refused.stderr);
+          assert.match(refused.stderr, new RegExp(`plum-keeper ${args[0]} needs PLUM_TOKEN_KEYS: it prints a token`));
+          assert.match(refused.stderr, /every other command .* needs only PLUM_CODEC_KEYS/);
+          assert.equal(refused.stdout, '');
+        }
       },
       { taskQueue: TASK_QUEUE },
     );

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ConfigError } from '../src/config';
-import { loadConfig } from '../src/config';
+import { loadConfig, workerConfigProblems } from '../src/config';
 import { TEST_KEYS_ENV } from './helpers/codec';
 
 const SECRET = 'sbx_secret_do-not-print-me';
@@ -122,11 +122,17 @@ describe('configuration', () => {
     assert.equal(loadConfig({}).codec.keyRing, undefined, 'embedded mode keeps a local key instead');
   });
 
-  it('a real base URL needs credentials', () => {
-    assert.throws(
-      () => loadConfig({ PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef' }),
-      /PLUM_CLIENT_ID: PLUM_BASE_URL is set/,
+  it('a real base URL needs credentials in the worker only (operators share the env file without them)', () => {
+    const config = loadConfig({ PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef' });
+    assert.match(
+      workerConfigProblems(config)[0]?.problem ?? '',
+      /PLUM_BASE_URL is set, so the worker needs API credentials/,
     );
+    const withFile = loadConfig({
+      PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef',
+      PLUM_CREDENTIALS_FILE: 'c.json',
+    });
+    assert.deepEqual(workerConfigProblems(withFile), []);
   });
 
   describe('defect 10: configuration that was silently misread or echoed secrets', () => {

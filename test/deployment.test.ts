@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config';
+import { codecServerAuth } from '../src/config/codec-server';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { testKey } from './helpers/codec';
 
@@ -28,8 +29,19 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
 };
 const services = compose.services;
 
-/** Resolves `${NAME:-default}` the way compose does when NAME is unset. */
-const resolveDefaults = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+/** What an operator sets for the variables compose requires (`${NAME:?message}`): their OIDC provider. */
+const OPERATOR_SETS: Record<string, string> = {
+  PLUM_OIDC_ISSUER: 'https://login.example.com/realms/ops',
+  PLUM_OIDC_AUDIENCE: 'plum-codec',
+  TEMPORAL_AUTH_CLIENT_ID: 'temporal-ui',
+  TEMPORAL_AUTH_CLIENT_SECRET: 'ui-secret',
+};
+
+/** Resolves `${NAME:-default}` the way compose does when NAME is unset, and `${NAME:?…}` as the operator set it. */
+const resolveDefaults = (value: string) =>
+  value
+    .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+    .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => OPERATOR_SETS[name] ?? `<${name} unset>`);
 
 describe('docker-compose.yml (checked statically: no Docker engine or compose plugin here)', () => {
   it('has the topology of npm run cluster: PostgreSQL, setup job, Temporal, UI, two workers, codec server, Prometheus', () => {
@@ -114,11 +126,20 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.ok(existsSync('src/main/healthcheck.ts'));
   });
 
-  it('points the UI at the codec server the compose file publishes', () => {
-    const endpoint = services['temporal-ui']!.environment?.TEMPORAL_CODEC_ENDPOINT;
+  it('points the UI at the codec server the compose file publishes, over https, passing its users’ access tokens', () => {
+    const ui = services['temporal-ui']!.environment ?? {};
+    const endpoint = ui.TEMPORAL_CODEC_ENDPOINT;
     const codec = services['codec-server']!;
     const port = codec.environment?.PLUM_CODEC_SERVER_PORT;
-    assert.equal(endpoint, `http://localhost:${port}`);
+    // The UI passes the access token to https endpoints only.
+    assert.equal(endpoint, `https://localhost:${port}`);
+    assert.equal(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN, 'true');
+    assert.equal(ui.TEMPORAL_AUTH_ENABLED, 'true');
+    assert.equal(
+      resolveDefaults(String(ui.TEMPORAL_AUTH_PROVIDER_URL)),
+      resolveDefaults(String(codec.environment?.PLUM_CODEC_OIDC_ISSUER)),
+      'the codec server trusts the issuer the UI signs in with',
+    );
     assert.ok(codec.ports?.some((p) => p.endsWith(`:${port}:${port}`)));
     assert.ok(codec.environment?.PLUM_CODEC_CORS_ORIGINS?.split(',').includes('http://localhost:8080'));
   });
@@ -133,6 +154,8 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
         JSON.stringify({ acme: { client_id: 'id', client_secret: 'secret' } }),
       );
       writeFileSync(join(dir, 'codec-server-token'), 'codec-token\n');
+      writeFileSync(join(dir, 'codec-server-tls-cert'), 'PEM\n');
+      writeFileSync(join(dir, 'codec-server-tls-key'), 'PEM\n');
       const env = Object.fromEntries(
         Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [
           k,
@@ -150,7 +173,10 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
         assert.equal(config.plum.mode, 'upstream');
       } else {
         assert.equal(config.codec.tokenKeyRing, undefined, 'the codec server holds the token ring');
-        assert.equal(config.codec.serverToken, 'codec-token', 'the codec server demands a bearer token');
+        assert.equal(config.codec.serverToken, 'codec-token', 'the CLI’s bearer token');
+        assert.deepEqual(config.codec.oidc, { issuer: OPERATOR_SETS.PLUM_OIDC_ISSUER, audience: 'plum-codec' });
+        assert.equal(config.codec.tls?.certFile, join(dir, 'codec-server-tls-cert'));
+        assert.deepEqual(codecServerAuth(config.codec, false).problems, [], 'no authorisation problem on 0.0.0.0');
         assert.equal(config.plum.credentialsFile, undefined, 'the codec server gets no Plum credentials');
       }
     });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { replaySinks } from '../src/worker/keeper-metrics';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -20,7 +21,7 @@ describe('replay of recorded histories (RECORD_HISTORIES=1 npm test re-records t
       const history: unknown = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
       // The workflow checks that it runs under its company's id, so replay under the id it was recorded with.
       await Worker.runReplayHistory(
-        { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER },
+        { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER, sinks: replaySinks() },
         history,
         await recordedWorkflowId(history, TEST_DATA_CONVERTER),
       );

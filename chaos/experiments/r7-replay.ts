@@ -1,6 +1,7 @@
 // R7: every recorded history (test/histories) and every history this run produced replays against the current
 // workflow code; and a scratch copy of the code with one command moved (a timer before the first local activity) is
 // caught replaying a history from this run, which shows the replays above could have failed.
+import { replaySinks } from '../../src/worker/keeper-metrics';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,7 +42,7 @@ async function mutatedBundle(): Promise<string> {
 
 async function replays(options: Parameters<typeof Worker.runReplayHistory>[0], history: unknown, workflowId: string) {
   try {
-    await Worker.runReplayHistory(options, history as never, workflowId);
+    await Worker.runReplayHistory({ ...options, sinks: replaySinks() }, history as never, workflowId);
     return undefined;
   } catch (error) {
     return error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { PlumClient } from '../plum/client';
 import type { AlertWebhook } from './alert-webhook';
 import type { CredentialSource } from './credentials';
+import type { UpstreamRecorder } from './upstream-metrics';
 import { measured } from './upstream-metrics';
 import { toFailure } from './plum-failure';
 import { newestHeldSet } from './reset-recovery';
@@ -31,6 +32,8 @@ export interface ActivityDeps {
   settings: WorkerSettings;
   /** Where status alerts go (`PLUM_ALERT_WEBHOOK_URL`); without it the workflows send none. */
   alerts?: AlertWebhook;
+  /** Where Plum calls are counted and timed (the worker's metrics). */
+  metrics?: UpstreamRecorder;
 }
 
 function cancellationSignal(): AbortSignal | undefined {
@@ -42,7 +45,7 @@ function cancellationSignal(): AbortSignal | undefined {
 }
 
 /** Builds the activities around one Plum client and one credential source. */
-export function createActivities({ plum, credentials, settings, alerts }: ActivityDeps): PlumActivities {
+export function createActivities({ plum, credentials, settings, alerts, metrics }: ActivityDeps): PlumActivities {
   const stalls = stallWatchFor(settings.activityHeartbeatTimeoutMs / 2);
   return {
     /**
@@ -74,7 +77,7 @@ export function createActivities({ plum, credentials, settings, alerts }: Activi
       try {
         // Never aborted by cancellation (a worker shutting down): once sent, Plum may rotate the set, and the reply
         // must reach the heartbeat. The HTTP timeout bounds the call; the worker's grace time outlasts it.
-        const tokens = await measured('refresh', () => plum.refresh(input.refreshToken, found));
+        const tokens = await measured(metrics, 'refresh', () => plum.refresh(input.refreshToken, found));
         context.heartbeat({ tokens } satisfies RefreshHeartbeat);
         return tokens;
       } catch (error) {
@@ -86,7 +89,7 @@ export function createActivities({ plum, credentials, settings, alerts }: Activi
     async createUserToken(input: UserTokenInput): Promise<TokenSet> {
       try {
         const signal = cancellationSignal();
-        return await measured('user_token', () =>
+        return await measured(metrics, 'user_token', () =>
           plum.createUserToken(
             input.companyAccessToken,
             { email: input.email, scope: input.scope },
@@ -102,7 +105,7 @@ export function createActivities({ plum, credentials, settings, alerts }: Activi
     async validateAccessToken(input: ValidateInput): Promise<TokenValidity> {
       try {
         const signal = cancellationSignal();
-        return await measured('validate', () => plum.validate(input.accessToken, signal ? { signal } : {}));
+        return await measured(metrics, 'validate', () => plum.validate(input.accessToken, signal ? { signal } : {}));
       } catch (error) {
         throw toFailure(error);
       }

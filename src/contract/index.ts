@@ -15,3 +15,4 @@ export * from './zod-errors';
 export * from './markers';
 export * from './advice';
 export * from './alerts';
+export * from './metrics';

@@ -5,20 +5,28 @@ import { TOKEN_STATUSES, WORKFLOW_TYPE, accessTokenExpiresAtKey } from '../contr
 import type { Readiness } from './readiness';
 
 const RUNNING = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+/** The states a running keeper can be in (a retired keeper's run has completed: a gauge of it could never move). */
+export const RUNNING_STATUSES = TOKEN_STATUSES.filter((s) => s !== 'RETIRED');
+/**
+ * Keepers whose token the keeper can still refresh: the expiring-soon signal counts only these, so a company in
+ * NEEDS_REAUTH (or EXPIRED) pages once, through its own alert, instead of also paging as "expiring soon" until fixed.
+ */
+export const REFRESHABLE_STATUSES = ['ACTIVE', 'REFRESHING', 'DEGRADED'] as const;
+const REFRESHABLE = `PlumTokenStatus IN (${REFRESHABLE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 /** Windows searched for the soonest expiry, nearest first, so a large fleet lists only the companies due soon. */
 const EXPIRY_WINDOWS_MS = [3600_000, 24 * 3600_000, 400 * 24 * 3600_000];
 const MAX_ROWS_PER_WINDOW = 1000;
 
 export interface FleetSnapshot {
-  companies: Record<TokenStatus, number>;
-  /** Epoch ms of the soonest access-token expiry among running keepers, or undefined when none holds a token. */
+  companies: Partial<Record<TokenStatus, number>>;
+  /** Epoch ms of the soonest access-token expiry among keepers that can still refresh, or undefined when none. */
   soonestExpiry: number | undefined;
 }
 
-/** Counts running keepers by status and finds the soonest access-token expiry, through visibility queries only. */
+/** Counts running keepers by status and finds the soonest refreshable access-token expiry, through visibility only. */
 export async function fleetSnapshot(client: Client, now: number): Promise<FleetSnapshot> {
-  const companies = Object.fromEntries(TOKEN_STATUSES.map((status) => [status, 0])) as Record<TokenStatus, number>;
-  for (const status of TOKEN_STATUSES.filter((s) => s !== 'RETIRED')) {
+  const companies: Partial<Record<TokenStatus, number>> = {};
+  for (const status of RUNNING_STATUSES) {
     companies[status] = (await client.workflow.count(`${RUNNING} AND PlumTokenStatus = '${status}'`)).count;
   }
   let soonestExpiry: number | undefined;
@@ -26,7 +34,7 @@ export async function fleetSnapshot(client: Client, now: number): Promise<FleetS
     const before = new Date(now + window).toISOString();
     let rows = 0;
     for await (const execution of client.workflow.list({
-      query: `${RUNNING} AND PlumAccessTokenExpiresAt < '${before}'`,
+      query: `${RUNNING} AND ${REFRESHABLE} AND PlumAccessTokenExpiresAt < '${before}'`,
     })) {
       const expiresAt = execution.typedSearchAttributes.get(accessTokenExpiresAtKey)?.getTime();
       if (expiresAt !== undefined) soonestExpiry = Math.min(soonestExpiry ?? expiresAt, expiresAt);
@@ -65,7 +73,7 @@ export class FleetGauges {
       'plum_keeper_soonest_access_token_expiry_timestamp_seconds',
       'float',
       'seconds',
-      'epoch seconds of the soonest access-token expiry among running keepers (0: none holds a token)',
+      'epoch seconds of the soonest access-token expiry among keepers that can still refresh (ACTIVE, REFRESHING, DEGRADED; 0: none)',
     );
   }
 

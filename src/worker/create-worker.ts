@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import type { AlertWebhook } from '../activities/alert-webhook';
 import type { CredentialSource } from '../activities/credentials';
 import { createActivities } from '../activities/plum-activities';
@@ -9,6 +9,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKER_SETTINGS } from '../contra
 import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
+import { KeeperMetrics } from './keeper-metrics';
 import { bundleInChildProcess } from './workflow-bundle';
 
 export interface KeeperWorkerOptions {
@@ -57,15 +58,22 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     activityHeartbeatTimeoutMs: heartbeat,
     activityStartToCloseMs: Math.max(merged.activityStartToCloseMs, heartbeat + 5000),
   };
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  const metrics = new KeeperMetrics(Runtime.instance().metricMeter, {
+    namespace: options.namespace,
+    task_queue: taskQueue,
+  }).startAtZero();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    taskQueue,
+    sinks: metrics.sinks(),
     dataConverter: workerDataConverter(options.dataConverter),
     activities: createActivities({
       plum: options.plum,
       credentials: options.credentials,
       settings,
+      metrics,
       ...(options.alerts && { alerts: options.alerts }),
     }),
     workflowBundle: options.workflowBundle ?? (await bundleInChildProcess()),

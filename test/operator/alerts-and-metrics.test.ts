@@ -121,15 +121,34 @@ describe('operators see and get alerted: metrics, health and the webhook of the 
     assert.equal(ready.ready, true, JSON.stringify(ready));
     await waitFor('the company counted ACTIVE', async () => (await companies('ACTIVE')) === 1);
     await keeper.refreshNow(companyId, 'test: one rotation');
-    const text = await metrics();
+    const text = await waitFor('the rotation counted', async () => {
+      const now = await metrics();
+      return /^plum_keeper_rotations_total\{[^}]*\} 1$/m.test(now) ? now : undefined;
+    });
     assert.ok((sample(text, 'plum_keeper_rotations_total') ?? 0) === 0, 'no unlabelled series');
-    assert.match(text, /^plum_keeper_rotations_total\{[^}]*\} 1$/m);
+    assert.match(text, /^plum_keeper_rotations_total\{namespace="default",task_queue="plum-tokens"\} 1$/m);
     assert.match(text, /^temporal_workflow_completed_total|^temporal_worker_task_slots_available/m, 'SDK metrics');
     assert.match(text, /^plum_keeper_upstream_calls_total\{[^}]*endpoint="refresh"[^}]*outcome="ok"/m);
     assert.match(text, /^plum_keeper_upstream_latency_seconds_bucket/m);
     assert.ok((sample(text, 'plum_keeper_soonest_access_token_expiry_timestamp_seconds') ?? 0) * 1000 > Date.now());
     assert.doesNotMatch(text, new RegExp(companyId), 'no series is labelled by company');
     assert.equal(sample(text, 'plum_keeper_worker_polling'), 1);
+  });
+
+  it('labels the keeper’s series in snake_case like the SDK’s, each counter exported at 0 from the start (issue 23)', async () => {
+    const text = await metrics();
+    const keeperSeries = text.split('\n').filter((line) => line.startsWith('plum_keeper_'));
+    for (const line of keeperSeries) assert.doesNotMatch(line, /[a-z][A-Z]\w*="/, `a camelCase label: ${line}`);
+    for (const series of [
+      'plum_keeper_lost_in_flight_total{namespace="default",task_queue="plum-tokens"}',
+      'plum_keeper_status_transitions_total{namespace="default",status="EXPIRED",task_queue="plum-tokens"}',
+      'plum_keeper_user_token_requests_total{namespace="default",result="failed",task_queue="plum-tokens"}',
+      'plum_keeper_upstream_calls_total{endpoint="validate",namespace="default",outcome="server_error",task_queue="plum-tokens"}',
+      'plum_keeper_rate_limit_penalties_total{endpoint="user_token",namespace="default",task_queue="plum-tokens"}',
+    ]) {
+      assert.equal(sample(text, series), 0, `${series} is exported at 0`);
+    }
+    assert.equal(sample(text, 'plum_keeper_companies{status="RETIRED"}'), undefined, 'a gauge that could never move');
   });
 
   it('the container health check script passes against the running worker and fails against a closed port', async () => {
@@ -154,6 +173,11 @@ describe('operators see and get alerted: metrics, health and the webhook of the 
     });
     await waitFor('the NEEDS_REAUTH gauge', async () => (await companies('NEEDS_REAUTH')) === 1);
     assert.equal(await companies('ACTIVE'), 0);
+    // A dead company pages through its own alert only: the expiring-soon signal counts companies that can refresh.
+    await waitFor(
+      'the soonest expiry to leave out the dead company',
+      async () => sample(await metrics(), 'plum_keeper_soonest_access_token_expiry_timestamp_seconds') === 0,
+    );
     await waitFor('the alert', () => receiver.received.length === 1, 60_000);
 
     const fresh = await sandbox.regenerateTokens(companyId);

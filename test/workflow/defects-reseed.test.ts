@@ -2,6 +2,7 @@
 // UI user) and unrotated, as did every history written before sealing existed; and a reseed with a set Plum refuses
 // replaced the held, unspent, working set.
 import assert from 'node:assert/strict';
+import { replaySinks } from '../../src/worker/keeper-metrics';
 import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -102,7 +103,7 @@ describe('defects: reseeds that leak or lose a token set', () => {
         await assert.rejects(plum().refresh(seeded.tokens.refresh_token, credentialsOf(seeded)), PlumRejectedError);
         const history = await handle.fetchHistory();
         await Worker.runReplayHistory(
-          { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER },
+          { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER, sinks: replaySinks() },
           history,
           handle.workflowId,
         );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { replaySinks } from '../../src/worker/keeper-metrics';
 import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -157,7 +158,7 @@ describe('defects: secrets an operator or a stray client could read', () => {
         );
         const history = await keeperView.fetchHistory();
         await Worker.runReplayHistory(
-          { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER },
+          { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER, sinks: replaySinks() },
           history,
           handle.workflowId,
         ).catch((error: Error) => unreplayable.push(`${companyId}: ${error.message.slice(0, 300)}`));
