@@ -1,6 +1,6 @@
 // Finds the temporal CLI and the Temporal server binary, installing each with `go install` when Go is present (CI,
 // first runs; `npm test` runs this once before any test starts, so no two tests build them side by side).
-import { goBinary } from './cluster/temporal-server';
+import { goBinary, uiServerBinary } from './cluster/temporal-server';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
 
 async function main(): Promise<number> {
@@ -12,6 +12,8 @@ async function main(): Promise<number> {
   console.log(`temporal CLI: ${cli}`);
   // The Worker Versioning tests and the fault suite's DEPLOY need server v1.31.2: the CLI's dev server is older.
   console.log(`temporal server: ${goBinary('server', (line) => console.log(line))}`);
+  // The production-mode UI test signs in through OIDC, which the CLI's embedded UI cannot.
+  console.log(`temporal UI server: ${uiServerBinary((line) => console.log(line))}`);
   return 0;
 }
 

@@ -11,6 +11,24 @@ const GO_BIN = join(process.env.GOPATH ?? join(process.env.HOME ?? '', 'go'), 'b
 /** Built by `go install go.temporal.io/server/cmd/server@v1.31.2` (and `…/cmd/tools/sql@v1.31.2`); see README. */
 export const SERVER_VERSION = 'v1.31.2';
 
+/** The Temporal UI server the production-mode browser test runs (the image docker-compose.yml uses is this version). */
+export const UI_SERVER_VERSION = 'v2.42.1';
+
+/**
+ * The Temporal UI server binary: `$TEMPORAL_UI_SERVER_PATH`, else Go's bin folder, installed on demand into a folder of
+ * its own (its binary is also called `server`).
+ */
+export function uiServerBinary(log: (line: string) => void): string {
+  if (process.env.TEMPORAL_UI_SERVER_PATH) return process.env.TEMPORAL_UI_SERVER_PATH;
+  const dir = join(GO_BIN, `temporal-ui-server-${UI_SERVER_VERSION}`);
+  const path = join(dir, 'server');
+  if (existsSync(path)) return path;
+  const module = `github.com/temporalio/ui-server/v2/cmd/server@${UI_SERVER_VERSION}`;
+  log(`building ${module} with go install (about a minute the first time)…`);
+  execFileSync('go', ['install', module], { stdio: 'inherit', env: { ...process.env, GOBIN: dir } });
+  return path;
+}
+
 /** A Go-installed binary: `$TEMPORAL_SERVER_PATH` / `$TEMPORAL_SQL_TOOL_PATH`, else Go's bin folder, installed on demand. */
 export function goBinary(name: 'server' | 'sql', log: (line: string) => void): string {
   const override = name === 'server' ? process.env.TEMPORAL_SERVER_PATH : process.env.TEMPORAL_SQL_TOOL_PATH;

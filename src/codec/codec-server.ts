@@ -40,7 +40,8 @@ const payloadsBody = z.object({
     .default([]),
 });
 
-const ALLOWED_HEADERS = 'Content-Type, X-Namespace, Authorization, Caller-Type';
+// Authorization-Extras carries the UI user's ID token beside the access token (passAccessToken).
+const ALLOWED_HEADERS = 'Content-Type, X-Namespace, Authorization, Authorization-Extras, Caller-Type';
 
 class HttpError extends Error {
   override readonly name = 'HttpError';

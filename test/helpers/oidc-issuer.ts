@@ -1,6 +1,7 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
@@ -31,9 +32,19 @@ export function signAccessToken(
     .sign(key.privateKey);
 }
 
+/** The one user of the local provider, and the audience its access tokens carry. */
+export interface LoginSettings {
+  clientId: string;
+  clientSecret: string;
+  accessTokenAudience: string;
+  user: { email: string; name: string };
+}
+
 /**
- * A local OpenID Connect issuer on loopback: its discovery document and its JWKS (the public half of `key`), as a real
- * identity provider serves them; `jwksRequests` counts key-set fetches.
+ * A local OpenID Connect provider on loopback, as a real identity provider serves one: discovery, JWKS (the public
+ * half of `key`), and, given `login`, the authorisation-code flow for one user who is signed in at once (`/authorize`
+ * redirects back with a code; `/token` answers an ID token for the client and an access token for the API audience).
+ * `jwksRequests` counts key-set fetches.
  */
 export class LocalOidcIssuer {
   private constructor(
@@ -48,22 +59,52 @@ export class LocalOidcIssuer {
     return this.counts.jwks;
   }
 
-  static async start(): Promise<LocalOidcIssuer> {
+  static async start(login?: LoginSettings): Promise<LocalOidcIssuer> {
     const key = await signingKey('test-key-1');
     const jwk = { ...(await exportJWK(key.publicKey)), kid: key.kid, alg: 'RS256', use: 'sig' };
     let issuer = '';
     const counts = { jwks: 0 };
+    const codes = new Map<string, string>();
+    const json = (res: ServerResponse, status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      if (path === '/.well-known/openid-configuration') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
-        );
-      } else if (path === '/jwks') {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/.well-known/openid-configuration') {
+        json(res, 200, {
+          issuer,
+          jwks_uri: `${issuer}/jwks`,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
+      } else if (url.pathname === '/jwks') {
         counts.jwks += 1;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ keys: [jwk] }));
+        json(res, 200, { keys: [jwk] });
+      } else if (url.pathname === '/authorize' && login) {
+        const code = randomUUID();
+        codes.set(code, url.searchParams.get('nonce') ?? '');
+        const back = new URL(url.searchParams.get('redirect_uri') ?? '');
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', url.searchParams.get('state') ?? '');
+        res.writeHead(302, { location: back.toString() }).end();
+      } else if (url.pathname === '/token' && login && req.method === 'POST') {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          const code = new URLSearchParams(body).get('code') ?? '';
+          const nonce = codes.get(code);
+          codes.delete(code);
+          if (nonce === undefined) return json(res, 400, { error: 'invalid_grant' });
+          const claims = { sub: login.user.email, ...login.user, iss: issuer };
+          void Promise.all([
+            signAccessToken(key, { ...claims, aud: login.clientId, nonce }),
+            signAccessToken(key, { ...claims, aud: login.accessTokenAudience }),
+          ]).then(([idToken, accessToken]) =>
+            json(res, 200, { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: 300 }),
+          );
+        });
       } else {
         res.writeHead(404).end();
       }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,15 +14,7 @@ import type { MainJob } from '../helpers/main-job';
 import { startMainJob } from '../helpers/main-job';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
-
-/** Debian's chromium (`apt-get install chromium`; .ci/run installs it); playwright's own download cannot work here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Without a browser the suite is skipped with this reason, so `npm test` passes on a fresh machine. */
-const NO_CHROMIUM = existsSync(CHROMIUM)
-  ? false
-  : `no chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it) or set CHROMIUM_PATH`;
-/** Screenshots for people to look at (README embeds copies from docs/images). */
-export const SCREENSHOT_DIR = join('test-results', 'screenshots');
+import { CHROMIUM, NO_CHROMIUM, SCREENSHOT_DIR } from '../helpers/browser';
 
 /** The columns an operator adds once through the list's "Configure Columns" (the UI keeps them in localStorage). */
 const OPERATOR_COLUMNS = {
@@ -56,6 +48,8 @@ describe(
       const [port, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
       const dataDir = mkdtempSync(join(tmpdir(), 'plum-ui-'));
       const credentialsFile = join(dataDir, 'credentials.json');
+      // The worker checks the file at start; the company it names is seeded below.
+      writeFileSync(credentialsFile, '{}\n');
       job = startMainJob({
         TEMPORAL_CLI_PATH: await testCliPath(),
         PLUM_DATA_DIR: dataDir,
