@@ -15,8 +15,8 @@ never from the command line, where other users of this machine could read them. 
 --reveal.
 
 Connection: TEMPORAL_ADDRESS (else the embedded server of npm start on 127.0.0.1:7233), TEMPORAL_NAMESPACE,
-PLUM_CODEC_KEYS (else the embedded key in .data/codec-keys). Exit status: 0 done, 1 the operation failed,
-2 usage or bad input.`;
+PLUM_CODEC_KEYS (else the embedded key in .data/codec-keys): enough for every command but token and user-token,
+which print a token and need PLUM_TOKEN_KEYS too. Exit status: 0 done, 1 the operation failed, 2 usage or bad input.`;
 
 function positiveSeconds(value: string): number {
   const seconds = Number(value);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configTableMarkdown, variableDocs } from '../../src/config/variables';
 import { tableRows } from '../../scripts/readme-table';
+import { STATUS_REASONS, nextStepFor } from '../../src/contract';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -20,6 +21,17 @@ describe('the docs stay true', () => {
   it('the table names every variable the schema reads', () => {
     const readme = readFileSync('README.md', 'utf8');
     for (const { name } of variableDocs()) assert.ok(readme.includes(`\`${name}\``), `${name} is missing`);
+  });
+
+  it('the README gives a cure for every reason a company can be in, as nextStepFor does (issue 23)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('#### Reasons and cures'), readme.indexOf('### Watching it'));
+    // USER_NOT_FOUND refuses one user-token exchange; it is never a company's state.
+    for (const reason of STATUS_REASONS.filter((r) => r !== 'USER_NOT_FOUND')) {
+      assert.ok(section.includes(`\`${reason}\``), `${reason} has no row in README's Reasons and cures`);
+      const advice = nextStepFor({ companyId: 'acme', status: 'NEEDS_REAUTH', reason });
+      assert.match(advice, /plum-keeper (reseed|retire) acme|PLUM_CREDENTIALS_FILE/, `${reason}: ${advice}`);
+    }
   });
 
   it('nothing links outside the repository, and docs/ has the design and the upstream API', () => {
