@@ -60,10 +60,17 @@ async function main(): Promise<void> {
   });
   console.log(`Plum sandbox listening on ${sandbox.url} (rotation: ${rotation})`);
   console.log('This is a local stand-in for Plum: its credentials below are throwaway values.');
+  const credentials: Record<string, { client_id: string; client_secret: string }> = {};
+  const tokenSets: string[] = [];
   for (const companyId of values.company ?? ['demo-company']) {
     const seeded = await sandbox.seedCompany({ companyId });
-    console.log(JSON.stringify(seeded, null, 2));
+    credentials[companyId] = { client_id: seeded.clientId, client_secret: seeded.clientSecret };
+    tokenSets.push(`${companyId}: ${JSON.stringify(seeded.tokens)}`);
   }
+  console.log('\nPLUM_CREDENTIALS_FILE, in the file’s own shape (the worker reads it as it is):');
+  console.log(JSON.stringify(credentials, null, 2));
+  console.log('\nToken sets, one per company (save one as a file: plum-keeper enrol <companyId> --tokens-file FILE):');
+  for (const line of tokenSets) console.log(line);
   const stop = () => void sandbox.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
