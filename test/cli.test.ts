@@ -166,6 +166,7 @@ describe('plum-keeper CLI, end to end through child processes', () => {
         const waited = await cli(['rotate', a.companyId, '--wait']);
         assert.equal(waited.code, 1);
         assert.match(waited.stderr, /needs re-authorisation \(TOKEN_KILLED\)/, 'the cause on the first call');
+        assert.match(waited.stderr, new RegExp(`next: generate new tokens .*plum-keeper reseed ${a.companyId}`));
         const asked = await cli(['rotate', a.companyId]);
         assert.equal(asked.code, 1, 'a rotation the keeper would ignore is not reported as requested');
         assert.match(asked.stderr, /rotation not requested, the keeper would ignore it: .*TOKEN_KILLED/);

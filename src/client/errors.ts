@@ -1,4 +1,5 @@
 import type { StatusReason, TokenStatus } from '../contract';
+import { nextStepFor } from '../contract';
 
 /** Base of every error the client library throws; `hint` says what to do next. */
 export abstract class TokenKeeperError extends Error {
@@ -14,15 +15,16 @@ export class NotEnrolledError extends TokenKeeperError {
   }
 }
 
-/** Plum refused the company's tokens for good; a person must generate new ones and reseed. */
+/** Plum refused the company for good; `hint` is the cure for `reason` (new tokens, or the credentials file, …). */
 export class NeedsReauthError extends TokenKeeperError {
   override readonly name = 'NeedsReauthError';
-  readonly hint = 'generate new tokens in the Plum dashboard (Settings → API) and reseed them';
+  readonly hint: string;
   constructor(
     readonly companyId: string,
     readonly reason: StatusReason | undefined,
   ) {
     super(`company ${companyId} needs re-authorisation (${reason ?? 'unknown reason'})`);
+    this.hint = nextStepFor({ companyId, status: 'NEEDS_REAUTH', ...(reason && { reason }) });
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configTableMarkdown, variableDocs } from '../../src/config/variables';
 import { tableRows } from '../../scripts/readme-table';
+import { NeedsReauthError } from '../../src/client/errors';
 import { STATUS_REASONS, nextStepFor } from '../../src/contract';
 
 function sourceFiles(dir: string): string[] {
@@ -31,6 +32,7 @@ describe('the docs stay true', () => {
       assert.ok(section.includes(`\`${reason}\``), `${reason} has no row in README's Reasons and cures`);
       const advice = nextStepFor({ companyId: 'acme', status: 'NEEDS_REAUTH', reason });
       assert.match(advice, /plum-keeper (reseed|retire) acme|PLUM_CREDENTIALS_FILE/, `${reason}: ${advice}`);
+      assert.equal(new NeedsReauthError('acme', reason).hint, advice, 'the client error gives the same cure');
     }
   });
 
