@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config';
 import { codecServerAuth } from '../src/config/codec-server';
+import { durationSeconds, graceProblem } from './helpers/drain';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { testKey } from './helpers/codec';
 
@@ -20,6 +21,7 @@ interface Service {
   secrets?: string[];
   deploy?: { replicas?: number };
   healthcheck?: { test?: string[] };
+  stop_grace_period?: string;
 }
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
@@ -181,6 +183,22 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
       }
     });
   }
+
+  it('gives the workers a stop grace period that covers their drain, and a short one fails naming it (issue 24)', () => {
+    const worker = services.worker!;
+    const env = Object.fromEntries(
+      Object.entries(worker.environment ?? {}).map(([k, v]) => [k, resolveDefaults(String(v))]),
+    );
+    // The drain does not read files: the secrets' paths need not exist for this check.
+    const drainEnv = { PLUM_HTTP_TIMEOUT_MS: env.PLUM_HTTP_TIMEOUT_MS ?? '15000' };
+    assert.ok(worker.stop_grace_period, 'the worker sets stop_grace_period (Docker kills after 10 s otherwise)');
+    assert.equal(graceProblem(durationSeconds(worker.stop_grace_period), drainEnv), undefined);
+    assert.match(
+      graceProblem(10, drainEnv) ?? '',
+      /grace period of 10 s is shorter than the worker's drain of 20 s \(PLUM_HTTP_TIMEOUT_MS \+ 5 s\)/,
+    );
+    assert.match(graceProblem(30, { PLUM_HTTP_TIMEOUT_MS: '30000' }) ?? '', /drain of 35 s/, 'a longer call timeout');
+  });
 
   it('builds one image whose default command is the main job', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');

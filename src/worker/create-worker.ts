@@ -42,6 +42,15 @@ export interface KeeperWorkerOptions {
 /** How much longer than one Plum call a shutdown waits for in-flight activities. */
 const SHUTDOWN_MARGIN_MS = 5000;
 
+/**
+ * How long a worker drains after SIGTERM: one Plum call (`PLUM_HTTP_TIMEOUT_MS`) plus a margin, so the reply of a
+ * refresh already sent is saved. Whatever stops a worker (compose's `stop_grace_period`, Kubernetes'
+ * `terminationGracePeriodSeconds`) must wait longer, or it kills the worker mid-refresh and strands the company.
+ */
+export function workerDrainMs(httpTimeoutMs: number): number {
+  return httpTimeoutMs + SHUTDOWN_MARGIN_MS;
+}
+
 /** A worker for the `plum-tokens` task queue: the company workflow and the Plum activities. */
 export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<Worker> {
   const merged: WorkerSettings = {
@@ -78,7 +87,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
     }),
     workflowBundle: options.workflowBundle ?? (await bundleInChildProcess()),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
-    shutdownGraceTime: options.plum.timeoutMs + SHUTDOWN_MARGIN_MS,
+    shutdownGraceTime: workerDrainMs(options.plum.timeoutMs),
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     ...(options.activitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: options.activitiesPerSecond }),
     // Pinned by the worker, not by the workflow: a behaviour declared in workflow code makes an unversioned worker's

@@ -1,0 +1,26 @@
+import { loadConfig } from '../../src/config';
+import { workerDrainMs } from '../../src/worker/create-worker';
+
+/** What a worker needs after its drain to close its connections and exit. */
+export const EXIT_MARGIN_MS = 10_000;
+
+/** Seconds of a compose duration (`30s`, `1m30s`, `2m`). */
+export function durationSeconds(text: string): number {
+  const match = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!match || (!match[1] && !match[2])) throw new Error(`not a duration: ${text}`);
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+}
+
+/**
+ * Why `graceSeconds` (how long the platform waits after SIGTERM before it kills the worker) cannot cover the drain of
+ * a worker configured with `env`, or undefined when it does.
+ */
+export function graceProblem(graceSeconds: number, env: Record<string, string>): string | undefined {
+  const drainMs = workerDrainMs(loadConfig(env).httpTimeoutMs);
+  const neededMs = drainMs + EXIT_MARGIN_MS;
+  if (graceSeconds * 1000 >= neededMs) return undefined;
+  return (
+    `a grace period of ${graceSeconds} s is shorter than the worker's drain of ${drainMs / 1000} s ` +
+    `(PLUM_HTTP_TIMEOUT_MS + 5 s) plus ${EXIT_MARGIN_MS / 1000} s to exit: a stop during a refresh would lose its reply`
+  );
+}
