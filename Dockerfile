@@ -1,6 +1,8 @@
 # The worker and the codec server share this image; docker-compose.yml picks the command.
-# Build stage: compile TypeScript to dist/ with the development dependencies.
-FROM node:20-bookworm-slim AS build
+# Node 24: an LTS line, supported until April 2028 (Node 20 left support in April 2026).
+# Build stage: compile TypeScript to dist/ and pre-bundle the workflow code (dist/workflow-bundle.js: no webpack at
+# a worker's start) with the development dependencies.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,8 +10,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# Runtime stage: compiled JavaScript and the production dependencies only.
-FROM node:20-bookworm-slim
+# Runtime stage: compiled JavaScript, the workflow bundle and the production dependencies only.
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

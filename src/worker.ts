@@ -143,6 +143,7 @@ async function main(): Promise<void> {
       activitiesPerSecond: config.refreshActivitiesPerSecond,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,
+      log: (line) => log.info(line),
       ...(config.deployment && { deployment: config.deployment }),
       ...(config.alertWebhook && { alerts: new AlertWebhook({ ...config.alertWebhook, timeoutMs: 10_000 }) }),
     });

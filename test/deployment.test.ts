@@ -200,6 +200,22 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.match(graceProblem(30, { PLUM_HTTP_TIMEOUT_MS: '30000' }) ?? '', /drain of 35 s/, 'a longer call timeout');
   });
 
+  it('runs a supported Node LTS in the image, and engines and packageManager say what the README does (issue 24)', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const majors = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+    assert.equal(majors.length, 2, 'both stages on node');
+    // LTS lines are the even majors; 20 left support in April 2026, 22 in April 2027, 24 in April 2028.
+    for (const major of majors) assert.ok(major % 2 === 0 && major >= 22, `node:${major} is not a supported LTS line`);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      engines: { node: string };
+      packageManager: string;
+    };
+    const engineMajor = Number(/>=(\d+)/.exec(pkg.engines.node)?.[1]);
+    assert.ok(engineMajor >= 22 && engineMajor <= Math.min(...majors), pkg.engines.node);
+    const npm = pkg.packageManager.replace(/^npm@/, '');
+    assert.ok(readFileSync('README.md', 'utf8').includes(`npm ${npm}`), `README names npm ${npm}`);
+  });
+
   it('builds one image whose default command is the main job', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     assert.match(dockerfile, /RUN npm run build/);

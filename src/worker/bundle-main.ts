@@ -1,4 +1,6 @@
-// Child process of `bundleInChildProcess`: bundles the workflow code and writes it to stdout; warnings go to stderr.
+// Bundles the workflow code: to stdout (the child process of `bundleInChildProcess`), or with `--out FILE` to a file
+// (`npm run build` writes dist/workflow-bundle.js). Warnings go to stderr.
+import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Logger } from '@temporalio/worker';
 import { KEEPER_BUNDLE_OPTIONS } from './workflow-bundle';
@@ -14,7 +16,11 @@ const logger: Logger = {
 };
 
 bundleWorkflowCode({ ...KEEPER_BUNDLE_OPTIONS, logger }).then(
-  (bundle) => process.stdout.write(bundle.code),
+  (bundle) => {
+    const out = process.argv.indexOf('--out');
+    if (out < 0) process.stdout.write(bundle.code);
+    else writeFileSync(process.argv[out + 1] ?? 'workflow-bundle.js', bundle.code);
+  },
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

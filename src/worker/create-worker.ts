@@ -10,7 +10,7 @@ import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
 import { KeeperMetrics } from './keeper-metrics';
-import { bundleInChildProcess } from './workflow-bundle';
+import { keeperWorkflowBundle } from './workflow-bundle';
 
 export interface KeeperWorkerOptions {
   connection: NativeConnection;
@@ -35,6 +35,8 @@ export interface KeeperWorkerOptions {
    * an unversioned worker.
    */
   deployment?: { deploymentName: string; buildId: string };
+  /** Progress lines of the worker's start (where its workflow code comes from). */
+  log?: (line: string) => void;
   /** Extra worker options (interceptors in tests). */
   extra?: Partial<WorkerOptions>;
 }
@@ -85,7 +87,7 @@ export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<
       metrics,
       ...(options.alerts && { alerts: options.alerts }),
     }),
-    workflowBundle: options.workflowBundle ?? (await bundleInChildProcess()),
+    workflowBundle: options.workflowBundle ?? (await keeperWorkflowBundle(options.log)),
     // A shutdown waits for a refresh already at Plum: its reply carries the only live refresh token.
     shutdownGraceTime: workerDrainMs(options.plum.timeoutMs),
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BundleOptions, WorkflowBundle } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 
@@ -48,4 +50,29 @@ export function bundleInChildProcess(): Promise<WorkflowBundle> {
       },
     );
   });
+}
+
+/** Where `npm run build` writes the pre-built bundle: `dist/workflow-bundle.js`, beside the compiled code. */
+export const PREBUILT_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
+
+/**
+ * The workflow code a worker runs: the bundle `npm run build` made, when this is the compiled code (`dist/`) and the
+ * bundle is there (the SDK's production practice: no webpack at start); else one bundled now, in a child process.
+ * Running from source (tsx) always bundles anew, so a stale `dist/` never runs edited workflow code.
+ */
+export async function keeperWorkflowBundle(
+  log?: (line: string) => void,
+): Promise<WorkflowBundle | { codePath: string }> {
+  const compiled = __filename.endsWith('.js');
+  if (compiled && existsSync(PREBUILT_BUNDLE_PATH)) {
+    log?.(`workflow code: the pre-built bundle ${PREBUILT_BUNDLE_PATH}`);
+    return { codePath: PREBUILT_BUNDLE_PATH };
+  }
+  const started = Date.now();
+  const bundle = await bundleInChildProcess();
+  log?.(
+    `workflow code: bundled at start in ${Date.now() - started} ms` +
+      (compiled ? ` (no ${PREBUILT_BUNDLE_PATH}: npm run build makes it)` : ' (running from source)'),
+  );
+  return bundle;
 }
