@@ -16,7 +16,7 @@ export function durationSeconds(text: string): number {
  * a worker configured with `env`, or undefined when it does.
  */
 export function graceProblem(graceSeconds: number, env: Record<string, string>): string | undefined {
-  const drainMs = workerDrainMs(loadConfig(env).httpTimeoutMs);
+  const drainMs = workerDrainMs(loadConfig({ PLUM_HTTP_TIMEOUT_MS: env.PLUM_HTTP_TIMEOUT_MS }).httpTimeoutMs);
   const neededMs = drainMs + EXIT_MARGIN_MS;
   if (graceSeconds * 1000 >= neededMs) return undefined;
   return (
