@@ -73,13 +73,15 @@ describe('configuration', () => {
   it('reads secrets from *_FILE variables and takes the production shape from env alone', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plum-config-'));
     writeFileSync(join(dir, 'secret'), `${SECRET}\n`);
+    // An empty Temporal config file, so no file of this machine's user is read.
+    writeFileSync(join(dir, 'empty.toml'), '[profile.default]\n');
     const config = loadConfig({
       PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef',
       PLUM_CLIENT_ID: 'client-1',
       PLUM_CLIENT_SECRET_FILE: join(dir, 'secret'),
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_NAMESPACE: 'payments',
-      TEMPORAL_CONFIG_FILE: join(dir, 'absent.toml'),
+      TEMPORAL_CONFIG_FILE: join(dir, 'empty.toml'),
       PLUM_CODEC_KEYS: TEST_KEYS_ENV,
     });
     assert.deepEqual(config.plum, {
@@ -117,9 +119,57 @@ describe('configuration', () => {
     assert.ok(!result.stderr.includes(key), 'key material was echoed');
     assert.throws(
       () => loadConfig({ TEMPORAL_ADDRESS: 'localhost:7233' }),
-      /PLUM_CODEC_KEYS: is required with TEMPORAL_ADDRESS/,
+      /PLUM_CODEC_KEYS: is required with a Temporal server \(TEMPORAL_ADDRESS, TEMPORAL_PROFILE or TEMPORAL_CONFIG_FILE\)/,
     );
     assert.equal(loadConfig({}).codec.keyRing, undefined, 'embedded mode keeps a local key instead');
+  });
+
+  it('a Temporal Cloud profile alone (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) selects production mode (issue 24)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plum-envconfig-'));
+    const file = join(dir, 'temporal.toml');
+    writeFileSync(
+      file,
+      '[profile.prod]\naddress = "payments.a1b2c.tmprl.cloud:7233"\nnamespace = "payments.a1b2c"\napi_key = "not-a-real-key"\n',
+    );
+    const cloud = loadConfig({
+      TEMPORAL_CONFIG_FILE: file,
+      TEMPORAL_PROFILE: 'prod',
+      PLUM_CODEC_KEYS: TEST_KEYS_ENV,
+    });
+    assert.equal(cloud.temporal.mode, 'external');
+    if (cloud.temporal.mode !== 'external') return;
+    assert.equal(cloud.temporal.connect.connectionOptions.address, 'payments.a1b2c.tmprl.cloud:7233');
+    assert.equal(cloud.temporal.namespace, 'payments.a1b2c');
+    assert.equal(cloud.temporal.connect.connectionOptions.apiKey, 'not-a-real-key');
+    assert.ok(cloud.temporal.connect.connectionOptions.tls, 'an API key turns TLS on');
+    assert.throws(
+      () => loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' }),
+      /PLUM_CODEC_KEYS: is required with a Temporal server/,
+      'production needs the payload ring whatever named the server',
+    );
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => `${p.variable}: ${p.problem}`);
+      }
+    };
+    // Named but unusable: never a silent embedded dev server.
+    assert.match(
+      problems({ TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') }).join('; '),
+      /TEMPORAL_CONFIG_FILE: .*missing\.toml does not exist/,
+    );
+    assert.match(
+      problems({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }).join('; '),
+      /TEMPORAL_PROFILE: .*staging/,
+    );
+    writeFileSync(join(dir, 'no-address.toml'), '[profile.default]\nnamespace = "x"\n');
+    assert.match(
+      problems({ TEMPORAL_CONFIG_FILE: join(dir, 'no-address.toml') }).join('; '),
+      /TEMPORAL_CONFIG_FILE: names no server address/,
+    );
+    assert.equal(loadConfig({}).temporal.mode, 'embedded', 'nothing names a server: the embedded dev server');
   });
 
   it('a real base URL needs credentials in the worker only (operators share the env file without them)', () => {

@@ -14,7 +14,8 @@ Secrets (token sets) are read from a file or standard input (--tokens-file FILE,
 never from the command line, where other users of this machine could read them. Tokens are printed only with
 --reveal.
 
-Connection: TEMPORAL_ADDRESS (else the embedded server of npm start on 127.0.0.1:7233), TEMPORAL_NAMESPACE,
+Connection: TEMPORAL_ADDRESS or a Temporal profile (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE; else the embedded
+server of npm start on 127.0.0.1:7233), TEMPORAL_NAMESPACE,
 PLUM_CODEC_KEYS (else the embedded key in .data/codec-keys): enough for every command but token and user-token,
 which print a token and need PLUM_TOKEN_KEYS too. Exit status: 0 done, 1 the operation failed, 2 usage or bad input.`;
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ClientConnectConfig } from '@temporalio/envconfig';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { KeyRing } from '../codec/key-ring';
 import { KeyRingConfigError, keyRingFromEnv } from '../codec/key-ring';
 import type { CodecServerSettings } from './codec-server';
 import { codecServerSettings } from './codec-server';
 import { defaultBuildId } from './release';
+import { SERVER_NAMED_BY, temporalServerFrom } from './temporal-server';
 import { SECRET_VARIABLES, configVariables } from './variables';
 
 /** Configuration that cannot be used; `problems` names each bad variable. Never carries a secret value. */
@@ -112,7 +112,7 @@ function readKeyRing(
     if (!ring && requiredBecause !== undefined) {
       problems.push({
         variable: `${prefix}_KEYS`,
-        problem: `is required with TEMPORAL_ADDRESS: ${requiredBecause} (id:base64 32-byte key)`,
+        problem: `is required with a Temporal server (${SERVER_NAMED_BY}): ${requiredBecause} (id:base64 32-byte key)`,
       });
     }
     return ring;
@@ -147,7 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (credentialsFile !== undefined && credentialsFile.trim() === '') {
     problems.push({ variable: 'PLUM_CREDENTIALS_FILE', problem: 'is set but empty' });
   }
-  const external = parsed.success && parsed.data.TEMPORAL_ADDRESS !== undefined;
+  const connect = parsed.success ? temporalServerFrom(env, problems) : undefined;
+  const external = connect !== undefined;
   const keyRing = readKeyRing(
     env,
     'PLUM_CODEC',
@@ -166,14 +167,6 @@ export function loadConfig(env: Env = process.env): Config {
     });
   }
 
-  let connect: ClientConnectConfig | undefined;
-  if (parsed.success && parsed.data.TEMPORAL_ADDRESS) {
-    try {
-      connect = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
-    } catch (error) {
-      problems.push({ variable: 'TEMPORAL_*', problem: (error as Error).message.split('\n')[0] ?? 'invalid' });
-    }
-  }
   const codecServer = parsed.success ? codecServerSettings(parsed.data, codecToken, problems) : undefined;
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 

@@ -2,6 +2,7 @@ import type { KeyRing } from '../codec/key-ring';
 import type { LocalKeyFile } from '../codec/local-key';
 import { loadLocalKeyRing, loadOrCreateLocalKeyRing, localKeyPath } from '../codec/local-key';
 import type { Config } from './index';
+import { SERVER_NAMED_BY } from './temporal-server';
 
 /** No key ring is configured and none can be made here; `hint` says how to fix it. */
 export class MissingKeyRingError extends Error {
@@ -40,7 +41,7 @@ function resolveOne(
   if (config.temporal.mode === 'external') {
     throw new MissingKeyRingError(
       variable,
-      'is required with TEMPORAL_ADDRESS',
+      `is required with a Temporal server (${SERVER_NAMED_BY})`,
       `set ${variable} (or ${variable}_FILE) to the workers’ key ring: id:base64 32-byte key`,
     );
   }

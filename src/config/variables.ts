@@ -15,8 +15,8 @@ export const configVariables = z.object({
     .meta(
       doc({
         description:
-          '`host:port` of a Temporal frontend. Unset: the main job starts `temporal server start-dev` (SQLite under `PLUM_DATA_DIR`, UI on `TEMPORAL_UI_PORT`).',
-        defaultText: 'unset → embedded dev server',
+          '`host:port` of a Temporal frontend. Unset, and no Temporal profile (`TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE`) names one: the main job starts `temporal server start-dev` (SQLite under `PLUM_DATA_DIR`, UI on `TEMPORAL_UI_PORT`).',
+        defaultText: 'unset → a profile’s address, else embedded dev server',
       }),
     ),
   TEMPORAL_NAMESPACE: z
@@ -249,6 +249,6 @@ export function configTableMarkdown(): string {
     '| variable | default | meaning |',
     '| --- | --- | --- |',
     ...rows,
-    '| `TEMPORAL_API_KEY`, `TEMPORAL_TLS_*`, `TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE` | – | read by `@temporalio/envconfig` with its usual meaning when `TEMPORAL_ADDRESS` is set |',
+    '| `TEMPORAL_API_KEY`, `TEMPORAL_TLS_*`, `TEMPORAL_PROFILE`, `TEMPORAL_CONFIG_FILE` | – | read by `@temporalio/envconfig` with their usual meaning; a profile that names an address (Temporal Cloud’s) selects production mode without `TEMPORAL_ADDRESS`, and a named file or profile that is missing or names no address is refused |',
   ].join('\n');
 }
