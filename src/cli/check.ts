@@ -5,3 +5,7 @@ export interface Check {
   detail: string;
   fix?: string;
 }
+
+/** The first line of an error's message: what a check's detail quotes. */
+export const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';

@@ -6,12 +6,12 @@ import type { OperatorKeyRings } from '../config/key-ring';
 import { TASK_QUEUE, WORKFLOW_TYPE, companyIdOf } from '../contract';
 import { CredentialsFileError, readCredentialsFile } from '../plum/credentials-file';
 import type { Check } from './check';
+import { firstLine } from './check';
 
 /** A poller whose last poll is older than this has gone (the server lists pollers for minutes after they stop). */
 export const POLLER_GONE_AFTER_MS = 60_000;
 /** How many events of a keeper's history the key check reads for payloads and sealed tokens. */
 const EVENTS_READ = 200;
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 const RUNNING = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
 
 /** Workers polling the keepers' task queue now: pollers are counted by their last poll, not by their listing. */

@@ -7,6 +7,7 @@ import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring
 import { clientFromConfig } from '../config/temporal-client';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import type { Check } from './check';
+import { firstLine } from './check';
 import { deploymentCheck } from './deployment-check';
 import { credentialsFile, keyRingsRead, workersPolling } from './doctor-fleet';
 import { inFlightUpdates } from './doctor-probe';
@@ -22,7 +23,6 @@ const CLI_TYPE_OF: Record<number, string> = {
 const ok = (name: string, detail: string): Check => ({ name, outcome: 'ok', detail });
 const problem = (name: string, detail: string, fix: string): Check => ({ name, outcome: 'problem', detail, fix });
 const skipped = (name: string, detail: string): Check => ({ name, outcome: 'skipped', detail });
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 
 async function searchAttributes(client: Client, namespace: string): Promise<Check> {
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });

@@ -18,6 +18,20 @@ export interface CodecServerSettings {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
+/** Two variables that are set together or not at all; names the missing one. */
+function requireBoth(
+  problems: Problems,
+  [first, firstValue]: [string, unknown],
+  [second, secondValue]: [string, unknown],
+  why = '',
+): void {
+  if ((firstValue === undefined) === (secondValue === undefined)) return;
+  problems.push({
+    variable: firstValue === undefined ? first : second,
+    problem: `${first} and ${second} go together${why}`,
+  });
+}
+
 /** The codec server's settings from the parsed variables; problems are collected, not thrown. */
 export function codecServerSettings(
   vars: z.infer<typeof configVariables>,
@@ -26,20 +40,15 @@ export function codecServerSettings(
 ): CodecServerSettings {
   const issuer = vars.PLUM_CODEC_OIDC_ISSUER;
   const audience = vars.PLUM_CODEC_OIDC_AUDIENCE;
-  if ((issuer === undefined) !== (audience === undefined)) {
-    problems.push({
-      variable: issuer === undefined ? 'PLUM_CODEC_OIDC_ISSUER' : 'PLUM_CODEC_OIDC_AUDIENCE',
-      problem: 'PLUM_CODEC_OIDC_ISSUER and PLUM_CODEC_OIDC_AUDIENCE go together: a token is checked against both',
-    });
-  }
   const certFile = vars.PLUM_CODEC_SERVER_TLS_CERT_FILE;
   const keyFile = vars.PLUM_CODEC_SERVER_TLS_KEY_FILE;
-  if ((certFile === undefined) !== (keyFile === undefined)) {
-    problems.push({
-      variable: certFile === undefined ? 'PLUM_CODEC_SERVER_TLS_CERT_FILE' : 'PLUM_CODEC_SERVER_TLS_KEY_FILE',
-      problem: 'PLUM_CODEC_SERVER_TLS_CERT_FILE and PLUM_CODEC_SERVER_TLS_KEY_FILE go together',
-    });
-  }
+  requireBoth(
+    problems,
+    ['PLUM_CODEC_OIDC_ISSUER', issuer],
+    ['PLUM_CODEC_OIDC_AUDIENCE', audience],
+    ': a token is checked against both',
+  );
+  requireBoth(problems, ['PLUM_CODEC_SERVER_TLS_CERT_FILE', certFile], ['PLUM_CODEC_SERVER_TLS_KEY_FILE', keyFile]);
   return {
     serverPort: vars.PLUM_CODEC_SERVER_PORT,
     serverHost: vars.PLUM_CODEC_SERVER_HOST,
