@@ -34,6 +34,16 @@ describe('orphansOf', () => {
     assert.deepEqual(classify([pair('zombie', KILL_AT + 3000, { requestedAt: KILL_AT + 2900 })]), [false]);
   });
 
+  it('widens the window by the stall the machine had before the kill: a descheduled worker records nothing', () => {
+    const pairs = [pair('stalled', KILL_AT - 1800, { requestedAt: KILL_AT - 2300 })];
+    assert.deepEqual(classify(pairs), [false], 'on an idle machine the reply had time');
+    const stalled = orphansOf(pairs, 0, undefined, { accessLifetimeMs: LIFETIME, killAt: KILL_AT, stallMs: 1200 });
+    assert.deepEqual(
+      stalled.map((o) => [o.inFlightAtKill, o.issuedBeforeKillMs]),
+      [[true, 1800]],
+    );
+  });
+
   it('counts a pair issued long before the kill as lost: its reply had time to be recorded', () => {
     assert.deepEqual(classify([pair('old', KILL_AT - 5000, { requestedAt: KILL_AT - 5400 })]), [false]);
   });

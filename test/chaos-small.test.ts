@@ -43,6 +43,7 @@ describe('npm run chaos -- --small', () => {
       'R7',
       'R8',
     ]);
+    const missed: string[] = [];
     for (const section of Object.values(document.experiments)) {
       assert.ok(stdout.includes(section.title), `printed: ${section.title}`);
       assert.ok(
@@ -51,8 +52,14 @@ describe('npm run chaos -- --small', () => {
       );
       for (const r of section.rows) {
         assert.ok(stdout.includes(r.figure), `printed: ${r.figure}`);
-        if (r.met === false && !r.timed) assert.fail(`${section.id} ${r.figure}: ${r.value} (goal ${r.goal})`);
+        if (r.met === false && !r.timed) {
+          // The section's figures go with it (R1's orphans carry their timing), so a CI log says what happened.
+          missed.push(
+            `${section.id} ${r.figure}: ${r.value} (goal ${r.goal}); figures ${JSON.stringify(section.figures).slice(0, 4000)}`,
+          );
+        }
       }
     }
+    assert.deepEqual(missed, [], 'every goal that is not a timing holds');
   });
 });

@@ -1,5 +1,6 @@
 // R1: the worker killed (SIGKILL), drained (SIGTERM) or frozen (SIGSTOP, then a second worker takes over) at seeded
 // points while every company rotates, with latency injected so the kill often lands while Plum is answering.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RotationMode } from '../../src/sandbox/store';
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
@@ -29,6 +30,14 @@ interface ModeFigures {
   rejected: number;
   /** Rejected refresh calls by the kind of round: a frozen worker that wakes up sends a spent token (harmless). */
   rejectedBySignal: Record<KillSignal, number>;
+  /** Every orphan with its round's signal and how long before the kill Plum issued it. */
+  orphans: {
+    signal: KillSignal;
+    issuedBeforeKillMs: number;
+    stallMs: number;
+    inFlightAtKill: boolean;
+    status: string;
+  }[];
 }
 
 async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, random: SeededRandom) {
@@ -48,6 +57,7 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
     upstreamRotations: 0,
     rejected: 0,
     rejectedBySignal: { SIGKILL: 0, SIGTERM: 0, SIGSTOP: 0 },
+    orphans: [],
   };
   const rotationsBefore = lab.sandbox.rotationCount();
   const rejectedBefore = lab.sandbox.callCount('refresh', 'rejected');
@@ -67,9 +77,15 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
         ),
       ),
     );
+    // This process shares the cores with the worker: its longest stall until the kill is how long the worker may
+    // also have been descheduled, unable to record a reply it held.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     await Promise.all(ids.map((id) => lab.keeper.forceRefresh(id, `chaos R1 round ${round + 1}`)));
     await sleep(random.between(0, latencyMs + 400));
     const killAt = Date.now();
+    stalls.disable();
+    const stallMs = Math.round(stalls.max / 1e6);
     figures.kills[signal] += 1;
     const frozen = signal === 'SIGSTOP' ? worker : undefined;
     worker.kill(signal);
@@ -99,8 +115,12 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
       const orphans = orphansOf(lab.sandbox.store.requireCompany(id).pairs, before.get(id)!.pairs, served, {
         accessLifetimeMs: ACCESS_LIFETIME_MS,
         killAt,
+        stallMs,
       });
       const inherent = signal === 'SIGTERM' ? [] : orphans.filter((o) => o.inFlightAtKill);
+      for (const { issuedBeforeKillMs, inFlightAtKill } of orphans) {
+        figures.orphans.push({ signal, issuedBeforeKillMs, stallMs, inFlightAtKill, status: status.status });
+      }
       figures.inFlightAtKill += inherent.length;
       figures.lostWithReply += orphans.length - inherent.length;
       if (signal === 'SIGTERM') figures.drainOrphans += orphans.length;

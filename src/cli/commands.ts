@@ -1,14 +1,18 @@
 import { createInterface } from 'node:readline/promises';
+import type { ConnectionOptions } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { NeedsReauthError } from '../client/errors';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
+import { connectionOptionsFor } from '../config/temporal-client';
 import type { TokenStatus } from '../contract';
 import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } from '../contract';
 import { parse } from '../client/parse-input';
 import type { ConnectedKeeper, TokenUse } from './connect';
 import { CliSetupError, connectKeeper } from './connect';
 import { runDoctor } from './doctor';
+import { setupNamespace } from './setup-namespace';
 import { upgradeFleet } from './upgrade';
 import { iso, printable, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
@@ -220,6 +224,22 @@ export class Cli {
         : []),
     ]);
     if (result.notMoved.length > 0) process.exitCode = 1;
+  }
+
+  async setupNamespace(options: { retention: number }): Promise<void> {
+    const config = loadConfigOrExit();
+    const connection = await Connection.connect(connectionOptionsFor(config) as ConnectionOptions);
+    try {
+      const setup = await setupNamespace(connection, config.temporal.namespace, options.retention);
+      this.print(setup, [
+        `Namespace ${setup.namespace}: ${setup.namespaceCreated ? 'registered' : 'already registered'}.`,
+        `Search attributes: ${setup.created.length ? `added ${setup.created.join(', ')}` : 'none missing'}${
+          setup.kept.length ? `; already there: ${setup.kept.join(', ')}` : ''
+        }.`,
+      ]);
+    } finally {
+      await connection.close();
+    }
   }
 
   async doctor(): Promise<void> {

@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
 import { ConfigError, loadConfig } from '../config';
 import type { OperatorKeyRings } from '../config/key-ring';
@@ -11,14 +10,10 @@ import { firstLine } from './check';
 import { deploymentCheck } from './deployment-check';
 import { credentialsFile, keyRingsRead, workersPolling } from './doctor-fleet';
 import { inFlightUpdates } from './doctor-probe';
+import { CLI_TYPE_OF } from './setup-namespace';
 
 export type { Check } from './check';
 export { IN_FLIGHT_UPDATES_PROBE } from './doctor-probe';
-const INDEXED_TYPE = temporal.api.enums.v1.IndexedValueType;
-const CLI_TYPE_OF: Record<number, string> = {
-  [INDEXED_TYPE.INDEXED_VALUE_TYPE_KEYWORD]: 'Keyword',
-  [INDEXED_TYPE.INDEXED_VALUE_TYPE_DATETIME]: 'Datetime',
-};
 
 const ok = (name: string, detail: string): Check => ({ name, outcome: 'ok', detail });
 const problem = (name: string, detail: string, fix: string): Check => ({ name, outcome: 'problem', detail, fix });
@@ -33,12 +28,12 @@ async function searchAttributes(client: Client, namespace: string): Promise<Chec
   return problem(
     'search attributes',
     `missing or of the wrong type: ${wrong.map(([name]) => name).join(', ')}`,
-    wrong
+    `npx plum-keeper setup-namespace (adds those missing; or: ${wrong
       .map(
         ([name, type]) =>
           `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${type}`,
       )
-      .join('\n'),
+      .join('; ')})`,
   );
 }
 

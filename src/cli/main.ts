@@ -26,6 +26,15 @@ function positiveSeconds(value: string): number {
   return seconds;
 }
 
+function retention(value: string): number {
+  const ms = /^\d+[hd]$/.test(value)
+    ? Number(value.slice(0, -1)) * (value.endsWith('d') ? 86_400_000 : 3_600_000)
+    : NaN;
+  if (!(ms >= 86_400_000 && ms <= 3650 * 86_400_000))
+    throw new InvalidArgumentError('must be hours or days, from 24h (Temporal’s minimum) to 3650d, e.g. 72h or 30d');
+  return ms;
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('plum-keeper')
     .description('Operate plum-token-keeper: enrol companies, read status and tokens, rotate, reseed, retire.')
@@ -99,6 +108,17 @@ async function main(argv: string[]): Promise<number> {
     .option('--build-id <id>', 'wait until every keeper runs on this build; exit 1 naming those that do not')
     .addOption(new Option('--timeout <seconds>', 'how long --build-id waits').default(120).argParser(positiveSeconds))
     .action(run(cli.upgrade));
+  program
+    .command('setup-namespace')
+    .description(
+      'register TEMPORAL_NAMESPACE (when missing) and the four search attributes the keeper needs; safe to run again',
+    )
+    .addOption(
+      new Option('--retention <duration>', 'how long closed runs stay in history, for a namespace it registers')
+        .default(72 * 3_600_000, '72h')
+        .argParser(retention),
+    )
+    .action(run(cli.setupNamespace));
   program
     .command('doctor')
     .description(

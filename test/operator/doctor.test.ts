@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import type { Check } from '../../src/cli/doctor';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../../src/contract';
 import { freePort } from '../../src/temporal/dev-server';
@@ -83,6 +85,7 @@ describe('plum-keeper doctor names each problem of a misconfigured deployment', 
     assert.equal(byName.Plum?.outcome, 'problem');
     assert.match(byName.Plum!.detail, new RegExp(`127\\.0\\.0\\.1:${closedPort} is unreachable \\(ECONNREFUSED\\)`));
     assert.equal(byName['search attributes']?.outcome, 'problem');
+    assert.match(byName['search attributes']!.fix!, /^npx plum-keeper setup-namespace /);
     for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
       assert.match(byName['search attributes']!.fix!, new RegExp(`--name ${name} --type ${type}`));
     }
@@ -90,6 +93,62 @@ describe('plum-keeper doctor names each problem of a misconfigured deployment', 
     assert.match(byName['in-flight updates']!.fix!, /history\.maxInFlightUpdates/);
     assert.equal(byName.workers?.outcome, 'problem');
     assert.match(byName.workers!.detail, /no worker polls plum-tokens/);
+  });
+
+  it('setup-namespace registers the namespace and the search attributes, changes nothing when run again, and refuses an attribute of another type', async () => {
+    const setup = async (namespace: string, ...args: string[]) => {
+      const run = startNode(['bin/plum-keeper.js', 'setup-namespace', ...args], {
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
+        ...TEST_KEY_ENV_VARS,
+      });
+      run.child.stdin.end();
+      return { code: await run.exited, stdout: run.stdout(), stderr: run.stderr() };
+    };
+    const bad = await setup('plum-setup', '--retention', '2h');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--retention.*from 24h/);
+
+    const first = await setup('plum-setup', '--retention', '30d');
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Namespace plum-setup: registered\./);
+    assert.match(first.stdout, /added PlumCompanyId, PlumTokenStatus, PlumAccessTokenExpiresAt, PlumNextRefreshAt/);
+    const again = await setup('plum-setup');
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /Namespace plum-setup: already registered\.\nSearch attributes: none missing; already there:/,
+    );
+    const doctorRun = await doctor({
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'plum-setup',
+      ...TEST_KEY_ENV_VARS,
+    });
+    assert.equal(doctorRun.checks.find((c) => c.name === 'search attributes')?.outcome, 'ok');
+
+    const connection = await Connection.connect({ address });
+    try {
+      const namespaces = connection.workflowService;
+      await namespaces.registerNamespace({
+        namespace: 'plum-conflict',
+        workflowExecutionRetentionPeriod: msToTs('1 day'),
+      });
+      await waitFor('plum-conflict in the namespace cache', async () =>
+        connection.operatorService.listSearchAttributes({ namespace: 'plum-conflict' }).then(
+          () => true,
+          () => false,
+        ),
+      );
+      await connection.operatorService.addSearchAttributes({
+        namespace: 'plum-conflict',
+        searchAttributes: { PlumTokenStatus: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT },
+      });
+    } finally {
+      await connection.close();
+    }
+    const conflict = await setup('plum-conflict');
+    assert.equal(conflict.code, 1);
+    assert.match(conflict.stderr, /namespace plum-conflict holds PlumTokenStatus as Text \(the keeper needs Keyword\)/);
   });
 
   it('deletes the probe a killed doctor left behind, and leaves a running doctor’s probe alone', async () => {
