@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
 /** The image's `node` user: compose mounts secrets with the host file's owner and mode. */
 const NODE_UID = 1000;
@@ -38,11 +38,43 @@ function writeCodecServerCertificate(dir: string): string[] {
   ];
 }
 
-const { dir } = new Command('npm run secrets --')
+function receiverUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an http(s) URL, e.g. https://hooks.slack.com/services/…');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be http(s)');
+  return url.href;
+}
+
+const { dir, alertReceiverUrl } = new Command('npm run secrets --')
   .description('write the secrets docker-compose.yml reads (existing files are kept)')
   .option('--dir <dir>', 'where to write them', 'secrets')
+  .option(
+    '--alert-receiver-url <url>',
+    'the webhook Alertmanager posts alerts to (your Slack, PagerDuty or Opsgenie webhook)',
+    receiverUrl,
+  )
   .parse()
-  .opts<{ dir: string }>();
+  .opts<{ dir: string; alertReceiverUrl?: string }>();
+
+/** Where alerts go: only the operator knows, so it is never made up; without it compose refuses to start. */
+function writeAlertReceiver(): string {
+  const path = join(dir, 'alertmanager-receiver-url');
+  if (alertReceiverUrl === undefined) {
+    if (existsSync(path)) return `kept    ${path}`;
+    process.exitCode = 1;
+    return (
+      `missing ${path}: alerts would reach no one. Run again with --alert-receiver-url URL (your Slack, ` +
+      'PagerDuty or Opsgenie webhook); the other files are kept'
+    );
+  }
+  writeFileSync(path, `${alertReceiverUrl}\n`, { mode: 0o600 });
+  if (root) chownSync(path, NODE_UID, NODE_UID);
+  return `wrote   ${path}`;
+}
 
 mkdirSync(dir, { recursive: true, mode: 0o700 });
 const root = process.getuid?.() === 0;
@@ -56,7 +88,7 @@ for (const [name, make] of Object.entries(FILES)) {
   if (root) chownSync(path, NODE_UID, NODE_UID);
   process.stdout.write(`wrote   ${path}\n`);
 }
-for (const line of writeCodecServerCertificate(dir)) process.stdout.write(`${line}\n`);
+for (const line of [...writeCodecServerCertificate(dir), writeAlertReceiver()]) process.stdout.write(`${line}\n`);
 for (const file of ['codec-server-tls.crt', 'codec-server-tls.key']) {
   if (root) chownSync(join(dir, file), NODE_UID, NODE_UID);
 }

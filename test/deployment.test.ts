@@ -20,6 +20,8 @@ interface Service {
   ports?: string[];
   secrets?: string[];
   deploy?: { replicas?: number };
+  depends_on?: Record<string, { condition: string }>;
+  pull_policy?: string;
   healthcheck?: { test?: string[] };
   stop_grace_period?: string;
 }
@@ -46,11 +48,13 @@ const resolveDefaults = (value: string) =>
     .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => OPERATOR_SETS[name] ?? `<${name} unset>`);
 
 describe('docker-compose.yml (checked statically: no Docker engine or compose plugin here)', () => {
-  it('has the topology of npm run cluster: PostgreSQL, setup job, Temporal, UI, two workers, codec server, Prometheus', () => {
+  it('has the topology of npm run cluster: PostgreSQL, schema job, Temporal, namespace job, UI, two workers, codec server, Prometheus, Alertmanager', () => {
     for (const name of [
       'postgresql',
-      'temporal-setup',
+      'temporal-schema',
       'temporal',
+      'temporal-namespace',
+      'alertmanager',
       'temporal-ui',
       'worker',
       'codec-server',
@@ -85,28 +89,103 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     }
   });
 
-  it('npm run secrets writes every secret the file declares', () => {
+  it('npm run secrets writes every secret the file declares, and refuses to make up where alerts go', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plum-secrets-'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-secrets.ts', '--dir', dir], {
-      encoding: 'utf8',
-    });
+    const secrets = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-secrets.ts', '--dir', dir, ...args], {
+        encoding: 'utf8',
+      });
+    const without = secrets();
+    assert.equal(without.status, 1);
+    assert.match(
+      without.stdout,
+      /missing .*alertmanager-receiver-url: alerts would reach no one\. Run again with --alert-receiver-url URL/,
+    );
+    assert.match(secrets('--alert-receiver-url', 'not a url').stderr, /--alert-receiver-url.*must be an http\(s\) URL/);
+    const run = secrets('--alert-receiver-url', 'https://hooks.example.com/on-call');
     assert.equal(run.status, 0, run.stderr);
+    assert.equal(readFileSync(join(dir, 'alertmanager-receiver-url'), 'utf8'), 'https://hooks.example.com/on-call\n');
     for (const secret of Object.values(compose.secrets)) {
       assert.ok(existsSync(join(dir, secret.file.replace('./secrets/', ''))), `${secret.file} was not written`);
     }
-    const again = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-secrets.ts', '--dir', dir], {
-      encoding: 'utf8',
-    });
+    const again = secrets();
+    assert.equal(again.status, 0, 'the receiver written before is kept');
     assert.match(again.stdout, /kept +.*codec-keys/, 'existing keys are never replaced');
   });
 
-  it('registers exactly the four search attributes with their types, and the namespace', () => {
-    const command = [services['temporal-setup']!.command].flat().join(' ');
-    for (const [name, type] of Object.entries(PLUM_SEARCH_ATTRIBUTE_TYPES)) {
-      assert.match(command, new RegExp(`--name ${name} --type ${type}\\b`));
+  it('starts each part after what it needs: schema job, then a healthy server, then the namespace job, then workers (issue 24)', () => {
+    const after = (name: string) => services[name]!.depends_on ?? {};
+    assert.deepEqual(after('temporal-schema'), { postgresql: { condition: 'service_healthy' } });
+    assert.deepEqual(after('temporal'), { 'temporal-schema': { condition: 'service_completed_successfully' } });
+    assert.deepEqual(services.temporal!.healthcheck?.test, [
+      'CMD', 'temporal', 'operator', 'cluster', 'health', '--address', '127.0.0.1:7233',
+    ]); // prettier-ignore
+    for (const name of ['temporal-namespace', 'temporal-ui'])
+      assert.deepEqual(after(name), { temporal: { condition: 'service_healthy' } }, name);
+    assert.deepEqual(after('worker'), { 'temporal-namespace': { condition: 'service_completed_successfully' } });
+    const schema = [services['temporal-schema']!.command].flat().join(' ');
+    assert.match(schema, /update-schema -s postgresql\/v12\/\$\$schema/);
+    assert.match(schema, /^set -eu;/);
+  });
+
+  it('hides no failure: no `|| true`, databases created only when missing, namespace and attributes by setup-namespace', () => {
+    assert.doesNotMatch(readFileSync('docker-compose.yml', 'utf8'), /^[^#]*\|\|\s*true/m);
+    const schema = [services['temporal-schema']!.command].flat().join(' ');
+    assert.match(
+      schema,
+      /if \[ -z "\$\$\(psql .*pg_database WHERE datname = '\$\$db'.*\]; *then temporal-sql-tool .* create; fi/,
+    );
+    // setup-namespace itself is tested against a real server (test/operator/doctor.test.ts): adds what is missing,
+    // keeps what is there, fails on a type conflict.
+    assert.deepEqual(services['temporal-namespace']!.command, [
+      'node', 'bin/plum-keeper.js', 'setup-namespace', '--retention', '72h',
+    ]); // prettier-ignore
+    assert.equal(services['temporal-namespace']!.environment?.TEMPORAL_NAMESPACE, 'default');
+    assert.equal(Object.keys(PLUM_SEARCH_ATTRIBUTE_TYPES).length, 4);
+  });
+
+  it('builds the keeper image once and runs that image everywhere it is needed (issue 24)', () => {
+    const built = Object.entries(services).filter(([, service]) => service.build !== undefined);
+    assert.deepEqual(
+      built.map(([name]) => name),
+      ['worker'],
+      'one service builds',
+    );
+    const image = services.worker!.image;
+    assert.ok(image, 'the built image has a name the others run');
+    for (const name of ['codec-server', 'temporal-namespace']) {
+      assert.equal(services[name]!.image, image, name);
+      assert.equal(services[name]!.pull_policy, 'never', `${name} never pulls the local image`);
     }
-    assert.match(command, /namespace create --address temporal:7233 --namespace default/);
-    assert.match(command, /update-schema -s postgresql\/v12\/\$\$schema/);
+  });
+
+  it('sends what Prometheus fires to Alertmanager, and Alertmanager to the receiver npm run secrets writes (issue 24)', () => {
+    const prometheus = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as {
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    };
+    const targets = prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets));
+    assert.deepEqual(targets, ['alertmanager:9093']);
+    const alertmanager = services.alertmanager!;
+    const configFile = (alertmanager.configs ?? []).find((c) => c.target === '/etc/alertmanager/alertmanager.yml');
+    assert.ok(configFile, 'the config is mounted where the command reads it');
+    assert.ok([alertmanager.command].flat().includes('--config.file=/etc/alertmanager/alertmanager.yml'));
+    const config = parse(readFileSync(compose.configs[configFile.source]!.file, 'utf8')) as {
+      route: { receiver: string; routes?: { receiver: string }[] };
+      receivers: { name: string; webhook_configs?: { url_file?: string; send_resolved?: boolean }[] }[];
+    };
+    const receivers = new Map(config.receivers.map((r) => [r.name, r]));
+    for (const name of [config.route.receiver, ...(config.route.routes ?? []).map((r) => r.receiver)]) {
+      const hooks = receivers.get(name)?.webhook_configs ?? [];
+      assert.ok(hooks.length > 0, `receiver ${name} posts somewhere`);
+      for (const hook of hooks) {
+        const secret = hook.url_file?.replace('/run/secrets/', '') ?? '';
+        assert.ok(alertmanager.secrets?.includes(secret), `${hook.url_file} is a secret mounted into alertmanager`);
+        assert.equal(hook.send_resolved, true);
+      }
+    }
+    // Alerts in the rules carry the severities the routes match.
+    const rules = readFileSync('deploy/prometheus/alerts.yml', 'utf8');
+    assert.match(rules, /severity: page/);
   });
 
   it('Prometheus scrapes the workers’ metrics port and loads the alert rules', () => {

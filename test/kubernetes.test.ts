@@ -55,11 +55,13 @@ async function modelOf(manifest: Manifest): Promise<{ validate(): void }> {
     ? await import('kubernetes-models/apps/v1')
     : apiVersion === 'v1'
       ? await import('kubernetes-models/v1')
-      : apiVersion === 'policy/v1'
-        ? await import('kubernetes-models/policy/v1')
-        : apiVersion === 'monitoring.coreos.com/v1'
-          ? await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1')
-          : {}) as unknown as Record<string, new (data: unknown) => { validate(): void }>;
+      : apiVersion === 'batch/v1'
+        ? await import('kubernetes-models/batch/v1')
+        : apiVersion === 'policy/v1'
+          ? await import('kubernetes-models/policy/v1')
+          : apiVersion === 'monitoring.coreos.com/v1'
+            ? await import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1')
+            : {}) as unknown as Record<string, new (data: unknown) => { validate(): void }>;
   const Model = module[kind];
   assert.ok(Model, `no schema for ${apiVersion} ${kind}`);
   return new Model(manifest);
@@ -70,6 +72,7 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
     assert.deepEqual(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort(), [
       'Deployment/plum-keeper-codec-server',
       'Deployment/plum-keeper-worker',
+      'Job/plum-keeper-setup-namespace',
       'PodDisruptionBudget/plum-keeper-worker',
       'PrometheusRule/plum-token-keeper',
       'Service/plum-keeper-codec-server',
@@ -131,6 +134,18 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
         assert.ok(config.codec.tokenKeyRing);
       }
     }
+  });
+
+  it('registers the namespace and search attributes in a Job, on the workers’ server and image, with the payload ring only', () => {
+    const job = manifests.find((m) => m.kind === 'Job')!.spec as { template: { spec: PodSpec } };
+    const container = job.template.spec.containers[0]! as Container & { command?: string[]; image?: string };
+    assert.deepEqual(container.command?.slice(0, 3), ['node', 'bin/plum-keeper.js', 'setup-namespace']);
+    const worker = deployment('plum-keeper-worker').template.spec.containers[0]! as Container & { image?: string };
+    assert.equal(container.image, worker.image);
+    const env = envOf(container);
+    for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']) assert.equal(env[name], envOf(worker)[name], name);
+    assert.deepEqual(Object.keys(env).sort(), ['PLUM_CODEC_KEYS_FILE', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']);
+    assert.equal(job.template.spec.securityContext?.runAsNonRoot, true);
   });
 
   it('keeps a PodDisruptionBudget for the workers and the alert rules as a PrometheusRule, the same as alerts.yml', () => {
