@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { connectNative } from './temporal/connect-native';
 import type { CredentialSource } from './activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
 import { TokenKeeperClient } from './client/token-keeper-client';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       plumUrl = config.plum.baseUrl;
     }
 
-    const native = await NativeConnection.connect(connectionOptionsFor(config, temporal.address));
+    const native = await connectNative(connectionOptionsFor(config, temporal.address));
     stops.unshift(() => native.close());
     const worker = await createKeeperWorker({
       connection: native,

@@ -15,11 +15,13 @@ export interface SqliteServer {
 /**
  * Temporal server v1.31.2 as one process on in-memory SQLite (deploy/temporal/server-sqlite.yaml), with the
  * `default` namespace and the keeper's search attributes. Used where the dev server of the temporal CLI is too old:
- * upgrade on continue-as-new (a pinned run moving to a new current Worker Deployment Version).
+ * upgrade on continue-as-new (a pinned run moving to a new current Worker Deployment Version), and mutual TLS on the
+ * frontend (`tls`: the server's and the CLI's settings, from scripts/cluster/tls.ts).
  */
 export async function startSqliteServer(
   cliPath: string,
   log: (line: string) => void = () => {},
+  tls?: { serverEnv: Record<string, string>; clientEnv: Record<string, string> },
 ): Promise<SqliteServer> {
   const server = goBinary('server', log);
   const ports = {
@@ -44,6 +46,7 @@ export async function startSqliteServer(
         ...process.env,
         ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
         TEMPORAL_DYNAMIC_CONFIG_FILE: resolve('deploy/temporal/dynamic-config.yaml'),
+        ...tls?.serverEnv,
       },
     },
   );
@@ -54,7 +57,7 @@ export async function startSqliteServer(
   };
   try {
     await Promise.race([
-      setUpNamespace(cliPath, address, 'default'),
+      setUpNamespace(cliPath, address, 'default', tls?.clientEnv),
       process_.exited.then((code) => {
         throw new Error(`temporal server exited (${code}):\n${process_.output()}`);
       }),

@@ -106,9 +106,18 @@ export function startService(server: string, ports: ServerPorts, service: Servic
   );
 }
 
-/** Registers the namespace and the keeper's four search attributes (both idempotent). */
-export async function setUpNamespace(cli: string, address: string, namespace: string): Promise<void> {
-  const run = (args: string[]) => execFileSync(cli, [...args, '--address', address], { stdio: 'pipe' });
+/**
+ * Registers the namespace and the keeper's four search attributes (both idempotent); `clientEnv` carries the CLI's
+ * TLS settings when the frontend needs them.
+ */
+export async function setUpNamespace(
+  cli: string,
+  address: string,
+  namespace: string,
+  clientEnv: Record<string, string> = {},
+): Promise<void> {
+  const run = (args: string[]) =>
+    execFileSync(cli, [...args, '--address', address], { stdio: 'pipe', env: { ...process.env, ...clientEnv } });
   await until('the frontend to answer', () => (run(['operator', 'cluster', 'health']), true), 120_000);
   try {
     run(['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '72h']);

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config';
 import type { OperatorKeyRings } from '../config/key-ring';
 import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring';
 import { clientFromConfig } from '../config/temporal-client';
+import { TemporalUnavailableError } from '../client/errors';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import type { Check } from './check';
 import { firstLine } from './check';
@@ -86,7 +87,9 @@ export async function runDoctor(env: Record<string, string | undefined> = proces
       problem(
         'Temporal',
         `cannot connect: ${firstLine(error)}`,
-        'check TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TLS for a hosted Temporal), or start the main job (npm start)',
+        error instanceof TemporalUnavailableError
+          ? error.hint
+          : 'check TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TLS for a hosted Temporal), or start the main job (npm start)',
       ),
     );
     return checks;

@@ -1,5 +1,6 @@
 import type { StatusReason, TokenStatus } from '../contract';
 import { nextStepFor } from '../contract';
+import type { ConnectionDiagnosis } from '../common/connection-diagnosis';
 
 /** Base of every error the client library throws; `hint` says what to do next. */
 export abstract class TokenKeeperError extends Error {
@@ -138,11 +139,12 @@ export class InvalidInputError extends TokenKeeperError {
 /** Temporal could not be reached. */
 export class TemporalUnavailableError extends TokenKeeperError {
   override readonly name = 'TemporalUnavailableError';
-  readonly hint = 'check TEMPORAL_ADDRESS and that the Temporal server (or npm start) is running';
-  constructor(cause: unknown) {
-    super(`Temporal is unavailable: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`, {
-      cause,
-    });
+  readonly hint: string;
+  /** @param diagnosis what a probe of the address found (TLS, certificates, a closed port), when it found it */
+  constructor(cause: unknown, diagnosis?: ConnectionDiagnosis) {
+    const said = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    super(`Temporal is unavailable: ${diagnosis?.problem ?? said}`, { cause });
+    this.hint = diagnosis?.fix ?? 'check TEMPORAL_ADDRESS and that the Temporal server (or npm start) is running';
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
+import { diagnoseConnection } from '../common/connection-diagnosis';
 import { createDataConverter } from '../codec/data-converter';
 import type { KeyRing } from '../codec/key-ring';
 import { TemporalUnavailableError } from './errors';
@@ -22,7 +23,8 @@ export async function connectTemporalClient(options: TemporalClientOptions): Pro
   try {
     connection = await Connection.connect({ connectTimeout: 5000, ...options.connectionOptions });
   } catch (error) {
-    throw new TemporalUnavailableError(error);
+    const { address = 'localhost:7233', tls, apiKey } = options.connectionOptions;
+    throw new TemporalUnavailableError(error, await diagnoseConnection({ address, tls, apiKey }));
   }
   return new Client({
     connection,

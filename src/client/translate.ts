@@ -1,3 +1,4 @@
+import { credentialsRefused } from '../common/connection-diagnosis';
 import {
   ServiceError,
   WorkflowNotFoundError,
@@ -25,7 +26,13 @@ import {
 } from './errors';
 
 /** gRPC status codes the client reacts to. */
-const GRPC = { NOT_FOUND: 5, DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
+const GRPC = {
+  NOT_FOUND: 5,
+  DEADLINE_EXCEEDED: 4,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+  PERMISSION_DENIED: 7,
+} as const;
 
 /** The gRPC status of a failed Temporal call: on the error itself, or on the gRPC error a `ServiceError` wraps. */
 function grpcCode(error: unknown): number | undefined {
@@ -82,6 +89,9 @@ export function translateFailure(error: unknown, companyId: string): Error {
   const code = grpcCode(error);
   if (code === GRPC.NOT_FOUND) return new NotEnrolledError(companyId);
   if (code === GRPC.UNAVAILABLE || code === GRPC.DEADLINE_EXCEEDED) return new TemporalUnavailableError(error);
+  if (code === GRPC.UNAUTHENTICATED || code === GRPC.PERMISSION_DENIED) {
+    return new TemporalUnavailableError(error, credentialsRefused(error));
+  }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new TemporalUnavailableError(error);
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -4,6 +4,13 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 
 type Problems = { variable: string; problem: string }[];
 
+/** Files Temporal's environment configuration reads for TLS; a missing one is named before anything connects. */
+const TLS_FILE_VARIABLES = [
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+] as const;
+
 /** How the problems say what names a server. */
 export const SERVER_NAMED_BY = 'TEMPORAL_ADDRESS, TEMPORAL_PROFILE or TEMPORAL_CONFIG_FILE';
 
@@ -22,6 +29,9 @@ export function temporalServerFrom(
     problems.push({ variable: 'TEMPORAL_CONFIG_FILE', problem: `${file} does not exist` });
     return undefined;
   }
+  const missing = TLS_FILE_VARIABLES.filter((name) => env[name] !== undefined && !existsSync(env[name]));
+  for (const name of missing) problems.push({ variable: name, problem: `${env[name]} does not exist` });
+  if (missing.length > 0) return undefined;
   let loaded: ClientConnectConfig;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
