@@ -7,6 +7,8 @@ import { freePort } from '../../src/temporal/dev-server';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { StartSandboxOptions } from '../../src/sandbox/plum-sandbox';
 import { LocalPostgres } from './postgres';
+import type { TestCertificates } from './tls';
+import { clientTlsEnv, makeTestCertificates, serverTlsEnv } from './tls';
 import { Managed, until } from './processes';
 import type { ServerPorts, Service } from './temporal-server';
 import { SERVICES, goBinary, setUpNamespace, setUpSchema, startService } from './temporal-server';
@@ -19,6 +21,8 @@ export interface ClusterOptions {
   sandbox?: StartSandboxOptions;
   /** Extra environment for every keeper worker (short lifetimes, log level…). */
   workerEnv?: Record<string, string>;
+  /** Serve the frontend over mutual TLS, with certificates made in `dataDir/tls` (needs openssl). */
+  tls?: boolean;
 }
 
 /**
@@ -52,10 +56,8 @@ function listening(port: number): Promise<boolean> {
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
 
 /**
- * The production topology on loopback, from real binaries: PostgreSQL, the Temporal server as four processes, the
- * Plum sandbox, the codec server (bearer auth) and N keeper workers. (The Temporal UI server cannot be built here:
- * `go install github.com/temporalio/ui-server/v2/cmd/server` needs go.temporal.io/api@v1.64.0, which the module
- * proxy does not serve.)
+ * The production topology on loopback, from real binaries: PostgreSQL, the Temporal server as four processes (the
+ * frontend over mutual TLS with `tls`), the Plum sandbox, the codec server (bearer auth) and N keeper workers.
  */
 export class Cluster {
   readonly services = new Map<Service, Managed>();
@@ -71,6 +73,7 @@ export class Cluster {
     readonly server: string,
     readonly cli: string,
     readonly sandbox: PlumSandbox,
+    readonly certificates: TestCertificates | undefined,
   ) {
     this.credentialsFile = join(options.dataDir, 'plum-credentials.json');
     writeFileSync(this.credentialsFile, '{}');
@@ -117,7 +120,10 @@ export class Cluster {
     options.log('Temporal schema: create and update both databases');
     setUpSchema(sqlTool, ports.postgres);
     const sandbox = await PlumSandbox.start({ ...options.sandbox });
-    const cluster = new Cluster({ ...options, dataDir }, postgres, ports, server, cli, sandbox);
+    const certificates = options.tls ? makeTestCertificates(join(dataDir, 'tls')) : undefined;
+    if (certificates)
+      options.log(`TLS: test CA and certificates in ${certificates.dir}; the frontend requires client certificates`);
+    const cluster = new Cluster({ ...options, dataDir }, postgres, ports, server, cli, sandbox, certificates);
     try {
       // One at a time: services started together on a fresh database race to write the cluster metadata, and the
       // loser exits ("SaveClusterMetadata encountered version mismatch").
@@ -131,7 +137,7 @@ export class Cluster {
         );
       }
       options.log('Temporal: frontend, history, matching and worker started; registering the namespace');
-      await setUpNamespace(cli, cluster.address, cluster.namespace);
+      await setUpNamespace(cli, cluster.address, cluster.namespace, cluster.clientTlsEnv());
       cluster.startCodecServer();
       for (let i = 0; i < options.workers; i++) cluster.startWorker(i);
       await Promise.all(cluster.workers.map((_, i) => cluster.waitForWorker(i)));
@@ -159,8 +165,18 @@ export class Cluster {
     return this.ports[service === 'frontend' ? 'frontend' : service];
   }
 
+  /** What a client, a worker or the CLI sets to connect through TLS (empty without `--tls`). */
+  clientTlsEnv(): Record<string, string> {
+    return this.certificates ? clientTlsEnv(this.certificates) : {};
+  }
+
   startService(service: Service): Managed {
-    const managed = startService(this.server, this.ports, service);
+    const managed = startService(
+      this.server,
+      this.ports,
+      service,
+      this.certificates && serverTlsEnv(this.certificates),
+    );
     this.services.set(service, managed);
     return managed;
   }
@@ -174,6 +190,7 @@ export class Cluster {
       PLUM_TOKEN_KEYS: this.secrets.tokenKeys,
       PLUM_BASE_URL: this.sandbox.url,
       PLUM_CREDENTIALS_FILE: this.credentialsFile,
+      ...this.clientTlsEnv(),
     };
   }
 
@@ -206,6 +223,7 @@ export class Cluster {
       env: {
         ...cleanEnv(),
         TEMPORAL_ADDRESS: this.address,
+        ...this.clientTlsEnv(),
         PLUM_CODEC_KEYS: this.secrets.codecKeys,
         PLUM_CODEC_SERVER_TOKEN: this.secrets.codecToken,
         PLUM_CODEC_SERVER_PORT: String(this.ports.codec),

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Command, InvalidArgumentError } from 'commander';
 import { TokenKeeperClient } from '../../src/client';
 import { connectTemporalClient } from '../../src/client/temporal-client';
@@ -23,10 +24,16 @@ async function main(): Promise<void> {
     )
     .option('--workers <n>', 'keeper workers on the plum-tokens task queue', count, 2)
     .option('--data-dir <dir>', 'PostgreSQL data and the credentials file', '.data/cluster')
+    .option('--tls', 'the frontend requires mutual TLS, with a test CA and certificates made in DATA_DIR/tls (openssl)')
     .parse();
-  const options = program.opts<{ workers: number; dataDir: string }>();
+  const options = program.opts<{ workers: number; dataDir: string; tls?: boolean }>();
   const log = (line: string) => process.stdout.write(`cluster: ${line}\n`);
-  const cluster = await Cluster.start({ dataDir: options.dataDir, workers: options.workers, log });
+  const cluster = await Cluster.start({
+    dataDir: options.dataDir,
+    workers: options.workers,
+    log,
+    tls: options.tls === true,
+  });
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {
     stopping ??= (async () => {
@@ -42,7 +49,8 @@ async function main(): Promise<void> {
   const seeded = await cluster.sandbox.seedCompany({ companyId: DEMO });
   cluster.writeCredentials({ [DEMO]: seeded });
   const client = await connectTemporalClient({
-    connectionOptions: { address: cluster.address },
+    // The same variables the workers and the CLI read (TLS included), through Temporal's environment configuration.
+    connectionOptions: loadClientConnectConfig({ overrideEnvVars: cluster.keeperEnv() }).connectionOptions,
     namespace: cluster.namespace,
     keyRing: parseKeyRing(cluster.secrets.codecKeys, undefined),
     tokenKeyRing: parseKeyRing(cluster.secrets.tokenKeys, undefined, 'PLUM_TOKEN_KEYS'),
@@ -65,6 +73,12 @@ async function main(): Promise<void> {
     '  plum-token-keeper cluster is running (loopback only)',
     `  PostgreSQL : 127.0.0.1:${cluster.ports.postgres} (data in ${cluster.postgres.dataDir})`,
     `  Temporal   : ${cluster.address} (frontend; history :${cluster.ports.history}, matching :${cluster.ports.matching}, worker :${cluster.ports.worker}), namespace ${cluster.namespace}`,
+    ...(cluster.certificates
+      ? [
+          `  TLS        : the frontend requires client certificates (CA, frontend and client certificates in ${cluster.certificates.dir};`,
+          `               TEMPORAL_TLS_* in ${envFile} for plum-keeper and the temporal CLI alike)`,
+        ]
+      : []),
     `  Plum       : ${cluster.sandbox.url}  <-- LOCAL SANDBOX`,
     `  Codec      : http://127.0.0.1:${cluster.ports.codec} (bearer auth; PLUM_CODEC_SERVER_TOKEN in ${envFile})`,
     ...cluster.ports.workerMetrics.map(
@@ -74,7 +88,7 @@ async function main(): Promise<void> {
     '  Try        :',
     `    ${env} npx plum-keeper status ${DEMO}`,
     `    ${env} npx plum-keeper doctor`,
-    `    temporal workflow list --address ${cluster.address} --query "PlumTokenStatus = 'ACTIVE'"`,
+    `    ${cluster.certificates ? `${env} ` : ''}temporal workflow list --address ${cluster.address} --query "PlumTokenStatus = 'ACTIVE'"`,
     `    ${env} temporal workflow query --address ${cluster.address} --workflow-id plum-company:${DEMO} --type status --codec-endpoint http://127.0.0.1:${cluster.ports.codec} --codec-auth "Bearer $PLUM_CODEC_SERVER_TOKEN"`,
     '  Ctrl-C (or SIGTERM) stops every process.',
     '',

@@ -96,13 +96,18 @@ export function serverEnv(ports: ServerPorts, service: Service): Record<string, 
   };
 }
 
-/** Starts one Temporal service from deploy/temporal/server.yaml. */
-export function startService(server: string, ports: ServerPorts, service: Service): Managed {
+/** Starts one Temporal service from deploy/temporal/server.yaml (`tlsEnv`: mutual TLS on the frontend). */
+export function startService(
+  server: string,
+  ports: ServerPorts,
+  service: Service,
+  tlsEnv: Record<string, string> = {},
+): Managed {
   return Managed.start(
     `temporal-${service}`,
     server,
     ['--config-file', resolve('deploy/temporal/server.yaml'), '--allow-no-auth', 'start', '--service', service],
-    { env: { ...process.env, ...serverEnv(ports, service) } },
+    { env: { ...process.env, ...serverEnv(ports, service), ...tlsEnv } },
   );
 }
 

@@ -34,6 +34,7 @@ describe('Temporal over mutual TLS (a frontend that requires client certificates
   let seeded: SeededCompany;
   let worker: Child | undefined;
   let base: Record<string, string>;
+  let closedAddress: string;
 
   before(async () => {
     certs = makeTestCertificates(join(mkdtempSync(join(tmpdir(), 'plum-tls-')), 'certs'));
@@ -44,6 +45,7 @@ describe('Temporal over mutual TLS (a frontend that requires client certificates
     sandbox = await startSandbox();
     seeded = await sandbox.seedCompany({ companyId: uniqueCompanyId('tls') });
     base = { TEMPORAL_ADDRESS: server.address, ...TEST_KEY_ENV_VARS };
+    closedAddress = `127.0.0.1:${await freePort()}`;
   });
 
   after(async () => {
@@ -107,6 +109,22 @@ describe('Temporal over mutual TLS (a frontend that requires client certificates
       env: () => ({}),
       problem: /speaks TLS, and no TLS is configured/,
       setting: /set TEMPORAL_TLS=true/,
+    },
+    {
+      name: 'a client certificate the server’s CA did not sign',
+      env: () => ({
+        ...clientTlsEnv(certs),
+        TEMPORAL_TLS_CLIENT_CERT_PATH: certs.otherCaCert,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: certs.otherCaCert.replace(/\.pem$/, '.key'),
+      }),
+      problem: /the server refused the client certificate \(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA\)/,
+      setting: /set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH to a certificate from that CA/,
+    },
+    {
+      name: 'an address where nothing listens',
+      env: () => ({ ...clientTlsEnv(certs), TEMPORAL_ADDRESS: closedAddress }),
+      problem: /nothing accepts connections at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+      setting: /check TEMPORAL_ADDRESS/,
     },
     {
       name: 'a server name the certificate does not carry',
