@@ -13,9 +13,11 @@ export class PayloadDecryptionError extends Error {
   override readonly name = 'PayloadDecryptionError';
 }
 
-/** AES-256-GCM of `plain` under `key`: a fresh 96-bit IV, then the ciphertext, then the 128-bit tag. */
-export function aesSeal(key: Buffer, plain: Uint8Array): Buffer {
-  const iv = randomBytes(IV_BYTES);
+/**
+ * AES-256-GCM of `plain` under `key`: a fresh 96-bit IV, then the ciphertext, then the 128-bit tag. `iv` is for the
+ * conformance vectors only (docs/vectors): an IV must never repeat under a key.
+ */
+export function aesSeal(key: Buffer, plain: Uint8Array, iv: Buffer = randomBytes(IV_BYTES)): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   return Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
 }

@@ -1,0 +1,248 @@
+// The conformance vectors of docs/wire-protocol.md: made here from the TypeScript code itself (its AES-GCM, its token
+// seal, its answer and failure mapping), so `npm test` fails when the code and the files drift apart.
+import { createHash } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { aesSeal } from '../../src/codec/aes-gcm-codec';
+import { KeyRing } from '../../src/codec/key-ring';
+import type { AccessTokenResult } from '../../src/contract';
+import { FAILURE_TYPES } from '../../src/contract';
+import { TokenKeeperError } from '../../src/client/errors';
+import { tokenOrError, translateFailure } from '../../src/client/translate';
+
+const COMPANY = 'acme';
+const derive = (label: string) => createHash('sha256').update(`plum-token-keeper conformance ${label}`).digest();
+const iv = (label: string) => derive(`iv ${label}`).subarray(0, 12);
+const ring = (ids: string[]) => ids.map((id) => `${id}:${derive(id).toString('base64')}`).join(',');
+
+/** The rings every vector uses; the last id listed is the active one, as in PLUM_CODEC_KEYS. */
+export const VECTOR_RINGS = { payload: ring(['payload-2026a', 'payload-2026b']), token: ring(['seal-2026a']) };
+
+const metadata = (entries: Record<string, string>) => entries;
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** `sealed:v1:<keyId>:<base64(iv ‖ ciphertext ‖ tag)>` with a fixed IV. */
+function sealToken(token: string, keyId: string, ivLabel: string): string {
+  return `sealed:v1:${keyId}:${b64(aesSeal(derive(keyId), Buffer.from(token, 'utf8'), iv(ivLabel)))}`;
+}
+
+/** An outer payload as the codec writes it, from the inner payload's JSON value. */
+function encryptJson(value: unknown, keyId: string, ivLabel: string) {
+  const inner = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(value)) };
+  const innerBytes = temporal.api.common.v1.Payload.encode(inner).finish();
+  return {
+    inner: { metadata: metadata({ encoding: 'json/plain' }), data: JSON.stringify(value) },
+    innerProtobuf: b64(innerBytes),
+    keyId,
+    iv: iv(ivLabel).toString('hex'),
+    outer: {
+      metadata: metadata({ encoding: 'binary/encrypted', 'encryption-key-id': keyId }),
+      data: b64(aesSeal(derive(keyId), innerBytes, iv(ivLabel))),
+    },
+  };
+}
+
+function payloadVectors() {
+  const accessToken = 'plum-access-token-0001';
+  const answer = {
+    ok: true,
+    accessToken,
+    expiresAt: 1_796_000_000_000,
+    status: 'ACTIVE',
+    nextRefreshAt: 1_795_990_000_000,
+  };
+  const sealedAnswer = { ...answer, accessToken: sealToken(accessToken, 'seal-2026a', 'answer') };
+  const status = {
+    companyId: COMPANY,
+    status: 'ACTIVE',
+    consecutiveFailures: 0,
+    generation: 3,
+    upstreamRefreshes: 3,
+    cachedUserTokens: 0,
+  };
+  const good = [
+    { name: 'status query answer (no token fields)', plain: status, sealedPlain: status, keyId: 'payload-2026b' },
+    {
+      name: 'accessToken query answer, token sealed inside',
+      plain: answer,
+      sealedPlain: sealedAnswer,
+      keyId: 'payload-2026b',
+    },
+    { name: 'an older key of the ring still decrypts', plain: status, sealedPlain: status, keyId: 'payload-2026a' },
+  ].map(({ name, plain, sealedPlain, keyId }) => ({
+    name,
+    ...encryptJson(sealedPlain, keyId, name),
+    afterUnseal: plain,
+  }));
+  const tampered = encryptJson(status, 'payload-2026b', 'tampered');
+  const tamperedData = Buffer.from(tampered.outer.data, 'base64');
+  tamperedData[tamperedData.length - 1]! ^= 0x01;
+  return {
+    description:
+      'Payload encryption (docs/wire-protocol.md, "The payload codec"). Each vector: the inner payload as JSON, its protobuf bytes, and the outer payload the codec writes with the fixed IV given. Decrypting `outer` with the ring must give `innerProtobuf`; unsealing token fields must give `afterUnseal`.',
+    rings: VECTOR_RINGS,
+    vectors: good,
+    mustFail: [
+      {
+        name: 'tampered: the last byte of the tag flipped',
+        outer: { ...tampered.outer, data: b64(tamperedData) },
+        error: 'authentication',
+      },
+      {
+        name: 'a key id the ring lacks',
+        outer: {
+          ...tampered.outer,
+          metadata: metadata({ encoding: 'binary/encrypted', 'encryption-key-id': 'payload-2025z' }),
+        },
+        error: 'unknown key id',
+      },
+      {
+        name: 'truncated: shorter than IV and tag',
+        outer: { ...tampered.outer, data: b64(tamperedData.subarray(0, 27)) },
+        error: 'truncated',
+      },
+    ],
+  };
+}
+
+function sealVectors() {
+  const tokens = ['plum-access-token-0001', 'ÿ-unicode-and-long-'.repeat(20)];
+  const sealed = tokens.map((token, i) => ({
+    token,
+    keyId: 'seal-2026a',
+    iv: iv(`seal ${i}`).toString('hex'),
+    sealed: sealToken(token, 'seal-2026a', `seal ${i}`),
+  }));
+  const tamperedBody = Buffer.from(sealed[0]!.sealed.split(':')[3]!, 'base64');
+  tamperedBody[14]! ^= 0x80;
+  return {
+    description:
+      'Token seal (docs/wire-protocol.md, "The token seal"): `sealed:v1:<keyId>:<base64(iv ‖ AES-256-GCM ciphertext ‖ tag)>` of the UTF-8 token, under the token ring.',
+    rings: VECTOR_RINGS,
+    vectors: sealed,
+    mustFail: [
+      { name: 'tampered ciphertext', sealed: `sealed:v1:seal-2026a:${b64(tamperedBody)}`, error: 'authentication' },
+      {
+        name: 'a key id the token ring lacks',
+        sealed: sealed[0]!.sealed.replace('seal-2026a', 'seal-2027x'),
+        error: 'unknown key id',
+      },
+    ],
+  };
+}
+
+/** What the reference client does with `value`: the token it returns, or the error it throws, by name and fields. */
+function outcome(run: () => unknown): Record<string, unknown> {
+  try {
+    return { token: run() };
+  } catch (error) {
+    if (!(error instanceof TokenKeeperError)) throw error;
+    const {
+      name,
+      message: _message,
+      hint: _hint,
+      stack: _stack,
+      companyId: _companyId,
+      ...fields
+    } = error as unknown as Record<string, unknown>;
+    return { error: name, ...fields };
+  }
+}
+
+function answerVectors() {
+  const answers: AccessTokenResult[] = [
+    {
+      ok: true,
+      accessToken: 'plum-access-token-0001',
+      expiresAt: 1_796_000_000_000,
+      status: 'ACTIVE',
+      nextRefreshAt: 1_795_990_000_000,
+    },
+    { ok: true, accessToken: 'plum-access-token-0001', expiresAt: 1_796_000_000_000, status: 'DEGRADED' },
+    { ok: false, why: 'NO_TOKEN_YET', status: 'REFRESHING', message: 'no access token yet' },
+    { ok: false, why: 'EXPIRED', status: 'EXPIRED', expiredAt: 1_795_000_000_000, message: 'the access token expired' },
+    {
+      ok: false,
+      why: 'NEEDS_REAUTH',
+      status: 'NEEDS_REAUTH',
+      reason: 'INVALID_GRANT',
+      message: 'Plum refused the refresh token',
+    },
+    { ok: false, why: 'RETIRED', status: 'RETIRED', message: 'the company is retired' },
+  ];
+  return {
+    description:
+      'Answers of the `accessToken` query and what a client makes of each (docs/wire-protocol.md, "accessToken"): the token, or a typed error with its fields.',
+    vectors: answers.map((answer) => ({ answer, expect: outcome(() => tokenOrError(COMPANY, answer)) })),
+  };
+}
+
+function failureVectors() {
+  const updateFailure = (type: string, details: unknown[]) =>
+    new WorkflowUpdateFailedError(
+      'Workflow Update failed',
+      ApplicationFailure.create({ message: `a ${type}`, type, details }),
+    );
+  const cases: { name: string; failure: { type: string; details: unknown[] } }[] = [
+    {
+      name: 'refused: needs a person',
+      failure: { type: FAILURE_TYPES.needsReauth, details: [{ status: 'NEEDS_REAUTH', reason: 'TOKEN_KILLED' }] },
+    },
+    {
+      name: 'rotation failed, set dead',
+      failure: { type: FAILURE_TYPES.refreshFailed, details: [{ status: 'NEEDS_REAUTH', reason: 'INVALID_GRANT' }] },
+    },
+    {
+      name: 'rotation failed, will retry',
+      failure: { type: FAILURE_TYPES.refreshFailed, details: [{ status: 'DEGRADED' }] },
+    },
+    { name: 'retired', failure: { type: FAILURE_TYPES.retired, details: [] } },
+    { name: 'bad input', failure: { type: FAILURE_TYPES.invalidInput, details: [{ field: 'email' }] } },
+    { name: 'stale tokens', failure: { type: FAILURE_TYPES.staleTokens, details: [] } },
+    { name: 'reseed refused', failure: { type: FAILURE_TYPES.reseedRefused, details: [] } },
+    {
+      name: 'user token refused',
+      failure: { type: FAILURE_TYPES.userTokenFailed, details: [{ reason: 'USER_NOT_FOUND' }] },
+    },
+    { name: 'no valid company token', failure: { type: FAILURE_TYPES.noValidToken, details: [] } },
+  ];
+  return {
+    description:
+      'Update failures (ApplicationFailure type and first detail) and the typed error a client raises for each (docs/wire-protocol.md, "Failures"). A workflow that is not found (gRPC NOT_FOUND) is NotEnrolledError; UNAVAILABLE or DEADLINE_EXCEEDED is TemporalUnavailableError.',
+    vectors: cases.map(({ name, failure }) => {
+      const error = translateFailure(updateFailure(failure.type, failure.details), COMPANY);
+      return {
+        name,
+        failure,
+        expect: outcome(() => {
+          throw error;
+        }),
+      };
+    }),
+  };
+}
+
+/** Every vector file, by name under docs/vectors. */
+export function conformanceVectors(): Record<string, unknown> {
+  return {
+    'payload-codec.json': payloadVectors(),
+    'token-seal.json': sealVectors(),
+    'access-token-answers.json': answerVectors(),
+    'failures.json': failureVectors(),
+  };
+}
+
+/** The rings of {@link VECTOR_RINGS} as KeyRings (the last id listed is active). */
+export function vectorKeyRings(): { payload: KeyRing; token: KeyRing } {
+  const parse = (spec: string, variable: string) => {
+    const keys = Object.fromEntries(
+      spec.split(',').map((e) => [e.split(':')[0]!, Buffer.from(e.split(':')[1]!, 'base64')]),
+    );
+    return KeyRing.of(keys, Object.keys(keys).at(-1)!, variable);
+  };
+  return {
+    payload: parse(VECTOR_RINGS.payload, 'PLUM_CODEC_KEYS'),
+    token: parse(VECTOR_RINGS.token, 'PLUM_TOKEN_KEYS'),
+  };
+}
