@@ -1,0 +1,216 @@
+"""TokenKeeperClient for Python services: the same operations and rules as the TypeScript client."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import temporalio.converter
+from temporalio.client import Client, Interceptor, TLSConfig, WorkflowHandle
+
+from .codec import KeeperCodec
+from .errors import InvalidInputError, TemporalUnavailableError, TokenExpiredError, TokenKeyRingMissingError
+from .keyring import KeyRing
+from .translate import open_token, token_or_error, translate
+
+T = TypeVar("T")
+_COMPANY_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+WORKFLOW_ID_PREFIX = "plum-company:"
+
+
+def workflow_id_for(company_id: str) -> str:
+    return f"{WORKFLOW_ID_PREFIX}{company_id}"
+
+
+def _check_company(company_id: Any) -> str:
+    if not isinstance(company_id, str) or not _COMPANY_ID.match(company_id):
+        raise InvalidInputError("companyId", 'must be 1–128 characters of A–Z, a–z, 0–9, ".", "_" or "-"')
+    return company_id
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def cached_until(token: dict[str, Any], now: int, margin_ms: int) -> int:
+    """Until when a cached access token is handed out (docs/wire-protocol.md, client rule 1)."""
+    if token.get("status") != "ACTIVE":
+        return now + 1000
+    expires = token["expiresAt"]
+    until = min(token.get("nextRefreshAt") or expires, expires) - margin_ms
+    return max(now + 1000, min(until, expires - margin_ms))
+
+
+class _SingleFlight:
+    """One call in flight per key; concurrent callers share its result."""
+
+    def __init__(self) -> None:
+        self._flights: dict[str, asyncio.Future[Any]] = {}
+
+    async def run(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(fn())
+            self._flights[key] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+        return await asyncio.shield(flight)
+
+
+class TokenKeeperClient:
+    """Reads a company's Plum tokens from its keeper workflow. Build it with :meth:`connect`."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        opens_tokens: bool,
+        refresh_margin_ms: int = 5000,
+        user_token_ttl_ms: int = 300_000,
+        now: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.client = client
+        self._opens_tokens = opens_tokens
+        self._margin_ms = refresh_margin_ms
+        self._user_ttl_ms = user_token_ttl_ms
+        self._now = now
+        self._tokens: dict[str, tuple[dict[str, Any], int]] = {}
+        self._user_tokens: dict[str, tuple[dict[str, Any], int]] = {}
+        self._handed_expiries: dict[str, int] = {}
+        self._token_flights = _SingleFlight()
+        self._user_flights = _SingleFlight()
+
+    @classmethod
+    async def connect(
+        cls,
+        address: str,
+        key_ring: KeyRing,
+        *,
+        token_key_ring: KeyRing | None = None,
+        namespace: str = "default",
+        tls: bool | TLSConfig = False,
+        api_key: str | None = None,
+        interceptors: Sequence[Interceptor] = (),
+        **options: Any,
+    ) -> TokenKeeperClient:
+        """Connects to Temporal with the keeper's codec: ``key_ring`` (``PLUM_CODEC_KEYS``) for every payload,
+        ``token_key_ring`` (``PLUM_TOKEN_KEYS``) to read tokens; TLS and API keys as ``temporalio`` takes them."""
+        converter = dataclasses.replace(
+            temporalio.converter.DataConverter.default, payload_codec=KeeperCodec(key_ring, token_key_ring)
+        )
+        try:
+            client = await Client.connect(
+                address,
+                namespace=namespace,
+                data_converter=converter,
+                tls=tls,
+                api_key=api_key,
+                interceptors=interceptors,
+            )
+        except Exception as error:  # the SDK raises RuntimeError for a failed connection
+            raise TemporalUnavailableError(error) from error
+        return cls(client, opens_tokens=token_key_ring is not None, **options)
+
+    def _handle(self, company_id: str) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(workflow_id_for(company_id))
+
+    async def _call(self, company_id: str, fn: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await fn()
+        except Exception as error:
+            translated = translate(error, company_id)
+            if translated is error:
+                raise
+            raise translated from error
+
+    async def get_access_token(self, company_id: str) -> dict[str, Any]:
+        """The company's access token ``{accessToken, expiresAt, status, nextRefreshAt?}``: from this process's cache
+        until shortly before the keeper's next refresh; concurrent callers on a cold cache share one query."""
+        cached = self._tokens.get(company_id)
+        if cached and cached[1] > self._now():
+            return cached[0]
+        company_id = _check_company(company_id)
+
+        async def query() -> dict[str, Any]:
+            answer = await self._call(company_id, lambda: self._handle(company_id).query("accessToken"))
+            token = open_token(company_id, token_or_error(company_id, answer))
+            if token["expiresAt"] <= self._now():
+                raise TokenExpiredError(company_id, token["expiresAt"])
+            self._tokens[company_id] = (token, cached_until(token, self._now(), self._margin_ms))
+            self._handed_expiries[company_id] = token["expiresAt"]
+            return token
+
+        return await self._token_flights.run(company_id, query)
+
+    def invalidate(self, company_id: str) -> None:
+        """Drops the company's cached tokens, its user tokens too (call it after Plum answered 401)."""
+        self._tokens.pop(company_id, None)
+        for key in [k for k in self._user_tokens if k.startswith(f"{company_id}|")]:
+            del self._user_tokens[key]
+
+    async def get_user_token(self, company_id: str, email: str, scope: str | None = None) -> dict[str, Any]:
+        """A user-scoped token ``{email, scope, accessToken, expiresAt}``: this process's cache, the keeper's cache,
+        one exchange on a miss; single flight per user."""
+        company_id = _check_company(company_id)
+        if not isinstance(email, str) or "@" not in email:
+            raise InvalidInputError("email", "must be an e-mail address")
+        request: dict[str, Any] = {"email": email} if scope is None else {"email": email, "scope": scope}
+        key = f"{company_id}|{email.lower()}|{scope or ''}"
+        cached = self._user_tokens.get(key)
+        if cached and cached[1] > self._now():
+            return cached[0]
+
+        async def fetch() -> dict[str, Any]:
+            handle = self._handle(company_id)
+            found = await self._call(company_id, lambda: handle.query("cachedUserToken", request))
+            if found is None:
+                found = await self._call(
+                    company_id,
+                    lambda: handle.execute_update("userToken", request, id=f"user-token-{uuid.uuid4()}"),
+                )
+            result = open_token(company_id, found)
+            fresh = min(self._now() + self._user_ttl_ms, result["expiresAt"] - self._margin_ms)
+            self._user_tokens[key] = (result, fresh)
+            return result
+
+        return await self._user_flights.run(key, fetch)
+
+    async def refresh_now(self, company_id: str, reason: str | None = None) -> dict[str, Any]:
+        """Rotates now and returns ``{accessToken, expiresAt}``; a rotation another caller already made (the keeper
+        holds a token newer than the one this process handed out) is returned, not repeated."""
+        company_id = _check_company(company_id)
+        if not self._opens_tokens:
+            raise TokenKeyRingMissingError(company_id)
+        wanted: dict[str, Any] = {} if reason is None else {"reason": reason}
+        seen = self._handed_expiries.get(company_id)
+        if seen is not None:
+            wanted["seenExpiresAt"] = seen
+        self._tokens.pop(company_id, None)
+        handle = self._handle(company_id)
+        try:
+            result = await self._call(company_id, lambda: handle.execute_update("refreshNow", wanted))
+        except InvalidInputError:
+            # A keeper older than protocol 1 refuses seenExpiresAt: ask it, and send what it accepts.
+            version = await self._protocol(handle)
+            if "seenExpiresAt" not in wanted or version >= 1:
+                raise
+            del wanted["seenExpiresAt"]
+            result = await self._call(company_id, lambda: handle.execute_update("refreshNow", wanted))
+        self._tokens.pop(company_id, None)
+        self._handed_expiries[company_id] = result["expiresAt"]
+        return open_token(company_id, result)
+
+    async def _protocol(self, handle: WorkflowHandle[Any, Any]) -> int:
+        try:
+            return int((await handle.query("keeperVersion"))["protocol"])
+        except Exception:
+            return 0
+
+    async def status(self, company_id: str) -> dict[str, Any]:
+        """The keeper's status; never a secret."""
+        company_id = _check_company(company_id)
+        return await self._call(company_id, lambda: self._handle(company_id).query("status"))

@@ -1,0 +1,124 @@
+"""Against a real keeper: run by test/clients/python-client.test.ts in npm test, which starts the Temporal server, a
+keeper worker and the Plum sandbox, enrols a company and passes them here through the environment."""
+
+import asyncio
+import hashlib
+import os
+
+import httpx
+import pytest
+from temporalio.client import Interceptor, OutboundInterceptor, QueryWorkflowInput
+
+from plum_token_keeper import (
+    InvalidInputError,
+    NotEnrolledError,
+    PlumApi,
+    TokenKeeperClient,
+    TokenKeyRingMissingError,
+    parse_key_ring,
+    retry_after_ms,
+)
+
+ENV = os.environ
+pytestmark = pytest.mark.skipif(
+    "PLUM_TEST_TEMPORAL_ADDRESS" not in ENV,
+    reason="needs a running keeper: npm test runs this through test/clients/python-client.test.ts",
+)
+COMPANY = ENV.get("PLUM_TEST_COMPANY", "")
+
+
+class CountingQueries(Interceptor):
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        counter = self
+
+        class Outbound(OutboundInterceptor):
+            async def query_workflow(self, input: QueryWorkflowInput):  # type: ignore[override]
+                counter.queries.append(input.query)
+                return await super().query_workflow(input)
+
+        return Outbound(next)
+
+
+async def connect(with_token_ring: bool = True, **options) -> TokenKeeperClient:
+    return await TokenKeeperClient.connect(
+        ENV["PLUM_TEST_TEMPORAL_ADDRESS"],
+        parse_key_ring(ENV["PLUM_CODEC_KEYS"]),
+        token_key_ring=parse_key_ring(ENV["PLUM_TOKEN_KEYS"], variable="PLUM_TOKEN_KEYS") if with_token_ring else None,
+        namespace=ENV["PLUM_TEST_NAMESPACE"],
+        **options,
+    )
+
+
+async def sandbox_fault(fault: dict) -> None:
+    origin = httpx.URL(ENV["PLUM_TEST_SANDBOX_URL"]).copy_with(path="/__sandbox/faults")
+    async with httpx.AsyncClient() as http:
+        (await http.post(str(origin), json={"endpoint": "api", "fault": fault})).raise_for_status()
+
+
+async def test_reads_the_token_the_typescript_client_reads_once_for_fifty_callers():
+    counting = CountingQueries()
+    keeper = await connect(interceptors=[counting])
+    tokens = await asyncio.gather(*(keeper.get_access_token(COMPANY) for _ in range(50)))
+    assert counting.queries == ["accessToken"], "single flight: one query for fifty callers"
+    digest = hashlib.sha256(tokens[0]["accessToken"].encode()).hexdigest()
+    assert digest == ENV["PLUM_TEST_TOKEN_DIGEST"]
+    assert tokens[0]["status"] == "ACTIVE"
+    await keeper.get_access_token(COMPANY)
+    assert counting.queries == ["accessToken"], "served from the cache until the keeper's next refresh"
+    keeper.invalidate(COMPANY)
+    await keeper.get_access_token(COMPANY)
+    assert counting.queries == ["accessToken", "accessToken"]
+
+
+async def test_typed_errors():
+    keeper = await connect()
+    with pytest.raises(NotEnrolledError):
+        await keeper.get_access_token("never-enrolled-company")
+    with pytest.raises(InvalidInputError) as raised:
+        await keeper.get_access_token("not a company id")
+    assert raised.value.field == "companyId"
+    without_ring = await connect(with_token_ring=False)
+    with pytest.raises(TokenKeyRingMissingError):
+        await without_ring.get_access_token(COMPANY)
+
+
+async def test_user_token_and_status():
+    keeper = await connect()
+    user = await keeper.get_user_token(COMPANY, ENV["PLUM_TEST_ADMIN_EMAIL"])
+    assert user["email"] == ENV["PLUM_TEST_ADMIN_EMAIL"] and not user["accessToken"].startswith("sealed:")
+    assert await keeper.get_user_token(COMPANY, ENV["PLUM_TEST_ADMIN_EMAIL"]) is user, "cached in the process"
+    status = await keeper.status(COMPANY)
+    assert status["companyId"] == COMPANY and status["status"] == "ACTIVE"
+
+
+async def test_refresh_now_rotates_once_and_a_stale_caller_gets_the_new_token():
+    keeper, other = await connect(), await connect()
+    before = await keeper.get_access_token(COMPANY)
+    await other.get_access_token(COMPANY)
+    generation = (await keeper.status(COMPANY))["generation"]
+    rotated = await keeper.refresh_now(COMPANY, "python client test")
+    assert rotated["accessToken"] != before["accessToken"]
+    # The other process saw the old token: its refresh_now returns the newer one and rotates nothing.
+    again = await other.refresh_now(COMPANY, "python client test, stale caller")
+    assert again["accessToken"] == rotated["accessToken"]
+    assert (await keeper.status(COMPANY))["generation"] == generation + 1
+
+
+async def test_plum_api_retries_once_after_a_401_and_hands_back_a_429():
+    keeper = await connect()
+    api = PlumApi(keeper, ENV["PLUM_TEST_SANDBOX_URL"])
+    body = {"query": "plumProAPI.mutation.getBalance", "variables": {"data": {}}}
+    ok = await api.request(COMPANY, "POST", "/v1/oauth/api", json=body)
+    assert ok.status_code == 200 and ok.json()["data"]["getBalance"]["status"] == 1
+    generation = (await keeper.status(COMPANY))["generation"]
+    await sandbox_fault({"kind": "oauth", "error": "invalid_token", "status": 401})
+    retried = await api.request(COMPANY, "POST", "/v1/oauth/api", json=body)
+    assert retried.status_code == 200
+    assert (await keeper.status(COMPANY))["generation"] == generation + 1, "one rotation for the 401"
+    await sandbox_fault({"kind": "rateLimit", "retryAfterSeconds": 7})
+    limited = await api.request(COMPANY, "POST", "/v1/oauth/api", json=body)
+    assert limited.status_code == 429 and retry_after_ms(limited) == 7000
+    await api.aclose()

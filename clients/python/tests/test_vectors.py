@@ -1,0 +1,99 @@
+"""The conformance vectors of docs/vectors, made by the TypeScript code: this client reads them the same way."""
+
+import base64
+import json
+
+import pytest
+from temporalio.api.common.v1 import Payload
+
+from plum_token_keeper import (
+    KeeperCodec,
+    PayloadDecryptionError,
+    TokenSealer,
+    TokenUnsealError,
+    UnknownKeyIdError,
+)
+from plum_token_keeper.codec import aes_seal
+from plum_token_keeper.translate import failure_error, token_or_error
+
+from .conftest import read_vectors
+
+
+def to_payload(wire: dict) -> Payload:
+    return Payload(
+        metadata={k: v.encode("utf-8") for k, v in wire["metadata"].items()},
+        data=base64.b64decode(wire["data"]),
+    )
+
+
+async def test_decrypts_every_payload_and_opens_the_tokens_inside(rings):
+    payload_ring, token_ring = rings
+    for vector in read_vectors("payload-codec.json")["vectors"]:
+        [inner] = await KeeperCodec(payload_ring).decode([to_payload(vector["outer"])])
+        assert inner.SerializeToString() == base64.b64decode(vector["innerProtobuf"]), vector["name"]
+        assert json.loads(inner.data) == json.loads(vector["inner"]["data"]), vector["name"]
+        [opened] = await KeeperCodec(payload_ring, token_ring).decode([to_payload(vector["outer"])])
+        assert json.loads(opened.data) == vector["afterUnseal"], vector["name"]
+
+
+def test_encrypts_to_the_same_bytes_with_the_vectors_iv(rings):
+    payload_ring, _ = rings
+    for vector in read_vectors("payload-codec.json")["vectors"]:
+        inner = Payload.FromString(base64.b64decode(vector["innerProtobuf"]))
+        key = payload_ring.key(vector["keyId"])
+        sealed = aes_seal(key, inner.SerializeToString(), bytes.fromhex(vector["iv"]))
+        assert base64.b64encode(sealed).decode() == vector["outer"]["data"], vector["name"]
+
+
+async def test_refuses_every_payload_that_must_fail(rings):
+    payload_ring, _ = rings
+    expected = {"authentication": PayloadDecryptionError, "truncated": PayloadDecryptionError, "unknown key id": UnknownKeyIdError}
+    for vector in read_vectors("payload-codec.json")["mustFail"]:
+        with pytest.raises(expected[vector["error"]]):
+            await KeeperCodec(payload_ring).decode([to_payload(vector["outer"])])
+
+
+def test_seals_and_opens_tokens_as_the_vectors_say(rings):
+    _, token_ring = rings
+    seals = read_vectors("token-seal.json")
+    sealer = TokenSealer(token_ring)
+    for vector in seals["vectors"]:
+        assert sealer.open_token(vector["sealed"]) == vector["token"]
+        assert sealer.seal_token(vector["token"], bytes.fromhex(vector["iv"])) == vector["sealed"]
+    for vector in seals["mustFail"]:
+        with pytest.raises(TokenUnsealError) as raised:
+            sealer.open_token(vector["sealed"])
+        assert (raised.value.key_id is not None) == (vector["error"] == "unknown key id")
+
+
+def outcome(run):
+    try:
+        return {"token": run()}
+    except Exception as error:  # noqa: BLE001 - the vectors name the error
+        fields = {
+            "reason": getattr(error, "reason", None),
+            "status": getattr(error, "status", None),
+            "field": getattr(error, "field", None),
+            "expiredAt": getattr(error, "expired_at", None),
+        }
+        return {"error": type(error).__name__, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def without_undefined(expect: dict) -> dict:
+    return {k: v for k, v in expect.items() if v is not None}
+
+
+def test_maps_every_access_token_answer():
+    for vector in read_vectors("access-token-answers.json")["vectors"]:
+        assert outcome(lambda: token_or_error("acme", vector["answer"])) == without_undefined(vector["expect"])
+
+
+def test_maps_every_update_failure_to_its_typed_error():
+    for vector in read_vectors("failures.json")["vectors"]:
+        failure = vector["failure"]
+        first = failure["details"][0] if failure["details"] else None
+
+        def raise_it():
+            raise failure_error("acme", failure["type"], first, "a failure")
+
+        assert outcome(raise_it) == without_undefined(vector["expect"]), vector["name"]
