@@ -1,0 +1,341 @@
+package plumkeeper
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/singleflight"
+)
+
+var companyIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// WorkflowIDFor is the id of a company's keeper workflow.
+func WorkflowIDFor(companyID string) string { return "plum-company:" + companyID }
+
+// AccessToken is the company's token as the keeper hands it out (times in epoch milliseconds).
+type AccessToken struct {
+	AccessToken   string `json:"accessToken"`
+	ExpiresAt     int64  `json:"expiresAt"`
+	Status        string `json:"status"`
+	NextRefreshAt int64  `json:"nextRefreshAt,omitempty"`
+}
+
+// UserToken is a user-scoped token set.
+type UserToken struct {
+	Email       string `json:"email"`
+	Scope       string `json:"scope"`
+	AccessToken string `json:"accessToken"`
+	ExpiresAt   int64  `json:"expiresAt"`
+}
+
+// RefreshedToken is what RefreshNow returns.
+type RefreshedToken struct {
+	AccessToken string `json:"accessToken"`
+	ExpiresAt   int64  `json:"expiresAt"`
+}
+
+// AccessTokenAnswer is the accessToken query's answer: a token (OK) or why there is none.
+type AccessTokenAnswer struct {
+	OK            bool   `json:"ok"`
+	AccessToken   string `json:"accessToken"`
+	ExpiresAt     int64  `json:"expiresAt"`
+	Status        string `json:"status"`
+	NextRefreshAt int64  `json:"nextRefreshAt"`
+	Why           string `json:"why"`
+	Reason        string `json:"reason"`
+	ExpiredAt     int64  `json:"expiredAt"`
+	Message       string `json:"message"`
+}
+
+// TokenOrError is the token of an answer, or the typed error that says why there is none.
+func TokenOrError(companyID string, answer AccessTokenAnswer) (AccessToken, error) {
+	if answer.OK {
+		return AccessToken{answer.AccessToken, answer.ExpiresAt, answer.Status, answer.NextRefreshAt}, nil
+	}
+	switch answer.Why {
+	case "RETIRED":
+		return AccessToken{}, &NotEnrolledError{companyID}
+	case "NEEDS_REAUTH":
+		return AccessToken{}, &NeedsReauthError{companyID, answer.Reason}
+	case "EXPIRED":
+		return AccessToken{}, &TokenExpiredError{companyID, answer.ExpiredAt}
+	}
+	return AccessToken{}, &NoTokenYetError{companyID, answer.Status}
+}
+
+// Options says where Temporal is and which key rings read the keeper's payloads.
+type Options struct {
+	HostPort  string
+	Namespace string
+	// KeyRing is the payload ring (PLUM_CODEC_KEYS); TokenKeyRing (PLUM_TOKEN_KEYS) opens tokens.
+	KeyRing      *KeyRing
+	TokenKeyRing *KeyRing
+	TLS          *tls.Config
+	APIKey       string
+	// RefreshMargin: how long before the keeper's next refresh a cached token is dropped (default 5 s).
+	RefreshMargin time.Duration
+	// UserTokenTTL: how long a user token is served from this process (default 5 minutes).
+	UserTokenTTL time.Duration
+	// Interceptors go to the Temporal client (tests count queries with one).
+	Interceptors []interceptor.ClientInterceptor
+}
+
+type cached[T any] struct {
+	value T
+	until int64
+}
+
+// Client reads a company's Plum tokens from its keeper workflow; safe for concurrent use.
+type Client struct {
+	temporal     client.Client
+	opensTokens  bool
+	margin       int64
+	userTTL      int64
+	now          func() int64
+	mu           sync.Mutex
+	tokens       map[string]cached[AccessToken]
+	userTokens   map[string]cached[UserToken]
+	handed       map[string]int64
+	tokenFlights singleflight.Group
+	userFlights  singleflight.Group
+}
+
+// Dial connects to Temporal with the keeper's codec.
+func Dial(ctx context.Context, options Options) (*Client, error) {
+	if options.KeyRing == nil {
+		return nil, &InvalidInputError{"KeyRing", "the payload ring (PLUM_CODEC_KEYS) is required"}
+	}
+	codec := KeeperCodec{PayloadRing: options.KeyRing, TokenRing: options.TokenKeyRing}
+	dataConverter := converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), codec)
+	clientOptions := client.Options{
+		HostPort:      options.HostPort,
+		Namespace:     options.Namespace,
+		DataConverter: dataConverter,
+		// Failure messages travel encrypted in encoded attributes: decode them with the same converter.
+		FailureConverter:  temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dataConverter, EncodeCommonAttributes: true}),
+		ConnectionOptions: client.ConnectionOptions{TLS: options.TLS},
+		Interceptors:      options.Interceptors,
+	}
+	if options.APIKey != "" {
+		clientOptions.Credentials = client.NewAPIKeyStaticCredentials(options.APIKey)
+	}
+	if clientOptions.Namespace == "" {
+		clientOptions.Namespace = "default"
+	}
+	temporalClient, err := client.DialContext(ctx, clientOptions)
+	if err != nil {
+		return nil, &TemporalUnavailableError{err}
+	}
+	margin, ttl := options.RefreshMargin, options.UserTokenTTL
+	if margin == 0 {
+		margin = 5 * time.Second
+	}
+	if ttl == 0 {
+		ttl = 5 * time.Minute
+	}
+	return &Client{
+		temporal: temporalClient, opensTokens: options.TokenKeyRing != nil,
+		margin: margin.Milliseconds(), userTTL: ttl.Milliseconds(),
+		now:    func() int64 { return time.Now().UnixMilli() },
+		tokens: map[string]cached[AccessToken]{}, userTokens: map[string]cached[UserToken]{}, handed: map[string]int64{},
+	}, nil
+}
+
+// Close closes the Temporal connection.
+func (c *Client) Close() { c.temporal.Close() }
+
+func checkCompany(companyID string) error {
+	if !companyIDPattern.MatchString(companyID) {
+		return &InvalidInputError{"companyId", `must be 1–128 characters of A–Z, a–z, 0–9, ".", "_" or "-"`}
+	}
+	return nil
+}
+
+// CachedUntil is until when a cached token is handed out (docs/wire-protocol.md, client rule 1).
+func CachedUntil(token AccessToken, now, margin int64) int64 {
+	if token.Status != "ACTIVE" {
+		return now + 1000
+	}
+	until := token.ExpiresAt
+	if token.NextRefreshAt != 0 && token.NextRefreshAt < until {
+		until = token.NextRefreshAt
+	}
+	until = min(until-margin, token.ExpiresAt-margin)
+	return max(now+1000, until)
+}
+
+// GetAccessToken returns the company's access token: from this process's cache until shortly before the keeper's next
+// refresh; concurrent callers on a cold cache share one query.
+func (c *Client) GetAccessToken(ctx context.Context, companyID string) (AccessToken, error) {
+	c.mu.Lock()
+	hit, ok := c.tokens[companyID]
+	c.mu.Unlock()
+	if ok && hit.until > c.now() {
+		return hit.value, nil
+	}
+	if err := checkCompany(companyID); err != nil {
+		return AccessToken{}, err
+	}
+	value, err, _ := c.tokenFlights.Do(companyID, func() (any, error) {
+		encoded, err := c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", "accessToken")
+		if err != nil {
+			return nil, translate(err, companyID)
+		}
+		var answer AccessTokenAnswer
+		if err := encoded.Get(&answer); err != nil {
+			return nil, err
+		}
+		token, err := TokenOrError(companyID, answer)
+		if err != nil {
+			return nil, err
+		}
+		if IsSealed(token.AccessToken) {
+			return nil, &TokenKeyRingMissingError{companyID}
+		}
+		if token.ExpiresAt <= c.now() {
+			return nil, &TokenExpiredError{companyID, token.ExpiresAt}
+		}
+		c.mu.Lock()
+		c.tokens[companyID] = cached[AccessToken]{token, CachedUntil(token, c.now(), c.margin)}
+		c.handed[companyID] = token.ExpiresAt
+		c.mu.Unlock()
+		return token, nil
+	})
+	if err != nil {
+		return AccessToken{}, err
+	}
+	return value.(AccessToken), nil
+}
+
+// Invalidate drops the company's cached tokens, its user tokens too (call it after Plum answered 401).
+func (c *Client) Invalidate(companyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.tokens, companyID)
+	for key := range c.userTokens {
+		if strings.HasPrefix(key, companyID+"|") {
+			delete(c.userTokens, key)
+		}
+	}
+}
+
+// GetUserToken returns a user-scoped token: this process's cache, the keeper's cache, one exchange on a miss.
+func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope string) (UserToken, error) {
+	if err := checkCompany(companyID); err != nil {
+		return UserToken{}, err
+	}
+	if !strings.Contains(email, "@") {
+		return UserToken{}, &InvalidInputError{"email", "must be an e-mail address"}
+	}
+	request := map[string]string{"email": email}
+	if scope != "" {
+		request["scope"] = scope
+	}
+	key := companyID + "|" + strings.ToLower(email) + "|" + scope
+	c.mu.Lock()
+	hit, ok := c.userTokens[key]
+	c.mu.Unlock()
+	if ok && hit.until > c.now() {
+		return hit.value, nil
+	}
+	value, err, _ := c.userFlights.Do(key, func() (any, error) {
+		var token *UserToken
+		encoded, err := c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", "cachedUserToken", request)
+		if err != nil {
+			return nil, translate(err, companyID)
+		}
+		if err := encoded.Get(&token); err != nil {
+			return nil, err
+		}
+		if token == nil {
+			handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: WorkflowIDFor(companyID), UpdateName: "userToken", UpdateID: "user-token-" + uuid.NewString(),
+				Args: []any{request}, WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			if err != nil {
+				return nil, translate(err, companyID)
+			}
+			token = &UserToken{}
+			if err := handle.Get(ctx, token); err != nil {
+				return nil, translate(err, companyID)
+			}
+		}
+		if IsSealed(token.AccessToken) {
+			return nil, &TokenKeyRingMissingError{companyID}
+		}
+		c.mu.Lock()
+		c.userTokens[key] = cached[UserToken]{*token, min(c.now()+c.userTTL, token.ExpiresAt-c.margin)}
+		c.mu.Unlock()
+		return *token, nil
+	})
+	if err != nil {
+		return UserToken{}, err
+	}
+	return value.(UserToken), nil
+}
+
+// RefreshNow rotates now and returns the new token; a rotation another caller already made (the keeper holds a token
+// newer than the one this process handed out) is returned, not repeated.
+func (c *Client) RefreshNow(ctx context.Context, companyID, reason string) (RefreshedToken, error) {
+	if err := checkCompany(companyID); err != nil {
+		return RefreshedToken{}, err
+	}
+	if !c.opensTokens {
+		return RefreshedToken{}, &TokenKeyRingMissingError{companyID}
+	}
+	input := map[string]any{}
+	if reason != "" {
+		input["reason"] = reason
+	}
+	c.mu.Lock()
+	if seen, ok := c.handed[companyID]; ok {
+		input["seenExpiresAt"] = seen
+	}
+	delete(c.tokens, companyID)
+	c.mu.Unlock()
+	handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: WorkflowIDFor(companyID), UpdateName: "refreshNow",
+		Args: []any{input}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var result RefreshedToken
+	if err == nil {
+		err = handle.Get(ctx, &result)
+	}
+	if err != nil {
+		return RefreshedToken{}, translate(err, companyID)
+	}
+	c.mu.Lock()
+	delete(c.tokens, companyID)
+	c.handed[companyID] = result.ExpiresAt
+	c.mu.Unlock()
+	if IsSealed(result.AccessToken) {
+		return RefreshedToken{}, &TokenKeyRingMissingError{companyID}
+	}
+	return result, nil
+}
+
+// Status is the keeper's status (never a secret), as JSON fields.
+func (c *Client) Status(ctx context.Context, companyID string) (map[string]any, error) {
+	if err := checkCompany(companyID); err != nil {
+		return nil, err
+	}
+	encoded, err := c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", "status")
+	if err != nil {
+		return nil, translate(err, companyID)
+	}
+	var status map[string]any
+	if err := encoded.Get(&status); err != nil {
+		return nil, fmt.Errorf("status of %s: %w", companyID, err)
+	}
+	return status, nil
+}

@@ -1,0 +1,204 @@
+package plumkeeper
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
+)
+
+// Run by test/client/go-client.test.ts in npm test, which starts the Temporal server, a keeper worker and the Plum
+// sandbox, enrols a company and passes them here through the environment.
+func liveEnv(t *testing.T) map[string]string {
+	t.Helper()
+	if os.Getenv("PLUM_TEST_TEMPORAL_ADDRESS") == "" {
+		t.Skip("needs a running keeper: npm test runs this through test/client/go-client.test.ts")
+	}
+	env := map[string]string{}
+	for _, name := range []string{"PLUM_TEST_TEMPORAL_ADDRESS", "PLUM_TEST_NAMESPACE", "PLUM_TEST_COMPANY", "PLUM_TEST_ADMIN_EMAIL", "PLUM_TEST_SANDBOX_URL", "PLUM_TEST_TOKEN_DIGEST", "PLUM_CODEC_KEYS", "PLUM_TOKEN_KEYS"} {
+		env[name] = os.Getenv(name)
+	}
+	return env
+}
+
+type countingQueries struct {
+	interceptor.ClientInterceptorBase
+	count atomic.Int32
+}
+
+type countingOutbound struct {
+	interceptor.ClientOutboundInterceptorBase
+	parent *countingQueries
+}
+
+func (c *countingQueries) InterceptClient(next interceptor.ClientOutboundInterceptor) interceptor.ClientOutboundInterceptor {
+	return &countingOutbound{interceptor.ClientOutboundInterceptorBase{Next: next}, c}
+}
+
+func (o *countingOutbound) QueryWorkflow(ctx context.Context, in *interceptor.ClientQueryWorkflowInput) (converter.EncodedValue, error) {
+	if in.QueryType == "accessToken" {
+		o.parent.count.Add(1)
+	}
+	return o.Next.QueryWorkflow(ctx, in)
+}
+
+func dial(t *testing.T, env map[string]string, withTokenRing bool, interceptors ...interceptor.ClientInterceptor) *Client {
+	t.Helper()
+	payloadRing, err := ParseKeyRing(env["PLUM_CODEC_KEYS"], "", "PLUM_CODEC_KEYS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	options := Options{HostPort: env["PLUM_TEST_TEMPORAL_ADDRESS"], Namespace: env["PLUM_TEST_NAMESPACE"], KeyRing: payloadRing, Interceptors: interceptors}
+	if withTokenRing {
+		if options.TokenKeyRing, err = ParseKeyRing(env["PLUM_TOKEN_KEYS"], "", "PLUM_TOKEN_KEYS"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keeper, err := Dial(context.Background(), options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(keeper.Close)
+	return keeper
+}
+
+func TestLiveReadsTheTokenOnceForFiftyCallers(t *testing.T) {
+	env := liveEnv(t)
+	counting := &countingQueries{}
+	keeper := dial(t, env, true, counting)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	tokens := make([]AccessToken, 50)
+	for i := range tokens {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			token, err := keeper.GetAccessToken(ctx, env["PLUM_TEST_COMPANY"])
+			if err != nil {
+				t.Error(err)
+			}
+			tokens[i] = token
+		}(i)
+	}
+	wg.Wait()
+	if n := counting.count.Load(); n != 1 {
+		t.Fatalf("fifty callers sent %d queries, want 1", n)
+	}
+	digest := sha256.Sum256([]byte(tokens[0].AccessToken))
+	if hex.EncodeToString(digest[:]) != env["PLUM_TEST_TOKEN_DIGEST"] {
+		t.Fatal("a different token than the TypeScript client read")
+	}
+	_, _ = keeper.GetAccessToken(ctx, env["PLUM_TEST_COMPANY"])
+	if counting.count.Load() != 1 {
+		t.Fatal("not served from the cache")
+	}
+	keeper.Invalidate(env["PLUM_TEST_COMPANY"])
+	_, _ = keeper.GetAccessToken(ctx, env["PLUM_TEST_COMPANY"])
+	if counting.count.Load() != 2 {
+		t.Fatal("invalidate did not drop the cached token")
+	}
+}
+
+func TestLiveTypedErrors(t *testing.T) {
+	env := liveEnv(t)
+	ctx := context.Background()
+	keeper := dial(t, env, true)
+	var notEnrolled *NotEnrolledError
+	if _, err := keeper.GetAccessToken(ctx, "never-enrolled-company"); !errors.As(err, &notEnrolled) {
+		t.Fatalf("got %v, want NotEnrolledError", err)
+	}
+	var invalid *InvalidInputError
+	if _, err := keeper.GetAccessToken(ctx, "not a company id"); !errors.As(err, &invalid) || invalid.Field != "companyId" {
+		t.Fatalf("got %v, want InvalidInputError(companyId)", err)
+	}
+	var missing *TokenKeyRingMissingError
+	if _, err := dial(t, env, false).GetAccessToken(ctx, env["PLUM_TEST_COMPANY"]); !errors.As(err, &missing) {
+		t.Fatalf("got %v, want TokenKeyRingMissingError", err)
+	}
+	var rejected *UserTokenRejectedError
+	if _, err := keeper.GetUserToken(ctx, env["PLUM_TEST_COMPANY"], "nobody@nowhere.example", ""); !errors.As(err, &rejected) || rejected.Reason == "" {
+		t.Fatalf("got %v, want UserTokenRejectedError with Plum's reason", err)
+	}
+}
+
+func TestLiveUserTokenStatusAndRefreshNow(t *testing.T) {
+	env := liveEnv(t)
+	ctx := context.Background()
+	keeper, other := dial(t, env, true), dial(t, env, true)
+	company := env["PLUM_TEST_COMPANY"]
+	user, err := keeper.GetUserToken(ctx, company, env["PLUM_TEST_ADMIN_EMAIL"], "")
+	if err != nil || user.Email != env["PLUM_TEST_ADMIN_EMAIL"] || IsSealed(user.AccessToken) {
+		t.Fatalf("user token: %v", err)
+	}
+	before, _ := keeper.GetAccessToken(ctx, company)
+	_, _ = other.GetAccessToken(ctx, company)
+	status, _ := keeper.Status(ctx, company)
+	generation := status["generation"].(float64)
+	rotated, err := keeper.RefreshNow(ctx, company, "go client test")
+	if err != nil || rotated.AccessToken == before.AccessToken {
+		t.Fatalf("refresh: %v", err)
+	}
+	again, err := other.RefreshNow(ctx, company, "go client test, stale caller")
+	if err != nil || again.AccessToken != rotated.AccessToken {
+		t.Fatalf("a stale caller rotated again: %v", err)
+	}
+	status, _ = keeper.Status(ctx, company)
+	if status["generation"].(float64) != generation+1 {
+		t.Fatalf("generation %v, want %v", status["generation"], generation+1)
+	}
+}
+
+func sandboxFault(t *testing.T, env map[string]string, fault string) {
+	t.Helper()
+	origin := env["PLUM_TEST_SANDBOX_URL"][:strings.Index(env["PLUM_TEST_SANDBOX_URL"][len("http://"):], "/")+len("http://")]
+	response, err := http.Post(origin+"/__sandbox/faults", "application/json", strings.NewReader(`{"endpoint":"api","fault":`+fault+`}`))
+	if err != nil || response.StatusCode != 200 {
+		t.Fatalf("injecting a fault: %v", err)
+	}
+	_ = response.Body.Close()
+}
+
+func TestLivePlumAPI(t *testing.T) {
+	env := liveEnv(t)
+	ctx := context.Background()
+	keeper := dial(t, env, true)
+	company := env["PLUM_TEST_COMPANY"]
+	api := &PlumAPI{Keeper: keeper, BaseURL: env["PLUM_TEST_SANDBOX_URL"]}
+	body := []byte(`{"query":"plumProAPI.mutation.getBalance","variables":{"data":{}}}`)
+	header := http.Header{"Content-Type": {"application/json"}}
+	response, err := api.Do(ctx, company, http.MethodPost, "/v1/oauth/api", body, header)
+	if err != nil || response.StatusCode != 200 {
+		t.Fatalf("first call: %v", err)
+	}
+	drain(response)
+	status, _ := keeper.Status(ctx, company)
+	generation := status["generation"].(float64)
+	sandboxFault(t, env, `{"kind":"oauth","error":"invalid_token","status":401}`)
+	if response, err = api.Do(ctx, company, http.MethodPost, "/v1/oauth/api", bytes.Clone(body), header); err != nil || response.StatusCode != 200 {
+		t.Fatalf("after a 401: %v", err)
+	}
+	drain(response)
+	if status, _ = keeper.Status(ctx, company); status["generation"].(float64) != generation+1 {
+		t.Fatal("a 401 did not cost exactly one rotation")
+	}
+	sandboxFault(t, env, `{"kind":"rateLimit","retryAfterSeconds":7}`)
+	response, err = api.Do(ctx, company, http.MethodPost, "/v1/oauth/api", body, header)
+	if err != nil || response.StatusCode != 429 {
+		t.Fatalf("a 429: %v", err)
+	}
+	if wait, ok := RetryAfter(response); !ok || wait != 7*time.Second {
+		t.Fatalf("Retry-After %v", wait)
+	}
+	drain(response)
+}
