@@ -23,7 +23,9 @@ if (files.length === 0) {
 // two tests at once inside their own timeouts.
 const tools = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/install-temporal-cli.ts'], { stdio: 'inherit' });
 if (tools.status !== 0) process.exit(tools.status ?? 1);
-const clients = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/install-client-deps.ts'], { stdio: 'inherit' });
+const clients = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/install-client-deps.ts'], {
+  stdio: 'inherit',
+});
 if (clients.status !== 0) process.exit(clients.status ?? 1);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configTableMarkdown, variableDocs } from '../../src/config/variables';
 import { tableRows } from '../../scripts/readme-table';
@@ -12,6 +12,16 @@ function sourceFiles(dir: string): string[] {
     entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : [join(dir, entry.name)],
   );
 }
+
+/** The project's Markdown a user reads. */
+const MARKDOWN = [
+  'README.md',
+  'docs/design.md',
+  'docs/plum-api.md',
+  'docs/wire-protocol.md',
+  'clients/python/README.md',
+  'clients/go/README.md',
+];
 
 describe('the docs stay true', () => {
   it("README's configuration table is the one generated from the schema", () => {
@@ -38,7 +48,16 @@ describe('the docs stay true', () => {
 
   it('nothing links outside the repository, and docs/ has the design and the upstream API', () => {
     assert.ok(existsSync('docs/design.md') && existsSync('docs/plum-api.md'));
-    const files = ['README.md', 'docs/design.md', 'docs/plum-api.md', ...sourceFiles('src')];
+    const files = ['README.md', ...MARKDOWN.slice(1), ...sourceFiles('src')];
     for (const file of files) assert.doesNotMatch(readFileSync(file, 'utf8'), /\.\.\/shared/, file);
+  });
+
+  it('every relative link in the README, docs/ and the clients’ READMEs names a file that exists', () => {
+    for (const file of MARKDOWN) {
+      for (const [, target] of readFileSync(file, 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        assert.ok(existsSync(join(dirname(file), target!)), `${file} links ${target}, which does not exist`);
+      }
+    }
   });
 });

@@ -17,6 +17,12 @@ describe('the Go client (clients/go) on a real keeper', () => {
   });
   after(() => env?.stop());
 
+  it('is gofmt-formatted and passes go vet', async () => {
+    const unformatted = await execFileAsync('gofmt', ['-l', '.'], { cwd: 'clients/go', encoding: 'utf8' });
+    assert.equal(unformatted.stdout, '', 'gofmt -l lists no file');
+    await execFileAsync('go', ['vet', './...'], { cwd: 'clients/go', encoding: 'utf8' });
+  });
+
   it('passes its go test: the vectors, the cache and single flight, errors.As, user tokens, RefreshNow, PlumAPI', async () => {
     await withWorker(env, async (taskQueue) => {
       const { vars, token } = await clientTestEnv(env, taskQueue);
