@@ -22,57 +22,6 @@ var companyIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 // WorkflowIDFor is the id of a company's keeper workflow.
 func WorkflowIDFor(companyID string) string { return "plum-company:" + companyID }
 
-// AccessToken is the company's token as the keeper hands it out (times in epoch milliseconds).
-type AccessToken struct {
-	AccessToken   string `json:"accessToken"`
-	ExpiresAt     int64  `json:"expiresAt"`
-	Status        string `json:"status"`
-	NextRefreshAt int64  `json:"nextRefreshAt,omitempty"`
-}
-
-// UserToken is a user-scoped token set.
-type UserToken struct {
-	Email       string `json:"email"`
-	Scope       string `json:"scope"`
-	AccessToken string `json:"accessToken"`
-	ExpiresAt   int64  `json:"expiresAt"`
-}
-
-// RefreshedToken is what RefreshNow returns.
-type RefreshedToken struct {
-	AccessToken string `json:"accessToken"`
-	ExpiresAt   int64  `json:"expiresAt"`
-}
-
-// AccessTokenAnswer is the accessToken query's answer: a token (OK) or why there is none.
-type AccessTokenAnswer struct {
-	OK            bool   `json:"ok"`
-	AccessToken   string `json:"accessToken"`
-	ExpiresAt     int64  `json:"expiresAt"`
-	Status        string `json:"status"`
-	NextRefreshAt int64  `json:"nextRefreshAt"`
-	Why           string `json:"why"`
-	Reason        string `json:"reason"`
-	ExpiredAt     int64  `json:"expiredAt"`
-	Message       string `json:"message"`
-}
-
-// TokenOrError is the token of an answer, or the typed error that says why there is none.
-func TokenOrError(companyID string, answer AccessTokenAnswer) (AccessToken, error) {
-	if answer.OK {
-		return AccessToken{answer.AccessToken, answer.ExpiresAt, answer.Status, answer.NextRefreshAt}, nil
-	}
-	switch answer.Why {
-	case "RETIRED":
-		return AccessToken{}, &NotEnrolledError{companyID}
-	case "NEEDS_REAUTH":
-		return AccessToken{}, &NeedsReauthError{companyID, answer.Reason}
-	case "EXPIRED":
-		return AccessToken{}, &TokenExpiredError{companyID, answer.ExpiredAt}
-	}
-	return AccessToken{}, &NoTokenYetError{companyID, answer.Status}
-}
-
 // Options says where Temporal is and which key rings read the keeper's payloads.
 type Options struct {
 	HostPort  string
@@ -159,19 +108,6 @@ func checkCompany(companyID string) error {
 		return &InvalidInputError{"companyId", `must be 1–128 characters of A–Z, a–z, 0–9, ".", "_" or "-"`}
 	}
 	return nil
-}
-
-// CachedUntil is until when a cached token is handed out (docs/wire-protocol.md, client rule 1).
-func CachedUntil(token AccessToken, now, margin int64) int64 {
-	if token.Status != "ACTIVE" {
-		return now + 1000
-	}
-	until := token.ExpiresAt
-	if token.NextRefreshAt != 0 && token.NextRefreshAt < until {
-		until = token.NextRefreshAt
-	}
-	until = min(until-margin, token.ExpiresAt-margin)
-	return max(now+1000, until)
 }
 
 // GetAccessToken returns the company's access token: from this process's cache until shortly before the keeper's next

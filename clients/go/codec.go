@@ -41,13 +41,17 @@ type TokenUnsealError struct {
 
 func (e *TokenUnsealError) Error() string { return e.Message }
 
-// AESSeal returns IV ‖ AES-256-GCM ciphertext ‖ tag. iv is for the conformance vectors only (nil: a random one).
-func AESSeal(key, plain, iv []byte) ([]byte, error) {
+func newGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	gcm, err := cipher.NewGCM(block)
+	return cipher.NewGCM(block)
+}
+
+// AESSeal returns IV ‖ AES-256-GCM ciphertext ‖ tag. iv is for the conformance vectors only (nil: a random one).
+func AESSeal(key, plain, iv []byte) ([]byte, error) {
+	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
@@ -65,11 +69,7 @@ func AESOpen(key, sealed []byte) ([]byte, error) {
 	if len(sealed) < ivBytes+tagBytes {
 		return nil, &PayloadDecryptionError{"truncated"}
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
