@@ -132,30 +132,82 @@ func TestLiveTypedErrors(t *testing.T) {
 	}
 }
 
-func TestLiveUserTokenStatusAndRefreshNow(t *testing.T) {
+func TestLiveCompanyStateErrorsAndUnknownKey(t *testing.T) {
+	env := liveEnv(t)
+	ctx := context.Background()
+	keeper := dial(t, env, true)
+	var reauth *NeedsReauthError
+	if _, err := keeper.GetAccessToken(ctx, os.Getenv("PLUM_TEST_REAUTH_COMPANY")); !errors.As(err, &reauth) || reauth.Reason != os.Getenv("PLUM_TEST_REAUTH_REASON") {
+		t.Fatalf("got %v, want NeedsReauthError(%s)", err, os.Getenv("PLUM_TEST_REAUTH_REASON"))
+	}
+	var expired *TokenExpiredError
+	if _, err := keeper.GetAccessToken(ctx, os.Getenv("PLUM_TEST_EXPIRED_COMPANY")); !errors.As(err, &expired) {
+		t.Fatalf("got %v, want TokenExpiredError", err)
+	}
+	otherRing, err := ParseKeyRing(os.Getenv("PLUM_TEST_OTHER_CODEC_KEYS"), "", "PLUM_CODEC_KEYS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := Dial(ctx, Options{HostPort: env["PLUM_TEST_TEMPORAL_ADDRESS"], Namespace: env["PLUM_TEST_NAMESPACE"], KeyRing: otherRing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	var unknown *UnknownKeyIDError
+	if _, err := stranger.GetAccessToken(ctx, env["PLUM_TEST_COMPANY"]); !errors.As(err, &unknown) || unknown.KeyID != "test-a" {
+		t.Fatalf("got %v, want UnknownKeyIDError(test-a)", err)
+	}
+}
+
+func TestLiveUserTokenMissThenHit(t *testing.T) {
+	env := liveEnv(t)
+	ctx := context.Background()
+	keeper := dial(t, env, true)
+	company, admin := env["PLUM_TEST_COMPANY"], env["PLUM_TEST_ADMIN_EMAIL"]
+	user, err := keeper.GetUserToken(ctx, company, admin, "")
+	if err != nil || user.Email != admin || IsSealed(user.AccessToken) {
+		t.Fatalf("user token: %v", err)
+	}
+	again, _ := keeper.GetUserToken(ctx, company, admin, "")
+	fresh, _ := dial(t, env, true).GetUserToken(ctx, company, admin, "")
+	if again.AccessToken != user.AccessToken || fresh.AccessToken != user.AccessToken {
+		t.Fatal("a cache hit (this process's, then the keeper's) exchanged again")
+	}
+	if status, err := keeper.Status(ctx, company); err != nil || status["status"] != "ACTIVE" {
+		t.Fatalf("status: %v %v", status, err)
+	}
+}
+
+func TestLiveRefreshNowByTwoCallersAtOnceMakesOneRotation(t *testing.T) {
 	env := liveEnv(t)
 	ctx := context.Background()
 	keeper, other := dial(t, env, true), dial(t, env, true)
 	company := env["PLUM_TEST_COMPANY"]
-	user, err := keeper.GetUserToken(ctx, company, env["PLUM_TEST_ADMIN_EMAIL"], "")
-	if err != nil || user.Email != env["PLUM_TEST_ADMIN_EMAIL"] || IsSealed(user.AccessToken) {
-		t.Fatalf("user token: %v", err)
-	}
 	before, _ := keeper.GetAccessToken(ctx, company)
 	_, _ = other.GetAccessToken(ctx, company)
 	status, _ := keeper.Status(ctx, company)
 	generation := status["generation"].(float64)
-	rotated, err := keeper.RefreshNow(ctx, company, "go client test")
-	if err != nil || rotated.AccessToken == before.AccessToken {
-		t.Fatalf("refresh: %v", err)
+	results := make([]RefreshedToken, 2)
+	var wg sync.WaitGroup
+	for i, c := range []*Client{keeper, other} {
+		wg.Add(1)
+		go func(i int, c *Client) {
+			defer wg.Done()
+			var err error
+			if results[i], err = c.RefreshNow(ctx, company, "go client test, at once"); err != nil {
+				t.Error(err)
+			}
+		}(i, c)
 	}
-	again, err := other.RefreshNow(ctx, company, "go client test, stale caller")
-	if err != nil || again.AccessToken != rotated.AccessToken {
-		t.Fatalf("a stale caller rotated again: %v", err)
+	wg.Wait()
+	if results[0].AccessToken != results[1].AccessToken || results[0].AccessToken == before.AccessToken {
+		t.Fatal("the two callers got different tokens, or none new")
 	}
-	status, _ = keeper.Status(ctx, company)
-	if status["generation"].(float64) != generation+1 {
-		t.Fatalf("generation %v, want %v", status["generation"], generation+1)
+	if status, _ = keeper.Status(ctx, company); status["generation"].(float64) != generation+1 {
+		t.Fatalf("generation %v, want %v: one rotation for both", status["generation"], generation+1)
+	}
+	if read, _ := keeper.GetAccessToken(ctx, company); read.AccessToken != results[0].AccessToken {
+		t.Fatal("the read after the rotation did not return the new token")
 	}
 }
 

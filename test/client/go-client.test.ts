@@ -41,7 +41,9 @@ describe('the Go client (clients/go) on a real keeper', () => {
         'TestFailureVectors',
         'TestLiveReadsTheTokenOnceForFiftyCallers',
         'TestLiveTypedErrors',
-        'TestLiveUserTokenStatusAndRefreshNow',
+        'TestLiveCompanyStateErrorsAndUnknownKey',
+        'TestLiveUserTokenMissThenHit',
+        'TestLiveRefreshNowByTwoCallersAtOnceMakesOneRotation',
         'TestLivePlumAPI',
       ]) {
         assert.match(run.stdout, new RegExp(`--- PASS: ${name} `), `${name} passed`);

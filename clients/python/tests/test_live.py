@@ -11,10 +11,13 @@ from temporalio.client import Interceptor, OutboundInterceptor, QueryWorkflowInp
 
 from plum_token_keeper import (
     InvalidInputError,
+    NeedsReauthError,
     NotEnrolledError,
     PlumApi,
     TokenKeeperClient,
+    TokenExpiredError,
     TokenKeyRingMissingError,
+    UnknownKeyIdError,
     parse_key_ring,
     retry_after_ms,
 )
@@ -85,26 +88,47 @@ async def test_typed_errors():
         await without_ring.get_access_token(COMPANY)
 
 
-async def test_user_token_and_status():
+async def test_typed_errors_of_company_states_and_an_unknown_payload_key():
+    keeper = await connect()
+    with pytest.raises(NeedsReauthError) as reauth:
+        await keeper.get_access_token(ENV["PLUM_TEST_REAUTH_COMPANY"])
+    assert reauth.value.reason == ENV["PLUM_TEST_REAUTH_REASON"]
+    with pytest.raises(TokenExpiredError):
+        await keeper.get_access_token(ENV["PLUM_TEST_EXPIRED_COMPANY"])
+    stranger = await TokenKeeperClient.connect(
+        ENV["PLUM_TEST_TEMPORAL_ADDRESS"], parse_key_ring(ENV["PLUM_TEST_OTHER_CODEC_KEYS"]), namespace=ENV["PLUM_TEST_NAMESPACE"]
+    )
+    with pytest.raises(Exception) as raised:
+        await stranger.get_access_token(COMPANY)
+    chain = [raised.value]
+    while chain[-1].__cause__ is not None:
+        chain.append(chain[-1].__cause__)
+    assert any(isinstance(error, UnknownKeyIdError) and error.key_id == "test-a" for error in chain), chain
+
+
+async def test_user_token_miss_then_hit_and_status():
     keeper = await connect()
     user = await keeper.get_user_token(COMPANY, ENV["PLUM_TEST_ADMIN_EMAIL"])
     assert user["email"] == ENV["PLUM_TEST_ADMIN_EMAIL"] and not user["accessToken"].startswith("sealed:")
     assert await keeper.get_user_token(COMPANY, ENV["PLUM_TEST_ADMIN_EMAIL"]) is user, "cached in the process"
+    fresh_process = await connect()
+    again = await fresh_process.get_user_token(COMPANY, ENV["PLUM_TEST_ADMIN_EMAIL"])
+    assert again["accessToken"] == user["accessToken"], "a hit in the keeper's cache: no second exchange"
     status = await keeper.status(COMPANY)
     assert status["companyId"] == COMPANY and status["status"] == "ACTIVE"
 
 
-async def test_refresh_now_rotates_once_and_a_stale_caller_gets_the_new_token():
+async def test_refresh_now_by_two_callers_at_once_makes_one_rotation_and_the_next_read_has_it():
     keeper, other = await connect(), await connect()
     before = await keeper.get_access_token(COMPANY)
     await other.get_access_token(COMPANY)
     generation = (await keeper.status(COMPANY))["generation"]
-    rotated = await keeper.refresh_now(COMPANY, "python client test")
-    assert rotated["accessToken"] != before["accessToken"]
-    # The other process saw the old token: its refresh_now returns the newer one and rotates nothing.
-    again = await other.refresh_now(COMPANY, "python client test, stale caller")
-    assert again["accessToken"] == rotated["accessToken"]
-    assert (await keeper.status(COMPANY))["generation"] == generation + 1
+    first, second = await asyncio.gather(
+        keeper.refresh_now(COMPANY, "python client test"), other.refresh_now(COMPANY, "python client test, at once")
+    )
+    assert first["accessToken"] == second["accessToken"] != before["accessToken"]
+    assert (await keeper.status(COMPANY))["generation"] == generation + 1, "one rotation for both"
+    assert (await keeper.get_access_token(COMPANY))["accessToken"] == first["accessToken"], "read after the rotation"
 
 
 async def test_plum_api_retries_once_after_a_401_and_hands_back_a_429():
