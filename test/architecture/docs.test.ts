@@ -52,6 +52,13 @@ describe('the docs stay true', () => {
     for (const file of files) assert.doesNotMatch(readFileSync(file, 'utf8'), /\.\.\/shared/, file);
   });
 
+  it('the README shows the Python and Go programs exactly as their files (which npm test runs against a keeper)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const file of ['clients/python/examples/read_token.py', 'clients/go/examples/readtoken/main.go']) {
+      assert.ok(readme.includes(readFileSync(file, 'utf8')), `README.md shows ${file} as it is`);
+    }
+  });
+
   it('every relative link in the README, docs/ and the clients’ READMEs names a file that exists', () => {
     for (const file of MARKDOWN) {
       for (const [, target] of readFileSync(file, 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {

@@ -50,6 +50,18 @@ describe('the Go client (clients/go) on a real keeper', () => {
       }
       assert.doesNotMatch(run.stdout, /--- SKIP/);
       assert.ok(!run.stdout.includes(token), 'no token in the output');
+      // The README's program, as it is.
+      const example = await execFileAsync('go', ['run', './examples/readtoken'], {
+        cwd: 'clients/go',
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          ...vars,
+          TEMPORAL_ADDRESS: vars.PLUM_TEST_TEMPORAL_ADDRESS!,
+          PLUM_COMPANY: vars.PLUM_TEST_COMPANY!,
+        },
+      });
+      assert.match(example.stdout, new RegExp(`^ACTIVE token of ${token.length} characters, expires at \\d+\n$`));
     });
   });
 });

@@ -34,6 +34,17 @@ describe('the Python client (clients/python) on a real keeper', () => {
       assert.match(run.stdout, /\b12 passed\b/, run.stdout);
       assert.doesNotMatch(run.stdout, /skipped/);
       assert.ok(!run.stdout.includes(token), 'no token in the output');
+      // The README's ten-line program, as it is.
+      const example = await execFileAsync(VENV_PYTHON, ['clients/python/examples/read_token.py'], {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          ...vars,
+          TEMPORAL_ADDRESS: vars.PLUM_TEST_TEMPORAL_ADDRESS!,
+          PLUM_COMPANY: vars.PLUM_TEST_COMPANY!,
+        },
+      });
+      assert.match(example.stdout, new RegExp(`^ACTIVE token of ${token.length} characters, expires at \\d+\n$`));
     });
   });
 });
