@@ -50,6 +50,14 @@ describe('npm run bench -- --small', () => {
       assert.ok((document.sections.readPath!.figures.redisGetMs as { n: number }).n > 0);
       assert.ok(naive && naive.callsPerWave >= 1, 'the naive baseline ran');
     }
+    const reads = document.sections.readPath!.figures as Record<
+      string,
+      { n?: number; cached?: { n: number }; cold?: { n: number } }
+    >;
+    assert.ok(reads.queryFloorMs!.n! > 0, 'the floor was measured');
+    for (const language of ['pythonClientMs', 'goClientMs']) {
+      assert.ok(reads[language]!.cached!.n > 0 && reads[language]!.cold!.n > 0, `${language}: cached and cold reads`);
+    }
     assert.ok((document.sections.cost!.figures.eventsPerRotation as number) > 0);
     assert.equal(document.sections.scale!.figures.companies, 40);
   });

@@ -40,6 +40,8 @@ export interface WorkerProcessOptions {
   maxCachedWorkflows?: number;
   activitiesPerSecond?: number;
   minRotationIntervalMs?: number;
+  /** A worker of the constant-query workflow (bench/workflows/constant.ts) instead of the keeper. */
+  floor?: boolean;
 }
 
 /** A dev server, the sandbox, a client and keeper workers in child processes, all on loopback. */
@@ -98,6 +100,11 @@ export class Harness {
     }
   }
 
+  /** What a client in another process needs: the server's address and the key rings. */
+  clientEnv(): Record<string, string> {
+    return { ...this.keyEnv, TEMPORAL_ADDRESS: this.server.address };
+  }
+
   async startWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
@@ -107,6 +114,7 @@ export class Harness {
       PLUM_CREDENTIALS_FILE: this.credentialsFile,
       BENCH_TASK_QUEUE: options.taskQueue,
     };
+    if (options.floor) env.BENCH_FLOOR = '1';
     if (options.maxCachedWorkflows !== undefined) env.BENCH_MAX_CACHED_WORKFLOWS = String(options.maxCachedWorkflows);
     if (options.activitiesPerSecond !== undefined)
       env.BENCH_ACTIVITIES_PER_SECOND = String(options.activitiesPerSecond);

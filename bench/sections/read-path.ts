@@ -4,9 +4,21 @@ import type { SectionResult } from '../lib/report';
 import { row } from '../lib/report';
 import { describePercentiles, timeEach } from '../lib/stats';
 import type { BenchSizes } from './sizes';
+import type { OtherClientReads } from '../lib/other-clients';
+import { otherClientReads } from '../lib/other-clients';
+import { queryFloor } from '../lib/query-floor';
 import { accessTokenQuery, workflowIdFor } from '../../src/contract';
 
 const TASK_QUEUE = 'bench-read-path';
+
+/** A language's cached and cold reads (invalidate, then one query through that client). */
+function languageRows(labels: [string, string], language: string, reads: OtherClientReads | undefined) {
+  if (!reads) return [];
+  return [
+    row(`(${labels[0]}) ${language} client, warm cache`, describePercentiles(reads.cached)),
+    row(`(${labels[1]}) ${language} client, cold read (invalidate, query)`, describePercentiles(reads.cold)),
+  ];
+}
 
 /** The same token read through the client's warm cache, a Redis GET, and a raw `accessToken` query. */
 export async function readPath(harness: Harness, sizes: BenchSizes): Promise<SectionResult> {
@@ -35,7 +47,13 @@ export async function readPath(harness: Harness, sizes: BenchSizes): Promise<Sec
   } else {
     notes.push(`redis-server is not installed, so the Redis row is missing: ${REDIS_INSTALL_HINT}`);
   }
+  const others = await otherClientReads(harness.clientEnv(), companyId, {
+    reads: sizes.reads,
+    coldReads: sizes.queryReads,
+  });
+  notes.push(...others.notes);
   await worker.stop();
+  const floor = await queryFloor(harness, sizes.queryReads);
 
   const ratio = (other: number) => other / client.p50;
   const rows = [
@@ -54,12 +72,23 @@ export async function readPath(harness: Harness, sizes: BenchSizes): Promise<Sec
         ]
       : []),
     row('a vs c (p50 ratio)', `${ratio(query.p50).toFixed(0)}× faster`),
+    ...languageRows(['d', 'e'], 'Python', others.python),
+    ...languageRows(['f', 'g'], 'Go', others.go),
+    row('(h) floor: constant query of a trivial workflow', describePercentiles(floor)),
+    row('c over the floor (p50)', `+${(query.p50 - floor.p50).toFixed(2)} ms`),
   ];
   return {
     id: 'readPath',
     title: '1. Read path, side by side (one company, sequential reads)',
     rows,
-    figures: { clientCacheMs: client, redisGetMs: redis ?? null, rawQueryMs: query },
+    figures: {
+      clientCacheMs: client,
+      redisGetMs: redis ?? null,
+      rawQueryMs: query,
+      pythonClientMs: others.python ?? null,
+      goClientMs: others.go ?? null,
+      queryFloorMs: floor,
+    },
     notes,
   };
 }
