@@ -75,7 +75,10 @@ export async function readPath(harness: Harness, sizes: BenchSizes): Promise<Sec
     ...languageRows(['d', 'e'], 'Python', others.python),
     ...languageRows(['f', 'g'], 'Go', others.go),
     row('(h) floor: constant query of a trivial workflow', describePercentiles(floor)),
-    row('c over the floor (p50)', `+${(query.p50 - floor.p50).toFixed(2)} ms`),
+    row(
+      'c over the floor (p50)',
+      `${query.p50 >= floor.p50 ? '+' : '−'}${Math.abs(query.p50 - floor.p50).toFixed(2)} ms`,
+    ),
   ];
   return {
     id: 'readPath',
