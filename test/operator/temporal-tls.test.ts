@@ -155,6 +155,9 @@ describe('Temporal over mutual TLS (a frontend that requires client certificates
       assert.equal(listed.code, 1);
       assert.match(listed.err, new RegExp(`^plum-keeper: Temporal is unavailable: .*${problem.source}`, 'm'));
       assert.match(listed.err, new RegExp(`next: ${setting.source}`));
+      const setup = await finished(startNode(['bin/plum-keeper.js', 'setup-namespace'], { ...base, ...env() }));
+      assert.equal(setup.code, 1);
+      assert.match(setup.err, new RegExp(`^plum-keeper: Temporal is unavailable: .*${problem.source}`, 'm'));
     });
   }
 
