@@ -5,7 +5,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { aesSeal } from '../../src/codec/aes-gcm-codec';
-import { KeyRing } from '../../src/codec/key-ring';
+import type { KeyRing } from '../../src/codec/key-ring';
+import { parseKeyRing } from '../../src/codec/key-ring';
 import type { AccessTokenResult } from '../../src/contract';
 import { FAILURE_TYPES } from '../../src/contract';
 import { TokenKeeperError } from '../../src/client/errors';
@@ -233,16 +234,10 @@ export function conformanceVectors(): Record<string, unknown> {
   };
 }
 
-/** The rings of {@link VECTOR_RINGS} as KeyRings (the last id listed is active). */
+/** The rings of {@link VECTOR_RINGS} as KeyRings (the last id listed is active, as in PLUM_CODEC_KEYS). */
 export function vectorKeyRings(): { payload: KeyRing; token: KeyRing } {
-  const parse = (spec: string, variable: string) => {
-    const keys = Object.fromEntries(
-      spec.split(',').map((e) => [e.split(':')[0]!, Buffer.from(e.split(':')[1]!, 'base64')]),
-    );
-    return KeyRing.of(keys, Object.keys(keys).at(-1)!, variable);
-  };
   return {
-    payload: parse(VECTOR_RINGS.payload, 'PLUM_CODEC_KEYS'),
-    token: parse(VECTOR_RINGS.token, 'PLUM_TOKEN_KEYS'),
+    payload: parseKeyRing(VECTOR_RINGS.payload, undefined),
+    token: parseKeyRing(VECTOR_RINGS.token, undefined, 'PLUM_TOKEN_KEYS'),
   };
 }

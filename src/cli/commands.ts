@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { ConnectionOptions } from '@temporalio/client';
-import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { NeedsReauthError, TemporalUnavailableError } from '../client/errors';
-import { diagnoseConnection } from '../common/connection-diagnosis';
+import { NeedsReauthError } from '../client/errors';
+import { connectTemporal } from '../client/temporal-client';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
 import { connectionOptionsFor } from '../config/temporal-client';
@@ -229,11 +228,7 @@ export class Cli {
 
   async setupNamespace(options: { retention: number }): Promise<void> {
     const config = loadConfigOrExit();
-    const target = connectionOptionsFor(config) as ConnectionOptions;
-    const connection = await Connection.connect(target).catch(async (error: unknown) => {
-      const { address = 'localhost:7233', tls, apiKey } = target;
-      throw new TemporalUnavailableError(error, await diagnoseConnection({ address, tls, apiKey }));
-    });
+    const connection = await connectTemporal(connectionOptionsFor(config) as ConnectionOptions);
     try {
       const setup = await setupNamespace(connection, config.temporal.namespace, options.retention);
       this.print(setup, [

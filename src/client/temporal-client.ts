@@ -15,17 +15,23 @@ export interface TemporalClientOptions {
 }
 
 /**
+ * A connection (5 s to connect); a failure is probed and thrown as {@link TemporalUnavailableError} naming the cause
+ * and the setting that fixes it.
+ */
+export async function connectTemporal(options: ConnectionOptions): Promise<Connection> {
+  try {
+    return await Connection.connect({ connectTimeout: 5000, ...options });
+  } catch (error) {
+    throw new TemporalUnavailableError(error, await diagnoseConnection(options));
+  }
+}
+
+/**
  * The one way the project builds a Temporal client: a connection (5 s to connect) and the project's data converter.
  * Fails with {@link TemporalUnavailableError} when the server cannot be reached.
  */
 export async function connectTemporalClient(options: TemporalClientOptions): Promise<Client> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ connectTimeout: 5000, ...options.connectionOptions });
-  } catch (error) {
-    const { address = 'localhost:7233', tls, apiKey } = options.connectionOptions;
-    throw new TemporalUnavailableError(error, await diagnoseConnection({ address, tls, apiKey }));
-  }
+  const connection = await connectTemporal(options.connectionOptions);
   return new Client({
     connection,
     namespace: options.namespace,

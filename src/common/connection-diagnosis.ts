@@ -10,7 +10,8 @@ export interface ConnectionDiagnosis {
 
 /** The parts of the SDK's connection options (from `@temporalio/envconfig`) that decide the handshake. */
 export interface ProbedConnection {
-  address: string;
+  /** The SDK's default when absent. */
+  address?: string;
   tls?:
     | boolean
     | null
@@ -160,7 +161,8 @@ function refusedAfterHandshake(
  * Undefined when the server is reachable and the handshake succeeds (the cause lies elsewhere).
  */
 export async function diagnoseConnection(options: ProbedConnection): Promise<ConnectionDiagnosis | undefined> {
-  const { host, port } = splitAddress(options.address);
+  const address = options.address ?? 'localhost:7233';
+  const { host, port } = splitAddress(address);
   const unreachable = await reachable(host, port);
   if (unreachable) return unreachable;
   const settings = typeof options.tls === 'object' && options.tls !== null ? options.tls : undefined;
@@ -169,7 +171,7 @@ export async function diagnoseConnection(options: ProbedConnection): Promise<Con
   if (!tlsWanted) {
     if (peer && Object.keys(peer).length > 0) {
       return {
-        problem: `${options.address} speaks TLS, and no TLS is configured`,
+        problem: `${address} speaks TLS, and no TLS is configured`,
         fix: `set TEMPORAL_TLS=true (with TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA) and ${CLIENT_CERT_SETTINGS} or TEMPORAL_API_KEY as the server asks`,
       };
     }
@@ -177,7 +179,7 @@ export async function diagnoseConnection(options: ProbedConnection): Promise<Con
   }
   if (!peer || Object.keys(peer).length === 0) {
     return {
-      problem: `${options.address} does not complete a TLS handshake (${error?.code ?? 'no certificate'}): it may not speak TLS`,
+      problem: `${address} does not complete a TLS handshake (${error?.code ?? 'no certificate'}): it may not speak TLS`,
       fix: 'check TEMPORAL_ADDRESS, or unset TEMPORAL_TLS and TEMPORAL_TLS_* for a server without TLS',
     };
   }

@@ -30,11 +30,11 @@ export async function connectNative(options: NativeConnectionOptions): Promise<N
   try {
     return await NativeConnection.connect(options);
   } catch (error) {
-    const { address = 'localhost:7233', tls, apiKey } = options;
+    const address = options.address ?? 'localhost:7233';
     const refused = /Unauthenticated|PermissionDenied|code: 16|code: 7\b/.test(String(error));
     const diagnosis = refused
       ? credentialsRefused({ code: /PermissionDenied|code: 7\b/.test(String(error)) ? 7 : 16, message: String(error) })
-      : await diagnoseConnection({ address, tls, apiKey });
+      : await diagnoseConnection(options);
     throw new TemporalConnectError(address, diagnosis, error);
   }
 }
