@@ -53,6 +53,7 @@ describe(
     let issuer: LocalOidcIssuer;
     let codec: Child;
     let ui: ChildProcess;
+    let uiOutput = '';
     let browser: Browser;
     let uiUrl: string;
     let codecOrigin: string;
@@ -115,11 +116,17 @@ describe(
         uiServerBinary(() => undefined),
         ['--root', dir, '--config', '.', '--env', 'production', 'start'],
         {
-          stdio: 'ignore',
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
+      const keepUiOutput = (chunk: Buffer) => (uiOutput = (uiOutput + chunk.toString()).slice(-4000));
+      ui.stdout?.on('data', keepUiOutput);
+      ui.stderr?.on('data', keepUiOutput);
+      // Its own banner, not just any answer on the port: another test may have taken a free port in between.
+      await waitFor('the UI server', () => uiOutput.includes(`:${uiPort}`) || ui.exitCode !== null, 60_000);
+      assert.equal(ui.exitCode, null, `the UI server exited: ${uiOutput}`);
       await waitFor(
-        'the UI server',
+        'the UI server to answer',
         () =>
           fetch(uiUrl).then(
             (r) => r.status < 500,
@@ -178,15 +185,27 @@ describe(
       await page.goto(`${uiUrl}/auth/sso`);
       await page.waitForURL((url) => url.origin === uiUrl && !url.pathname.startsWith('/auth'), { timeout: 30_000 });
 
+      // What a failure report needs: where the browser is, what the codec server answered, what the UI server said.
+      const diagnosis = async () => {
+        const text = ((await page.textContent('body').catch(() => '')) ?? '').replace(/\s+/g, ' ').slice(0, 600);
+        await page.screenshot({ path: join(SCREENSHOT_DIR, 'ui-production-failure.png'), fullPage: true });
+        return `at ${page.url()}; codec answers ${JSON.stringify(codecCalls.map((c) => c.status))}; page: ${text}; UI server: ${uiOutput.slice(-1500)}`;
+      };
+      const summary = page.getByText(`Plum token keeper of company ${companyId}`).first();
       await page.goto(`${uiUrl}/namespaces/default/workflows/plum-company:${companyId}`);
-      await page
-        .getByText(`Plum token keeper of company ${companyId}`)
-        .first()
-        .waitFor({ timeout: 30_000 })
-        .catch(async (error: unknown) => {
-          await page.screenshot({ path: join(SCREENSHOT_DIR, 'ui-production-failure.png'), fullPage: true });
-          throw error;
+      assert.doesNotMatch(new URL(page.url()).pathname, /login|auth/, `not signed in: ${await diagnosis()}`);
+      // A cold UI on a loaded machine can miss its first render; an operator would reload, and so does the test. Every
+      // codec answer, the reload's too, is still asserted below.
+      const shown = await summary.waitFor({ timeout: 30_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!shown) {
+        await page.reload();
+        await summary.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+          throw new Error(`the keeper's summary did not show: ${await diagnosis()}`, { cause: error });
         });
+      }
       await page.getByText('User Metadata').first().click();
       const details = await waitFor('the decoded current details', () => detailsText(page), 30_000);
       assert.match(details, /Status:\s*ACTIVE/);
