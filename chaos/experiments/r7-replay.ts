@@ -88,8 +88,13 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
       run.workflowId,
     );
     if (failure) {
-      // Kept for a closer look (it holds only ciphertext and sealed tokens): `temporal workflow trace` or a test.
-      keptDir ??= mkdtempSync(join(tmpdir(), 'chaos-replay-failures-'));
+      // Kept for a closer look (it holds only ciphertext and sealed tokens of the sandbox), with this lab's throwaway
+      // key rings beside it: without them nothing can replay it once the lab is gone.
+      if (!keptDir) {
+        keptDir = mkdtempSync(join(tmpdir(), 'chaos-replay-failures-'));
+        const env = Object.entries(lab.keyEnv()).map(([name, value]) => `${name}=${value}\n`);
+        writeFileSync(join(keptDir, 'lab-keys.env'), env.join(''), { mode: 0o600 });
+      }
       const kept = join(keptDir, `${run.workflowId.replace(/[^\w-]/g, '_')}-${run.runId}.json`);
       writeFileSync(
         kept,

@@ -11,6 +11,12 @@ import type { ChaosLab } from '../lib/lab';
 import type { ChaosSizes } from '../lib/sizes';
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : String(error));
+/** A failure as a report needs it: the error's name and the first words of its message and cause (no secrets). */
+const described = (error: unknown) => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `; cause: ${error.cause.message.slice(0, 160)}` : '';
+  return `${error.name}: ${error.message.slice(0, 160)}${cause}`;
+};
 
 const FLOOD_DEADLINE_MS = 120_000;
 
@@ -37,7 +43,7 @@ async function acrossContinueAsNew(lab: ChaosLab, sizes: ChaosSizes) {
   );
   const settled = await Promise.allSettled([...updates, ...queries]);
   const failed = settled.flatMap((s, i) =>
-    s.status === 'rejected' ? [`${i < updates.length ? 'update' : 'query'} ${errorName(s.reason)}`] : [],
+    s.status === 'rejected' ? [`${i < updates.length ? 'update' : 'query'} ${described(s.reason)}`] : [],
   );
   let runs = 0;
   for await (const _ of lab.client.workflow.list({ query: `WorkflowId = '${workflowIdFor(companyId)}'` })) runs += 1;
