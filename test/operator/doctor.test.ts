@@ -162,6 +162,14 @@ describe('plum-keeper doctor names each problem of a misconfigured deployment', 
         workflowExecutionTimeout: '1 second',
       });
       await waitFor('the left probe to time out', async () => (await left.describe()).status.name === 'TIMED_OUT');
+      // The doctor finds probes through visibility, which follows the run's own state with a lag on a loaded machine.
+      await waitFor(
+        'visibility to list the left probe as timed out',
+        async () =>
+          (await client.workflow.count(`WorkflowId = '${left.workflowId}' AND ExecutionStatus = 'TimedOut'`)).count ===
+          1,
+        60_000,
+      );
       const running = await client.workflow.start('plumDoctorProbe', {
         taskQueue: 'plum-doctor-running',
         workflowId: `plum-doctor-probe-running-${process.pid}`,
