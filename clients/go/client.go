@@ -123,7 +123,7 @@ func (c *Client) GetAccessToken(ctx context.Context, companyID string) (AccessTo
 		return AccessToken{}, err
 	}
 	value, err, _ := c.tokenFlights.Do(companyID, func() (any, error) {
-		encoded, err := c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", "accessToken")
+		encoded, err := c.query(ctx, companyID, "accessToken")
 		if err != nil {
 			return nil, translate(err, companyID)
 		}
@@ -186,7 +186,7 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 	}
 	value, err, _ := c.userFlights.Do(key, func() (any, error) {
 		var token *UserToken
-		encoded, err := c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", "cachedUserToken", request)
+		encoded, err := c.query(ctx, companyID, "cachedUserToken", request)
 		if err != nil {
 			return nil, translate(err, companyID)
 		}
@@ -194,15 +194,8 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 			return nil, err
 		}
 		if token == nil {
-			handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-				WorkflowID: WorkflowIDFor(companyID), UpdateName: "userToken", UpdateID: "user-token-" + uuid.NewString(),
-				Args: []any{request}, WaitForStage: client.WorkflowUpdateStageCompleted,
-			})
-			if err != nil {
-				return nil, translate(err, companyID)
-			}
 			token = &UserToken{}
-			if err := handle.Get(ctx, token); err != nil {
+			if err := c.update(ctx, companyID, "userToken", "user-token-", request, token); err != nil {
 				return nil, translate(err, companyID)
 			}
 		}
@@ -239,15 +232,8 @@ func (c *Client) RefreshNow(ctx context.Context, companyID, reason string) (Refr
 	}
 	delete(c.tokens, companyID)
 	c.mu.Unlock()
-	handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: WorkflowIDFor(companyID), UpdateName: "refreshNow",
-		Args: []any{input}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var result RefreshedToken
-	if err == nil {
-		err = handle.Get(ctx, &result)
-	}
-	if err != nil {
+	if err := c.update(ctx, companyID, "refreshNow", "", input, &result); err != nil {
 		return RefreshedToken{}, translate(err, companyID)
 	}
 	c.mu.Lock()
@@ -265,7 +251,7 @@ func (c *Client) Status(ctx context.Context, companyID string) (map[string]any, 
 	if err := checkCompany(companyID); err != nil {
 		return nil, err
 	}
-	encoded, err := c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", "status")
+	encoded, err := c.query(ctx, companyID, "status")
 	if err != nil {
 		return nil, translate(err, companyID)
 	}
@@ -274,4 +260,31 @@ func (c *Client) Status(ctx context.Context, companyID string) (map[string]any, 
 		return nil, fmt.Errorf("status of %s: %w", companyID, err)
 	}
 	return status, nil
+}
+
+// query asks the company's keeper, again while it cannot take the query yet.
+func (c *Client) query(ctx context.Context, companyID, name string, args ...any) (converter.EncodedValue, error) {
+	return retryWhileNotReady(ctx, func() (converter.EncodedValue, error) {
+		return c.temporal.QueryWorkflow(ctx, WorkflowIDFor(companyID), "", name, args...)
+	})
+}
+
+// update sends an update and waits for its result into result, again (under a new id, prefixed with idPrefix when
+// set) while the keeper cannot take it yet: an attempt refused so had no effect.
+func (c *Client) update(ctx context.Context, companyID, name, idPrefix string, arg, result any) error {
+	_, err := retryWhileNotReady(ctx, func() (struct{}, error) {
+		updateID := ""
+		if idPrefix != "" {
+			updateID = idPrefix + uuid.NewString()
+		}
+		handle, err := c.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: WorkflowIDFor(companyID), UpdateName: name, UpdateID: updateID,
+			Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = handle.Get(ctx, result)
+		}
+		return struct{}{}, err
+	})
+	return err
 }

@@ -10,8 +10,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -239,5 +243,42 @@ func TestFailureVectors(t *testing.T) {
 			detail = v.Failure.Details[0]
 		}
 		sameAsExpected(t, v.Name, outcome(nil, FailureError("acme", v.Failure.Type, detail, "a failure")), v.Expect)
+	}
+}
+
+func TestRetryVectors(t *testing.T) {
+	var file struct {
+		DelaysMs []int64 `json:"delaysMs"`
+		Vectors  []struct {
+			Name             string `json:"name"`
+			StatusDetailsBin string `json:"statusDetailsBin"`
+			Expect           struct {
+				SendAgain bool `json:"sendAgain"`
+			} `json:"expect"`
+		} `json:"vectors"`
+	}
+	readVectors(t, "retries.json", &file)
+	if len(file.DelaysMs) != len(NotReadyRetryDelays) {
+		t.Fatalf("delays %v, vectors say %v ms", NotReadyRetryDelays, file.DelaysMs)
+	}
+	for i, ms := range file.DelaysMs {
+		if NotReadyRetryDelays[i] != time.Duration(ms)*time.Millisecond {
+			t.Fatalf("delays %v, vectors say %v ms", NotReadyRetryDelays, file.DelaysMs)
+		}
+	}
+	for _, v := range file.Vectors {
+		raw, err := base64.StdEncoding.DecodeString(v.StatusDetailsBin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := &spb.Status{}
+		if err := proto.Unmarshal(raw, st); err != nil {
+			t.Fatal(err)
+		}
+		// The error the Go SDK returns for this trailer, as it converts every gRPC status.
+		err = serviceerror.FromStatus(status.FromProto(st))
+		if got := IsWorkflowNotReady(err); got != v.Expect.SendAgain {
+			t.Errorf("%s: sent again %v, want %v (%T)", v.Name, got, v.Expect.SendAgain, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import type { AccessTokenResult } from '../../src/contract';
 import { FAILURE_TYPES } from '../../src/contract';
 import { TokenKeeperError } from '../../src/client/errors';
 import { tokenOrError, translateFailure } from '../../src/client/translate';
+import { retryVectors } from './retries';
 
 const COMPANY = 'acme';
 const derive = (label: string) => createHash('sha256').update(`plum-token-keeper conformance ${label}`).digest();
@@ -231,6 +232,7 @@ export function conformanceVectors(): Record<string, unknown> {
     'token-seal.json': sealVectors(),
     'access-token-answers.json': answerVectors(),
     'failures.json': failureVectors(),
+    'retries.json': retryVectors(),
   };
 }
 

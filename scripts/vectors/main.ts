@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { format, resolveConfig } from 'prettier';
 import { conformanceVectors } from './generate';
 
 const DIR = 'docs/vectors';
@@ -11,25 +12,33 @@ const { write } = new Command('npm run vectors --')
   .parse()
   .opts<{ write?: boolean }>();
 
-mkdirSync(DIR, { recursive: true });
-let stale = 0;
-for (const [file, content] of Object.entries(conformanceVectors())) {
-  const path = join(DIR, file);
-  const text = `${JSON.stringify(content, null, 2)}\n`;
-  if (write) {
-    writeFileSync(path, text);
-    process.stdout.write(`wrote ${path}\n`);
-    continue;
+async function main(): Promise<void> {
+  mkdirSync(DIR, { recursive: true });
+  let stale = 0;
+  for (const [file, content] of Object.entries(conformanceVectors())) {
+    const path = join(DIR, file);
+    // Formatted as the repository's format check wants it, so a written file passes both checks.
+    const text = await format(JSON.stringify(content), { ...(await resolveConfig(path)), filepath: path });
+    if (write) {
+      writeFileSync(path, text);
+      process.stdout.write(`wrote ${path}\n`);
+      continue;
+    }
+    let current = '';
+    try {
+      current = readFileSync(path, 'utf8');
+    } catch {
+      // missing: stale below
+    }
+    if (current !== text) {
+      stale += 1;
+      process.stdout.write(`stale ${path}: npm run vectors -- --write\n`);
+    } else process.stdout.write(`ok    ${path}\n`);
   }
-  let current = '';
-  try {
-    current = readFileSync(path, 'utf8');
-  } catch {
-    // missing: stale below
-  }
-  if (current !== text) {
-    stale += 1;
-    process.stdout.write(`stale ${path}: npm run vectors -- --write\n`);
-  } else process.stdout.write(`ok    ${path}\n`);
+  process.exitCode = stale > 0 ? 1 : 0;
 }
-process.exitCode = stale > 0 ? 1 : 0;
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -38,6 +38,7 @@ import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
 import { openToken, tokenOrError, translateFailure } from './translate';
+import { retryWhileNotReady } from './not-ready';
 import type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
 import { enrolmentStart } from './enrolment';
 import { cachedUntil, temporalClientOptionsOf } from './options';
@@ -285,10 +286,10 @@ export class TokenKeeperClient {
     return token;
   }
 
-  /** Runs a Temporal call and turns its failures into the library's errors. */
+  /** Runs a Temporal call (again while the workflow cannot take it yet) and turns its failures into the library's errors. */
   private async call<T>(companyId: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await retryWhileNotReady(fn);
     } catch (error) {
       throw translateFailure(error, companyId);
     }

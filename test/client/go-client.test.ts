@@ -39,6 +39,7 @@ describe('the Go client (clients/go) on a real keeper', () => {
         'TestTokenSealVectors',
         'TestAccessTokenAnswerVectors',
         'TestFailureVectors',
+        'TestRetryVectors',
         'TestLiveReadsTheTokenOnceForFiftyCallers',
         'TestLiveTypedErrors',
         'TestLiveCompanyStateErrorsAndUnknownKey',

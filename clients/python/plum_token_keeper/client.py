@@ -16,6 +16,7 @@ from temporalio.client import Client, Interceptor, TLSConfig, WorkflowHandle
 from .codec import KeeperCodec
 from .errors import InvalidInputError, TemporalUnavailableError, TokenExpiredError, TokenKeyRingMissingError
 from .keyring import KeyRing
+from .not_ready import retry_while_not_ready
 from .translate import open_token, token_or_error, translate
 
 T = TypeVar("T")
@@ -120,7 +121,7 @@ class TokenKeeperClient:
 
     async def _call(self, company_id: str, fn: Callable[[], Awaitable[T]]) -> T:
         try:
-            return await fn()
+            return await retry_while_not_ready(fn)
         except Exception as error:
             translated = translate(error, company_id)
             if translated is error:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from temporalio.api.common.v1 import Payload
+from temporalio.service import RPCError, RPCStatusCode
 
 from plum_token_keeper import (
     KeeperCodec,
@@ -14,6 +15,7 @@ from plum_token_keeper import (
     UnknownKeyIdError,
 )
 from plum_token_keeper.codec import aes_seal
+from plum_token_keeper.not_ready import NOT_READY_RETRY_DELAYS_MS, is_workflow_not_ready
 from plum_token_keeper.translate import failure_error, token_or_error
 
 from .conftest import read_vectors
@@ -97,3 +99,13 @@ def test_maps_every_update_failure_to_its_typed_error():
             raise failure_error("acme", failure["type"], first, "a failure")
 
         assert outcome(raise_it) == without_undefined(vector["expect"]), vector["name"]
+
+
+def test_sends_again_exactly_the_refusals_the_vectors_say():
+    retries = read_vectors("retries.json")
+    assert list(NOT_READY_RETRY_DELAYS_MS) == retries["delaysMs"]
+    for vector in retries["vectors"]:
+        error = RPCError(
+            vector["message"], RPCStatusCode(vector["grpcCode"]), base64.b64decode(vector["statusDetailsBin"])
+        )
+        assert is_workflow_not_ready(error) == vector["expect"]["sendAgain"], vector["name"]

@@ -1,0 +1,37 @@
+package plumkeeper
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+)
+
+// NotReadyRetryDelays are the pauses before each further attempt of a call the keeper could not take yet: four
+// attempts within about 1.5 s (docs/vectors/retries.json).
+var NotReadyRetryDelays = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, 900 * time.Millisecond}
+
+// IsWorkflowNotReady reports whether Temporal refused a call with WorkflowNotReady: the keeper could not take it yet
+// (the task that carried an update was refused, as when a message arrives while the keeper continues as new, or its
+// first task has not run). Such a call had no effect, so sending it again is safe.
+func IsWorkflowNotReady(err error) bool {
+	var notReady *serviceerror.WorkflowNotReady
+	return errors.As(err, &notReady)
+}
+
+// retryWhileNotReady runs send, and again after a pause each time Temporal answers WorkflowNotReady.
+func retryWhileNotReady[T any](ctx context.Context, send func() (T, error)) (T, error) {
+	for _, delay := range NotReadyRetryDelays {
+		value, err := send()
+		if err == nil || !IsWorkflowNotReady(err) {
+			return value, err
+		}
+		select {
+		case <-ctx.Done():
+			return value, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+	return send()
+}

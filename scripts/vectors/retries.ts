@@ -1,0 +1,57 @@
+// The retry vectors of docs/wire-protocol.md ("Client rules"): gRPC refusals as the server sends them (status code and
+// the `grpc-status-details-bin` trailer, a google.rpc.Status), and whether a client sends the call again unchanged.
+import { google, temporal } from '@temporalio/proto';
+import { NOT_READY_RETRY_DELAYS_MS, isWorkflowNotReady } from '../../src/client/not-ready';
+
+const detail = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/${type}`, value });
+
+/** A gRPC error as @grpc/grpc-js hands it to the Temporal client. */
+function grpcError(code: number, message: string, statusBytes: Uint8Array) {
+  const trailer = Buffer.from(statusBytes);
+  return Object.assign(new Error(message), {
+    code,
+    details: message,
+    metadata: { get: (key: string) => (key === 'grpc-status-details-bin' ? [trailer] : []) },
+  });
+}
+
+export function retryVectors() {
+  const { errordetails } = temporal.api;
+  const cases = [
+    {
+      name: 'workflow not ready: the task that carried an update was refused, or the first task has not run',
+      code: 9,
+      message: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+      details: [
+        detail(
+          'temporal.api.errordetails.v1.WorkflowNotReadyFailure',
+          errordetails.v1.WorkflowNotReadyFailure.encode({}).finish(),
+        ),
+      ],
+    },
+    { name: 'failed precondition of another kind', code: 9, message: 'precondition failed', details: [] },
+    {
+      name: 'not found: not enrolled (never sent again)',
+      code: 5,
+      message: 'workflow not found',
+      details: [
+        detail('temporal.api.errordetails.v1.NotFoundFailure', errordetails.v1.NotFoundFailure.encode({}).finish()),
+      ],
+    },
+  ];
+  return {
+    description:
+      'gRPC refusals a client sends again, unchanged, after a pause (docs/wire-protocol.md, "Client rules"): status FAILED_PRECONDITION (9) whose google.rpc.Status trailer (grpc-status-details-bin, base64 here) names temporal.api.errordetails.v1.WorkflowNotReadyFailure. The call had no effect. delaysMs: the pauses before each further attempt.',
+    delaysMs: NOT_READY_RETRY_DELAYS_MS,
+    vectors: cases.map(({ name, code, message, details }) => {
+      const statusBytes = google.rpc.Status.encode({ code, message, details }).finish();
+      return {
+        name,
+        grpcCode: code,
+        message,
+        statusDetailsBin: Buffer.from(statusBytes).toString('base64'),
+        expect: { sendAgain: isWorkflowNotReady(grpcError(code, message, statusBytes)) },
+      };
+    }),
+  };
+}

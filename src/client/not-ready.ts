@@ -1,0 +1,42 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ServiceError, isGrpcServiceError } from '@temporalio/client';
+import { google } from '@temporalio/proto';
+
+const FAILED_PRECONDITION = 9;
+const NOT_READY_FAILURE = 'temporal.api.errordetails.v1.WorkflowNotReadyFailure';
+
+/** Pauses before each retry of a call the workflow could not take yet: four attempts within about 1.5 s. */
+export const NOT_READY_RETRY_DELAYS_MS: readonly number[] = [100, 300, 900];
+
+/**
+ * Whether Temporal refused a call with `WorkflowNotReady`: the workflow could not take it yet (its first task has not
+ * run, or the task that carried an update failed to complete, as a continue-as-new does when a message arrives during
+ * it). Such a call had no effect, so sending it again is safe.
+ */
+export function isWorkflowNotReady(error: unknown): boolean {
+  const grpc = isGrpcServiceError(error)
+    ? error
+    : error instanceof ServiceError && isGrpcServiceError(error.cause)
+      ? error.cause
+      : undefined;
+  if (grpc?.code !== FAILED_PRECONDITION) return false;
+  const raw = grpc.metadata?.get('grpc-status-details-bin')[0];
+  if (raw === undefined || typeof raw === 'string') return false;
+  return google.rpc.Status.decode(raw).details.some((detail) => detail.type_url?.endsWith(NOT_READY_FAILURE));
+}
+
+/** Runs `send`, and again after a pause each time Temporal answers `WorkflowNotReady`; any other outcome stands. */
+export async function retryWhileNotReady<T>(
+  send: () => Promise<T>,
+  delaysMs: readonly number[] = NOT_READY_RETRY_DELAYS_MS,
+): Promise<T> {
+  for (const delay of delaysMs) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isWorkflowNotReady(error)) throw error;
+    }
+    await sleep(delay);
+  }
+  return send();
+}
