@@ -20,6 +20,7 @@ import type { SqliteServer } from '../../scripts/cluster/sqlite-server';
 import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import { NEXT_RELEASE_PATCH, prepareBuild } from '../lib/builds';
 import { companyIds, eventually, historyEvents, sleep, taskFailureOf } from '../lib/fleet';
+import { described } from '../lib/described';
 import type { ChaosLab, LabBuild, LabWorker } from '../lib/lab';
 import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
@@ -33,6 +34,8 @@ const ADMIN = 'admin@deploy.test';
 /** A deploy world on its own server: the lab's sandbox, keys and worker processes; a client of its own. */
 class DeployWorld {
   readonly errors = new Map<string, number>();
+  /** The first few failed calls in full, so a report says what the server answered. */
+  readonly errorExamples: string[] = [];
   reads = 0;
   failedReads = 0;
   userTokens = 0;
@@ -83,6 +86,7 @@ class DeployWorld {
   count(what: string, error: unknown): void {
     const key = `${what}: ${error instanceof Error ? error.name : String(error)}`;
     this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+    if (this.errorExamples.length < 5) this.errorExamples.push(`${what}: ${described(error)}`);
   }
 
   /** Reads, rotations and user-token exchanges on random companies until stopped (bounded by `maxMs`). */
@@ -341,6 +345,7 @@ export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: Se
         reads: world.reads,
         failedReads: world.failedReads,
         errors,
+        errorExamples: world.errorExamples,
         secondsToNewBuild: naturalMove.seconds,
         notMoved: naturalMove.left,
         upgradeOutput: upgrade.stdout.trim(),

@@ -6,17 +6,12 @@ import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenUpdate, workf
 import { MAX_IN_FLIGHT_UPDATES } from '../../src/temporal/dev-server';
 import { RETIRE_ALERT_GRACE_MS } from '../../src/contract';
 import { TOKEN_LIFETIME_MS, deadWebhookAcrossContinueAsNew } from './r8-dead-webhook';
+import { described } from '../lib/described';
 import { eventually, statusOf } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import type { ChaosSizes } from '../lib/sizes';
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : String(error));
-/** A failure as a report needs it: the error's name and the first words of its message and cause (no secrets). */
-const described = (error: unknown) => {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `; cause: ${error.cause.message.slice(0, 160)}` : '';
-  return `${error.name}: ${error.message.slice(0, 160)}${cause}`;
-};
 
 const FLOOD_DEADLINE_MS = 120_000;
 
