@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServiceError, isGrpcServiceError } from '@temporalio/client';
 import { google } from '@temporalio/proto';
+import { grpcErrorOf } from './translate';
 
 const FAILED_PRECONDITION = 9;
 const NOT_READY_FAILURE = 'temporal.api.errordetails.v1.WorkflowNotReadyFailure';
@@ -14,11 +14,7 @@ export const NOT_READY_RETRY_DELAYS_MS: readonly number[] = [100, 300, 900];
  * it). Such a call had no effect, so sending it again is safe.
  */
 export function isWorkflowNotReady(error: unknown): boolean {
-  const grpc = isGrpcServiceError(error)
-    ? error
-    : error instanceof ServiceError && isGrpcServiceError(error.cause)
-      ? error.cause
-      : undefined;
+  const grpc = grpcErrorOf(error);
   if (grpc?.code !== FAILED_PRECONDITION) return false;
   const raw = grpc.metadata?.get('grpc-status-details-bin')[0];
   if (raw === undefined || typeof raw === 'string') return false;

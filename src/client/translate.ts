@@ -34,10 +34,13 @@ const GRPC = {
   PERMISSION_DENIED: 7,
 } as const;
 
-/** The gRPC status of a failed Temporal call: on the error itself, or on the gRPC error a `ServiceError` wraps. */
-function grpcCode(error: unknown): number | undefined {
-  if (isGrpcServiceError(error)) return error.code;
-  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
+/** The gRPC error type `isGrpcServiceError` recognises (grpc-js's `ServiceError`, not re-exported by the SDK). */
+type GrpcServiceError = typeof isGrpcServiceError extends (error: unknown) => error is infer T ? T : never;
+
+/** The gRPC error of a failed Temporal call: the error itself, or the one a `ServiceError` wraps. */
+export function grpcErrorOf(error: unknown): GrpcServiceError | undefined {
+  if (isGrpcServiceError(error)) return error;
+  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause;
   return undefined;
 }
 
@@ -86,7 +89,7 @@ export function translateFailure(error: unknown, companyId: string): Error {
     return new Error(`${error.message}: ${message}`, { cause: error });
   }
   if (error instanceof WorkflowNotFoundError) return new NotEnrolledError(companyId);
-  const code = grpcCode(error);
+  const code = grpcErrorOf(error)?.code;
   if (code === GRPC.NOT_FOUND) return new NotEnrolledError(companyId);
   if (code === GRPC.UNAVAILABLE || code === GRPC.DEADLINE_EXCEEDED) return new TemporalUnavailableError(error);
   if (code === GRPC.UNAUTHENTICATED || code === GRPC.PERMISSION_DENIED) {
