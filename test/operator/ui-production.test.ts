@@ -175,25 +175,45 @@ describe(
     it('signs in through OIDC and shows a keeper’s details decoded with the user’s access token', async () => {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const codecCalls: { authorization: string | undefined; status: number }[] = [];
+      const uiApiAnswers: string[] = [];
       page.on('response', (response) => {
         const url = new URL(response.url());
+        if (url.origin === uiUrl && url.pathname.startsWith('/api/'))
+          uiApiAnswers.push(`${response.status()} ${url.pathname}`);
         if (url.origin !== codecOrigin || !url.pathname.endsWith('/decode') || response.request().method() !== 'POST')
           return;
         codecCalls.push({ authorization: response.request().headers().authorization, status: response.status() });
       });
-      // Sign in: the UI server sends the browser to the provider, which signs the one user in at once.
-      await page.goto(`${uiUrl}/auth/sso`);
-      await page.waitForURL((url) => url.origin === uiUrl && !url.pathname.startsWith('/auth'), { timeout: 30_000 });
-
-      // What a failure report needs: where the browser is, what the codec server answered, what the UI server said.
+      // What a failure report needs: where the browser is, what the UI's API and the codec server answered, what the
+      // UI server said.
       const diagnosis = async () => {
         const text = ((await page.textContent('body').catch(() => '')) ?? '').replace(/\s+/g, ' ').slice(0, 600);
         await page.screenshot({ path: join(SCREENSHOT_DIR, 'ui-production-failure.png'), fullPage: true });
-        return `at ${page.url()}; codec answers ${JSON.stringify(codecCalls.map((c) => c.status))}; page: ${text}; UI server: ${uiOutput.slice(-1500)}`;
+        return [
+          `at ${page.url()}`,
+          `UI API answers ${JSON.stringify(uiApiAnswers.slice(-20))}`,
+          `codec answers ${JSON.stringify(codecCalls.map((c) => c.status))}`,
+          `page: ${text}`,
+          `UI server: ${uiOutput.slice(-1500)}`,
+        ].join('; ');
       };
-      const summary = page.getByText(`Plum token keeper of company ${companyId}`).first();
+
+      // Sign in as an operator does: the UI sends the signed-out browser to its login page, the provider signs the one
+      // user in at once, and the UI lands on its workflow list. The test waits for that list before opening the
+      // keeper: the UI takes the session from its sign-in cookie while the first page after the provider loads, and
+      // v2.42.1 loads a deep page's data alongside (a keeper's page straight from sign-in is answered 401 and sent back
+      // to login, and a page left mid-start drops the session it was storing).
+      await page.goto(uiUrl);
+      await page.getByText('Continue to SSO').click({ timeout: 30_000 });
+      await page
+        .waitForURL((url) => url.origin === uiUrl && url.pathname === '/namespaces/default/workflows', {
+          timeout: 30_000,
+        })
+        .catch(async (error: unknown) => {
+          throw new Error(`sign-in did not reach the workflow list: ${await diagnosis()}`, { cause: error });
+        });
       await page.goto(`${uiUrl}/namespaces/default/workflows/plum-company:${companyId}`);
-      assert.doesNotMatch(new URL(page.url()).pathname, /login|auth/, `not signed in: ${await diagnosis()}`);
+      const summary = page.getByText(`Plum token keeper of company ${companyId}`).first();
       // A cold UI on a loaded machine can miss its first render; an operator would reload, and so does the test. Every
       // codec answer, the reload's too, is still asserted below.
       const shown = await summary.waitFor({ timeout: 30_000 }).then(
@@ -206,6 +226,7 @@ describe(
           throw new Error(`the keeper's summary did not show: ${await diagnosis()}`, { cause: error });
         });
       }
+      if (/login|auth/.test(new URL(page.url()).pathname)) assert.fail(`signed out again: ${await diagnosis()}`);
       await page.getByText('User Metadata').first().click();
       const details = await waitFor('the decoded current details', () => detailsText(page), 30_000);
       assert.match(details, /Status:\s*ACTIVE/);
