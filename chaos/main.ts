@@ -9,10 +9,11 @@ import { locateTemporalCli } from '../src/temporal/cli-locator';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
 import type { SectionResult } from '../bench/lib/report';
-import { printTable } from '../bench/lib/report';
+import { printTable, row } from '../bench/lib/report';
 import { describeMachine } from '../bench/lib/machine';
 import { positiveInteger, subsetOf } from '../bench/lib/cli-options';
 import { ChaosLab } from './lib/lab';
+import { described } from './lib/described';
 import { SeededRandom } from './lib/random';
 import type { ChaosSizes } from './lib/sizes';
 import { DEFAULT_SIZES, SMALL_SIZES } from './lib/sizes';
@@ -72,7 +73,11 @@ async function main(): Promise<number> {
       if (options.only && !options.only.includes(id)) continue;
       const t0 = Date.now();
       process.stderr.write(`chaos: ${id}…\n`);
-      const result = await experiment(lab, sizes, random);
+      // An experiment that throws is a missed goal with its error, and the others still run: the figures are written.
+      const result = await experiment(lab, sizes, random).catch((error: unknown) => {
+        process.stderr.write(`chaos: ${id} threw: ${error instanceof Error ? error.stack : String(error)}\n`);
+        return thrownSection(id, error);
+      });
       result.figures.seconds = Math.round((Date.now() - t0) / 1000);
       sections.push(result);
       printTable([result]);
@@ -110,6 +115,15 @@ async function main(): Promise<number> {
   const missed = sections.flatMap((s) => s.rows.filter((r) => r.met === false).map((r) => `${s.id}: ${r.figure}`));
   if (missed.length) console.log(`goals missed: ${missed.join('; ')}`);
   return missed.length ? 1 : 0;
+}
+
+function thrownSection(id: ExperimentId, error: unknown): SectionResult {
+  return {
+    id,
+    title: `${id} threw before it finished`,
+    rows: [row('the experiment ran to its end', described(error), { text: 'no error thrown', met: false })],
+    figures: { error: described(error) },
+  };
 }
 
 main().then(

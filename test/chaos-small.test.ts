@@ -3,7 +3,7 @@
 // by `npm run chaos` and judged there, never here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -21,15 +21,18 @@ interface ChaosDocument {
 describe('npm run chaos -- --small', () => {
   it('runs R1–R8 and the rolling deploy and meets every goal that is not a timing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chaos-test-')), 'figures.json');
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       process.execPath,
       ['--import', 'tsx', 'chaos/main.ts', '--small', '--seed', '7', '--out', out],
       { timeout: 12 * 60_000, maxBuffer: 20 * 2 ** 20 },
-    ).catch((error: { stdout?: string; code?: number }) => {
-      // Exit 1 means a goal was missed; which ones is judged below, timing goals apart.
-      if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+    ).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
+      // Exit 1 means a goal was missed (judged below, timing goals apart) or an experiment threw (no figures written).
+      if (error.code === 1 && error.stdout) return { stdout: error.stdout, stderr: error.stderr ?? '' };
       throw error;
     });
+    // An experiment that threw wrote no figures: what it printed is the report.
+    if (!existsSync(out))
+      assert.fail(`chaos wrote no figures; stderr: ${stderr.slice(-6000)}; stdout: ${stdout.slice(-3000)}`);
     const document = JSON.parse(readFileSync(out, 'utf8')) as ChaosDocument;
     assert.equal(document.seed, 7);
     assert.deepEqual(Object.keys(document.experiments).sort(), [

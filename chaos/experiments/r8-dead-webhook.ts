@@ -3,7 +3,9 @@
 // must never hold back a refresh, a continue-as-new or a retire: the pending ones ride along in the carried state.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { retryWhileNotReady } from '../../src/client/not-ready';
 import { RETIRE_ALERT_GRACE_MS, accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
+import { described } from '../lib/described';
 import { eventually } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import { deadPort } from '../../test/helpers/dead-port';
@@ -27,6 +29,8 @@ export interface DeadWebhookFigures {
   rotations: number;
   expiredSeen: number;
   failedReads: number;
+  /** The first failed reads (and run look-ups), described: a report says what failed, not only how often. */
+  readErrors: string[];
   retireMs: number;
   retired: boolean;
 }
@@ -66,15 +70,22 @@ export async function deadWebhookAcrossContinueAsNew(lab: ChaosLab, watchMs: num
     const rotationsBefore = lab.sandbox.rotationCount(companyId);
     let expiredSeen = 0;
     let failedReads = 0;
+    const readErrors: string[] = [];
+    const failed = (what: string) => (error: unknown) => {
+      if (readErrors.length < 5) readErrors.push(`${what}: ${described(error)}`);
+      return undefined;
+    };
     const end = Date.now() + watchMs;
     while (Date.now() < end) {
+      // Read as a service does: the Temporal refusals a client sends again (wire protocol rule 7) are sent again.
       const [status, token] = await Promise.all([
-        handle.query(statusQuery),
-        handle.query(accessTokenQuery).catch(() => undefined),
+        lab.keeper.status(companyId).catch(failed('status')),
+        retryWhileNotReady(() => handle.query(accessTokenQuery)).catch(failed('accessToken')),
       ]);
-      if (status.status === 'EXPIRED') expiredSeen += 1;
+      if (status?.status === 'EXPIRED') expiredSeen += 1;
+      if (!status) failedReads += 1;
       if (!token?.ok) failedReads += 1;
-      await noteRun();
+      await noteRun().catch(failed('describe'));
       await sleep(250);
     }
     const rotations = lab.sandbox.rotationCount(companyId) - rotationsBefore;
@@ -93,6 +104,7 @@ export async function deadWebhookAcrossContinueAsNew(lab: ChaosLab, watchMs: num
       rotations,
       expiredSeen,
       failedReads,
+      readErrors,
       retireMs: performance.now() - retireStarted,
       retired,
     };

@@ -125,7 +125,7 @@ export async function messagesInFlight(lab: ChaosLab, sizes: ChaosSizes): Promis
       ),
       row(
         `dead alert webhook, ${sizes.deadWebhookWatchMs / 1000} s of ${TOKEN_LIFETIME_MS / 1000} s tokens with continue-as-new, then retire`,
-        `${dead.runs} runs, up to ${dead.carriedAlerts} alerts carried; ${dead.rotations} rotations; EXPIRED seen ${dead.expiredSeen}, failed reads ${dead.failedReads}; retired ${dead.retired ? 'in' : 'NOT within'} ${(dead.retireMs / 1000).toFixed(1)} s`,
+        `${dead.runs} runs, up to ${dead.carriedAlerts} alerts carried; ${dead.rotations} rotations; EXPIRED seen ${dead.expiredSeen}, failed reads ${dead.failedReads}${dead.readErrors.length ? ` (${dead.readErrors.join('; ')})` : ''}; retired ${dead.retired ? 'in' : 'NOT within'} ${(dead.retireMs / 1000).toFixed(1)} s`,
         {
           text: `≥ 2 runs with alerts carried, 0 EXPIRED, 0 failed reads, retired within ${RETIRE_ALERT_GRACE_MS / 1000} s (+15)`,
           met: deadMet,
