@@ -1,3 +1,4 @@
+import { retryWhileNotReady } from '../../src/client/not-ready';
 import { accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
 import type { StatusResult } from '../../src/contract';
 import type { Client } from '@temporalio/client';
@@ -16,14 +17,19 @@ export async function eventually(condition: () => Promise<boolean> | boolean, ti
   return false;
 }
 
-/** The keeper's status straight from the workflow (a raw query: no client cache in the way). */
+/**
+ * The keeper's status straight from the workflow (a raw query: no client cache in the way), sent again when Temporal
+ * answers that the workflow is not ready, as every client does (wire protocol rule 7).
+ */
 export function statusOf(lab: ChaosLab, companyId: string): Promise<StatusResult> {
-  return lab.client.workflow.getHandle(workflowIdFor(companyId)).query(statusQuery);
+  return retryWhileNotReady(() => lab.client.workflow.getHandle(workflowIdFor(companyId)).query(statusQuery));
 }
 
 /** The access token the keeper serves now, or undefined when it serves none. */
 export async function servedToken(lab: ChaosLab, companyId: string): Promise<string | undefined> {
-  const answer = await lab.client.workflow.getHandle(workflowIdFor(companyId)).query(accessTokenQuery);
+  const answer = await retryWhileNotReady(() =>
+    lab.client.workflow.getHandle(workflowIdFor(companyId)).query(accessTokenQuery),
+  );
   return answer.ok ? answer.accessToken : undefined;
 }
 
