@@ -200,9 +200,9 @@ describe(
 
       // Sign in as an operator does: the UI sends the signed-out browser to its login page, the provider signs the one
       // user in at once, and the UI lands on its workflow list. The test waits for that list before opening the
-      // keeper: the UI takes the session from its sign-in cookie while the first page after the provider loads, and
-      // v2.42.1 loads a deep page's data alongside (a keeper's page straight from sign-in is answered 401 and sent back
-      // to login, and a page left mid-start drops the session it was storing).
+      // keeper: v2.42.1 takes the session from its sign-in cookie while the first page after the provider loads, and
+      // a deep page loads its own data alongside, so a keeper's page opened before the list can be answered 401 and
+      // sent back to login (seen in CI and here).
       await page.goto(uiUrl);
       await page.getByText('Continue to SSO').click({ timeout: 30_000 });
       await page
