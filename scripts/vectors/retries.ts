@@ -2,6 +2,7 @@
 // the `grpc-status-details-bin` trailer, a google.rpc.Status), and whether a client sends the call again unchanged.
 import { google, temporal } from '@temporalio/proto';
 import { NOT_READY_RETRY_DELAYS_MS, isWorkflowNotReady } from '../../src/client/not-ready';
+import { GRPC } from '../../src/client/translate';
 
 const detail = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/${type}`, value });
 
@@ -20,7 +21,7 @@ export function retryVectors() {
   const cases = [
     {
       name: 'workflow not ready: the task that carried an update was refused, or the first task has not run',
-      code: 9,
+      code: GRPC.FAILED_PRECONDITION,
       message: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
       details: [
         detail(
@@ -29,10 +30,15 @@ export function retryVectors() {
         ),
       ],
     },
-    { name: 'failed precondition of another kind', code: 9, message: 'precondition failed', details: [] },
+    {
+      name: 'failed precondition of another kind',
+      code: GRPC.FAILED_PRECONDITION,
+      message: 'precondition failed',
+      details: [],
+    },
     {
       name: 'not found: not enrolled (never sent again)',
-      code: 5,
+      code: GRPC.NOT_FOUND,
       message: 'workflow not found',
       details: [
         detail('temporal.api.errordetails.v1.NotFoundFailure', errordetails.v1.NotFoundFailure.encode({}).finish()),

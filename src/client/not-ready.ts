@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { google } from '@temporalio/proto';
-import { grpcErrorOf } from './translate';
+import { GRPC, grpcErrorOf } from './translate';
 
-const FAILED_PRECONDITION = 9;
 const NOT_READY_FAILURE = 'temporal.api.errordetails.v1.WorkflowNotReadyFailure';
 
 /** Pauses before each retry of a call the workflow could not take yet: four attempts within about 1.5 s. */
@@ -15,7 +14,7 @@ export const NOT_READY_RETRY_DELAYS_MS: readonly number[] = [100, 300, 900];
  */
 export function isWorkflowNotReady(error: unknown): boolean {
   const grpc = grpcErrorOf(error);
-  if (grpc?.code !== FAILED_PRECONDITION) return false;
+  if (grpc?.code !== GRPC.FAILED_PRECONDITION) return false;
   const raw = grpc.metadata?.get('grpc-status-details-bin')[0];
   if (raw === undefined || typeof raw === 'string') return false;
   return google.rpc.Status.decode(raw).details.some((detail) => detail.type_url?.endsWith(NOT_READY_FAILURE));

@@ -26,8 +26,9 @@ import {
 } from './errors';
 
 /** gRPC status codes the client reacts to. */
-const GRPC = {
+export const GRPC = {
   NOT_FOUND: 5,
+  FAILED_PRECONDITION: 9,
   DEADLINE_EXCEEDED: 4,
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
