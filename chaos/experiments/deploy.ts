@@ -20,7 +20,7 @@ import type { SqliteServer } from '../../scripts/cluster/sqlite-server';
 import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import { NEXT_RELEASE_PATCH, prepareBuild } from '../lib/builds';
 import { companyIds, eventually, historyEvents, sleep, taskFailureOf } from '../lib/fleet';
-import { described } from '../lib/described';
+import { described, errorName } from '../lib/described';
 import type { ChaosLab, LabBuild, LabWorker } from '../lib/lab';
 import type { SeededRandom } from '../lib/random';
 import type { ChaosSizes } from '../lib/sizes';
@@ -84,7 +84,7 @@ class DeployWorld {
   }
 
   count(what: string, error: unknown): void {
-    const key = `${what}: ${error instanceof Error ? error.name : String(error)}`;
+    const key = `${what}: ${errorName(error)}`;
     this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
     if (this.errorExamples.length < 5) this.errorExamples.push(`${what}: ${described(error)}`);
   }

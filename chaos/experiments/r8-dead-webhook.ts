@@ -3,10 +3,9 @@
 // must never hold back a refresh, a continue-as-new or a retire: the pending ones ride along in the carried state.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { retryWhileNotReady } from '../../src/client/not-ready';
-import { RETIRE_ALERT_GRACE_MS, accessTokenQuery, statusQuery, workflowIdFor } from '../../src/contract';
+import { RETIRE_ALERT_GRACE_MS, statusQuery, workflowIdFor } from '../../src/contract';
 import { described } from '../lib/described';
-import { eventually } from '../lib/fleet';
+import { eventually, servedToken, statusOf } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import { deadPort } from '../../test/helpers/dead-port';
 
@@ -77,14 +76,14 @@ export async function deadWebhookAcrossContinueAsNew(lab: ChaosLab, watchMs: num
     };
     const end = Date.now() + watchMs;
     while (Date.now() < end) {
-      // Read as a service does: the Temporal refusals a client sends again (wire protocol rule 7) are sent again.
+      // Raw reads, sent again only when Temporal refuses them as not ready (wire protocol rule 7), as a service's are.
       const [status, token] = await Promise.all([
-        lab.keeper.status(companyId).catch(failed('status')),
-        retryWhileNotReady(() => handle.query(accessTokenQuery)).catch(failed('accessToken')),
+        statusOf(lab, companyId).catch(failed('status')),
+        servedToken(lab, companyId).catch(failed('accessToken')),
       ]);
       if (status?.status === 'EXPIRED') expiredSeen += 1;
       if (!status) failedReads += 1;
-      if (!token?.ok) failedReads += 1;
+      if (token === undefined) failedReads += 1;
       await noteRun().catch(failed('describe'));
       await sleep(250);
     }

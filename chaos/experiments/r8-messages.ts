@@ -6,12 +6,10 @@ import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenUpdate, workf
 import { MAX_IN_FLIGHT_UPDATES } from '../../src/temporal/dev-server';
 import { RETIRE_ALERT_GRACE_MS } from '../../src/contract';
 import { TOKEN_LIFETIME_MS, deadWebhookAcrossContinueAsNew } from './r8-dead-webhook';
-import { described } from '../lib/described';
+import { described, errorName } from '../lib/described';
 import { eventually, statusOf } from '../lib/fleet';
 import type { ChaosLab } from '../lib/lab';
 import type { ChaosSizes } from '../lib/sizes';
-
-const errorName = (error: unknown) => (error instanceof Error ? error.name : String(error));
 
 const FLOOD_DEADLINE_MS = 120_000;
 

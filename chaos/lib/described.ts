@@ -4,3 +4,6 @@ export function described(error: unknown): string {
   const cause = error.cause instanceof Error ? `; cause: ${error.cause.message.slice(0, 160)}` : '';
   return `${error.name}: ${error.message.slice(0, 160)}${cause}`;
 }
+
+/** A failure's name alone, for counting failures by kind. */
+export const errorName = (error: unknown): string => (error instanceof Error ? error.name : String(error));
