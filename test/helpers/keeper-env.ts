@@ -60,9 +60,23 @@ export async function startKeeperEnv(
   sandboxOptions: StartSandboxOptions = {},
   startServer: () => Promise<TestServer> = startTestServer,
 ): Promise<KeeperEnv> {
-  const [server, sandbox] = await Promise.all([startServer(), startSandbox(sandboxOptions)]);
-  const native = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
+  // Whatever started is stopped when the rest fails: a sandbox left listening keeps the test process alive for ever.
+  const [serverStart, sandboxStart] = await Promise.allSettled([startServer(), startSandbox(sandboxOptions)]);
+  if (serverStart.status === 'rejected' || sandboxStart.status === 'rejected') {
+    if (serverStart.status === 'fulfilled') await serverStart.value.stop();
+    if (sandboxStart.status === 'fulfilled') await sandboxStart.value.stop();
+    throw serverStart.status === 'rejected' ? serverStart.reason : (sandboxStart as PromiseRejectedResult).reason;
+  }
+  const [server, sandbox] = [serverStart.value, sandboxStart.value];
+  const connections = Promise.all([
+    NativeConnection.connect({ address: server.address }),
+    Connection.connect({ address: server.address }),
+  ]);
+  const [native, connection] = await connections.catch(async (error: unknown) => {
+    await sandbox.stop();
+    await server.stop();
+    throw error;
+  });
   const client = new Client({ connection, namespace: server.namespace, dataConverter: TEST_DATA_CONVERTER });
   return {
     server,
@@ -95,8 +109,9 @@ export function keeperEnvForSuite(
   before(async () => {
     Object.assign(env, await startKeeperEnv(sandboxOptions, startServer));
   });
-  after(() => env.stop());
-  afterEach(() => env.sandbox.clearFaults());
+  // `stop` is missing when the start failed: that start stopped what it had started.
+  after(() => env.stop?.());
+  afterEach(() => env.sandbox?.clearFaults());
   return env;
 }
 
