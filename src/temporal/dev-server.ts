@@ -11,6 +11,14 @@ import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../contract';
 /** The dev server did not come up; the message carries the tail of its output. */
 export class DevServerStartError extends Error {
   override readonly name = 'DevServerStartError';
+
+  constructor(
+    message: string,
+    /** The server process ended (rather than not answering in time). */
+    readonly exited: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface DevServerOptions {
@@ -99,8 +107,18 @@ export class DevServer {
     return this.watchdog.pid;
   }
 
-  /** Starts the server and resolves once it answers gRPC calls. */
+  /**
+   * Starts the server and resolves once it answers gRPC calls. A server on ports chosen here that exits while starting
+   * is started once more on fresh ones: a free port can be taken by another process before the server binds it.
+   */
   static async start(options: DevServerOptions): Promise<DevServer> {
+    return DevServer.startOnce(options).catch((error: unknown) => {
+      if (options.port !== undefined || !(error instanceof DevServerStartError) || !error.exited) throw error;
+      return DevServer.startOnce(options);
+    });
+  }
+
+  private static async startOnce(options: DevServerOptions): Promise<DevServer> {
     const namespace = options.namespace ?? 'default';
     const port = options.port ?? (await freePort());
     const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
@@ -155,6 +173,7 @@ export class DevServer {
     await this.stop();
     throw new DevServerStartError(
       `temporal server start-dev ${exited ? 'exited' : `did not answer within ${timeoutMs} ms`}. Its last output:\n${tail}`,
+      exited,
     );
   }
 
