@@ -84,6 +84,25 @@ export default tseslint.config(
     },
   },
   {
+    // A patch asked after the first activation does not replay when a query splits its task: runs decide every patch
+    // at the start (RunPatches); versioning.ts records the build it observes, asked only after a wake.
+    files: ['src/workflows/**/*.ts'],
+    ignores: ['src/workflows/patches.ts', 'src/workflows/versioning.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(patched|deprecatePatch)$/]",
+          message: 'Ask patches through keeper.patches (RunPatches decides them in the first activation).',
+        },
+        {
+          selector: "ImportSpecifier[imported.name=/^(patched|deprecatePatch)$/]",
+          message: 'Ask patches through keeper.patches (RunPatches decides them in the first activation).',
+        },
+      ],
+    },
+  },
+  {
     files: ['bin/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

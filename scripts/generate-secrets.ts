@@ -2,9 +2,10 @@
 // codec key would make every stored history unreadable); delete one to make it anew.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { EnrolmentKeyRing } from '../src/codec/enrolment-seal';
 
 /** The image's `node` user: compose mounts secrets with the host file's owner and mode. */
 const NODE_UID = 1000;
@@ -13,6 +14,7 @@ const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
 const FILES: Record<string, () => string> = {
   'codec-keys': () => `codec-${day}:${randomBytes(32).toString('base64')}\n`,
   'token-keys': () => `seal-${day}:${randomBytes(32).toString('base64')}\n`,
+  'enrolment-keys': () => `${EnrolmentKeyRing.generate(`enrol-${day}`)}\n`,
   'codec-server-token': () => `${randomBytes(32).toString('base64url')}\n`,
   'postgres-password': () => `${randomBytes(24).toString('base64url')}\n`,
   'plum-credentials.json': () => '{}\n',
@@ -88,7 +90,17 @@ for (const [name, make] of Object.entries(FILES)) {
   if (root) chownSync(path, NODE_UID, NODE_UID);
   process.stdout.write(`wrote   ${path}\n`);
 }
-for (const line of [...writeCodecServerCertificate(dir), writeAlertReceiver()]) process.stdout.write(`${line}\n`);
+/** The public half operators, services and the codec server hold; derived anew each run, so it follows the ring. */
+function writeEnrolmentPublicKey(): string {
+  const path = join(dir, 'enrolment-public-key');
+  const ring = EnrolmentKeyRing.parse(readFileSync(join(dir, 'enrolment-keys'), 'utf8'), 'enrolment-keys');
+  writeFileSync(path, `${ring.publicKey.toString()}\n`, { mode: 0o644 });
+  if (root) chownSync(path, NODE_UID, NODE_UID);
+  return `wrote   ${path} (public: give it to operators and services as PLUM_ENROLMENT_PUBLIC_KEY_FILE)`;
+}
+
+for (const line of [writeEnrolmentPublicKey(), ...writeCodecServerCertificate(dir), writeAlertReceiver()])
+  process.stdout.write(`${line}\n`);
 for (const file of ['codec-server-tls.crt', 'codec-server-tls.key']) {
   if (root) chownSync(join(dir, file), NODE_UID, NODE_UID);
 }

@@ -7,7 +7,7 @@ import { TokenKeeperClient } from './client/token-keeper-client';
 import { promoteIfFirst } from './client/worker-deployment';
 import type { CodecServer } from './codec/codec-server';
 import { createDataConverter } from './codec/data-converter';
-import type { KeyRing } from './codec/key-ring';
+import type { KeyRings } from './config/key-ring';
 import { TASK_QUEUE, workflowIdFor } from './contract';
 import type { Config } from './config';
 import { ConfigError, exitOnConfigProblems, loadConfigOrExit } from './config';
@@ -38,10 +38,10 @@ interface Started {
 }
 
 /** In embedded mode the dev server's UI decrypts through a codec server (loopback unless configured otherwise). */
-async function startEmbeddedCodecServer(config: Config, keyRing: KeyRing): Promise<CodecServer | undefined> {
+async function startEmbeddedCodecServer(config: Config, rings: KeyRings): Promise<CodecServer | undefined> {
   if (config.temporal.mode !== 'embedded') return undefined;
   try {
-    const started = await startCodecServer(config, keyRing);
+    const started = await startCodecServer(config, rings.payload, rings.enrolment?.publicKey);
     log.info(started.description);
     return started.server;
   } catch (error) {
@@ -106,9 +106,9 @@ async function main(): Promise<void> {
 
   try {
     const rings = checkWorkerStartOrExit(config, (line) => log.info(line));
-    const dataConverter = createDataConverter(rings.payload, rings.tokens);
-    // The UI's codec server gets the payload ring only: it shows state, and tokens stay sealed.
-    const codecServer = await startEmbeddedCodecServer(config, rings.payload);
+    const dataConverter = createDataConverter(rings.payload, rings.tokens, rings.enrolment);
+    // The UI's codec server gets the payload ring only (tokens stay sealed) and the enrolment public key.
+    const codecServer = await startEmbeddedCodecServer(config, rings);
     if (codecServer) stops.unshift(() => codecServer.stop());
     const temporal = await startTemporal(config, codecServer?.url);
     stops.unshift(temporal.stop);
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       ...(config.deployment && { deployment: config.deployment }),
       ...(config.alertWebhook && { alerts: new AlertWebhook({ ...config.alertWebhook, timeoutMs: 10_000 }) }),
     });
-    const client = await clientFromConfig(config, rings, temporal.address);
+    const client = await clientFromConfig(config, { payload: rings.payload, tokens: rings.tokens }, temporal.address);
     stops.unshift(() => client.connection.close());
     let monitoring: Monitoring | undefined;
     if (config.metrics && exporterAddress) {

@@ -47,10 +47,11 @@ export class Cli {
 
   /** What enrol and reseed say when the set they sent reached history without the token ring's seal. */
   private sentUnsealed(): string[] {
-    if (this.connected?.holdsTokenRing !== false) return [];
+    if (this.connected?.sealsSentSets !== false) return [];
     return [
-      'PLUM_TOKEN_KEYS is not set here, so this set reached the keeper sealed only by the payload ring: the keeper',
-      'rotates it once now, and the set in your file is spent (plum-keeper status shows the rotation).',
+      'Neither PLUM_ENROLMENT_PUBLIC_KEY nor PLUM_TOKEN_KEYS is set here, so this set reached the keeper sealed only by',
+      'the payload ring: the keeper rotates it once now, and the set in your file is spent (plum-keeper status shows',
+      'the rotation). Give this shell PLUM_ENROLMENT_PUBLIC_KEY (it opens nothing) to avoid that.',
     ];
   }
 

@@ -17,10 +17,10 @@ export class CliSetupError extends Error {
 /** What a command does with tokens: `print` needs the token ring; `send` works without it, at one rotation's cost. */
 export type TokenUse = 'none' | 'send' | 'print';
 
-/** A connected keeper client, and whether it holds the token ring. */
+/** A connected keeper client, and whether the sets it sends reach history sealed (token ring or enrolment key). */
 export interface ConnectedKeeper {
   keeper: TokenKeeperClient;
-  holdsTokenRing: boolean;
+  sealsSentSets: boolean;
 }
 
 /**
@@ -43,5 +43,5 @@ export async function connectKeeper(config: Config, command: string, tokens: Tok
     );
   }
   const keeper = new TokenKeeperClient({ client: await clientFromConfig(config, rings) });
-  return { keeper, holdsTokenRing: rings.tokens !== undefined };
+  return { keeper, sealsSentSets: rings.tokens !== undefined || rings.enrolment !== undefined };
 }

@@ -1,5 +1,6 @@
 // The options and row shapes of TokenKeeperClient and the rules they feed, apart so the class file stays about behaviour.
 import type { Client, ConnectionOptions } from '@temporalio/client';
+import type { EnrolmentPublicKey } from '../codec/enrolment-seal';
 import type { KeyRing } from '../codec/key-ring';
 import type { AccessToken, TokenStatus } from '../contract';
 import type { TemporalClientOptions } from './temporal-client';
@@ -11,6 +12,11 @@ export interface TokenKeeperConnectOptions {
   keyRing: KeyRing;
   /** The token-sealing ring (`PLUM_TOKEN_KEYS`): without it, tokens read back sealed. */
   tokenKeyRing?: KeyRing;
+  /**
+   * The workers' enrolment public key (`PLUM_ENROLMENT_PUBLIC_KEY`): without the token ring, `enrol` and `reseed` seal
+   * the set with it, so it never reaches history readable with the payload ring alone.
+   */
+  enrolmentPublicKey?: EnrolmentPublicKey;
   taskQueue?: string;
   tls?: ConnectionOptions['tls'];
   apiKey?: string;
@@ -52,6 +58,7 @@ export function temporalClientOptionsOf(options: TokenKeeperConnectOptions): Tem
     namespace: options.namespace ?? 'default',
     keyRing: options.keyRing,
     ...(options.tokenKeyRing && { tokenKeyRing: options.tokenKeyRing }),
+    ...(options.enrolmentPublicKey && { enrolmentPublicKey: options.enrolmentPublicKey }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { ConnectionOptions } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import { diagnoseConnection } from '../common/connection-diagnosis';
 import { createDataConverter } from '../codec/data-converter';
+import type { EnrolmentPublicKey } from '../codec/enrolment-seal';
 import type { KeyRing } from '../codec/key-ring';
 import { TemporalUnavailableError } from './errors';
 
@@ -12,6 +13,8 @@ export interface TemporalClientOptions {
   keyRing: KeyRing;
   /** Unseals token values (`PLUM_TOKEN_KEYS`); a client that reads tokens needs it. */
   tokenKeyRing?: KeyRing;
+  /** Seals the token sets this client sends when it lacks the token ring (`PLUM_ENROLMENT_PUBLIC_KEY`). */
+  enrolmentPublicKey?: EnrolmentPublicKey;
 }
 
 /**
@@ -35,6 +38,6 @@ export async function connectTemporalClient(options: TemporalClientOptions): Pro
   return new Client({
     connection,
     namespace: options.namespace,
-    dataConverter: createDataConverter(options.keyRing, options.tokenKeyRing),
+    dataConverter: createDataConverter(options.keyRing, options.tokenKeyRing, options.enrolmentPublicKey),
   });
 }

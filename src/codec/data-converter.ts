@@ -1,4 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
+import type { EnrolmentKey } from './keeper-codec';
 import { KeeperCodec } from './keeper-codec';
 import type { KeyRing } from './key-ring';
 
@@ -8,10 +9,14 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 /**
  * The one data converter of the project: worker, clients, CLI and tests all use it. `tokenRing` seals token values
  * inside payloads so that the codec server (payload ring only) never reveals them; workers and every client that
- * reads tokens need it.
+ * reads tokens need it. `enrolment`: the enrolment public key, with which a process without the token ring (an
+ * operator, the codec server) seals the sets it sends; the workers' private ring opens them.
  */
-export function createDataConverter(keyRing: KeyRing, tokenRing?: KeyRing): DataConverter {
-  return { payloadCodecs: [new KeeperCodec(keyRing, tokenRing)], failureConverterPath: FAILURE_CONVERTER_PATH };
+export function createDataConverter(keyRing: KeyRing, tokenRing?: KeyRing, enrolment?: EnrolmentKey): DataConverter {
+  return {
+    payloadCodecs: [new KeeperCodec(keyRing, tokenRing, enrolment)],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
 }
 
 /**

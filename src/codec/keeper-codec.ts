@@ -2,9 +2,18 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { UndecodableMarker } from '../contract';
 import { ARRIVED_UNENCRYPTED, ARRIVED_UNSEALED, UNDECODABLE_PAYLOAD } from '../contract';
 import { AesGcmCodec, metadataText } from './aes-gcm-codec';
+import { EnrolmentKeyRing } from './enrolment-seal';
+import type { EnrolmentPublicKey } from './enrolment-seal';
 import type { KeyRing } from './key-ring';
 import { UnknownKeyIdError } from './key-ring';
-import { TokenSealer, TokenUnsealError, TooDeepError, holdsOpenTokens } from './token-seal';
+import {
+  TokenSealer,
+  TokenUnsealError,
+  TooDeepError,
+  holdsOpenTokens,
+  isEnrolmentSealed,
+  mapTokens,
+} from './token-seal';
 
 const JSON_ENCODING = 'json/plain';
 
@@ -37,9 +46,27 @@ function leakMarker(value: unknown, cameInClear: boolean, sealing: boolean): str
   return sealing && bringsTokenSet(value) && holdsOpenTokens(value) ? ARRIVED_UNSEALED : undefined;
 }
 
+/** A worker without the enrolment ring must not take a sealed set for a token: the workflow refuses it visibly. */
+function refuseEnrolmentSealed(value: unknown): unknown {
+  return mapTokens(value, (token) => {
+    if (!isEnrolmentSealed(token)) return token;
+    throw new TokenUnsealError(
+      'a token set is sealed for the enrolment key, and this worker holds no PLUM_ENROLMENT_KEYS: give every worker the enrolment key ring (the private halves)',
+    );
+  });
+}
+
 /**
- * The keeper's codec: token values sealed with the token key ring (when given), then the whole payload encrypted with
- * the payload key ring. The codec server holds only the payload ring, so what it shows the UI keeps tokens sealed.
+ * The enrolment key as a codec holds it: the public half seals the sets an operator, a service or the codec server
+ * sends; the private ring (workers only) also opens them.
+ */
+export type EnrolmentKey = EnrolmentPublicKey | EnrolmentKeyRing;
+
+/**
+ * The keeper's codec: token values sealed with the token key ring (when given; else, where given, for the workers'
+ * enrolment key), then the whole payload encrypted with the payload key ring. The codec server holds only the payload
+ * ring and the enrolment public key, so what it shows the UI keeps tokens sealed and what it sends reaches history
+ * sealed too.
  */
 export class KeeperCodec implements PayloadCodec {
   private readonly outer: AesGcmCodec;
@@ -54,10 +81,33 @@ export class KeeperCodec implements PayloadCodec {
   constructor(
     private readonly payloadRing: KeyRing,
     private readonly tokenRing?: KeyRing,
+    private readonly enrolment?: EnrolmentKey,
     private readonly asWorker = false,
   ) {
     this.outer = new AesGcmCodec(payloadRing);
     this.sealer = tokenRing && new TokenSealer(tokenRing);
+  }
+
+  /** Whether token sets this codec sends reach history sealed (by the token ring or for the enrolment key). */
+  get sealsTokens(): boolean {
+    return this.sealer !== undefined || this.enrolment !== undefined;
+  }
+
+  private sealTokens(value: unknown): unknown {
+    if (this.sealer) return this.sealer.seal(value);
+    if (!this.enrolment) return value;
+    const publicKey = this.enrolment instanceof EnrolmentKeyRing ? this.enrolment.publicKey : this.enrolment;
+    return publicKey.seal(value);
+  }
+
+  private openTokens(value: unknown): unknown {
+    const opened =
+      this.enrolment instanceof EnrolmentKeyRing
+        ? this.enrolment.open(value)
+        : this.asWorker
+          ? refuseEnrolmentSealed(value)
+          : value;
+    return this.sealer ? this.sealer.unseal(opened) : opened;
   }
 
   /** Whether this codec opens sealed tokens (it holds the token key ring). */
@@ -67,12 +117,12 @@ export class KeeperCodec implements PayloadCodec {
 
   /** The same codec as the worker uses it: undecodable payloads become markers. */
   forWorker(): KeeperCodec {
-    return new KeeperCodec(this.payloadRing, this.tokenRing, true);
+    return new KeeperCodec(this.payloadRing, this.tokenRing, this.enrolment, true);
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    const sealer = this.sealer;
-    return this.outer.encode(sealer ? payloads.map((p) => mapJson(p, (value) => sealer.seal(value))) : payloads);
+    const sealing = this.sealsTokens;
+    return this.outer.encode(sealing ? payloads.map((p) => mapJson(p, (value) => this.sealTokens(value))) : payloads);
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
@@ -84,13 +134,13 @@ export class KeeperCodec implements PayloadCodec {
     try {
       const [opened] = await this.outer.decode([payload]);
       // Nothing to unseal and nothing to mark: skip parsing the JSON.
-      if (!cameInClear && !this.sealer) return opened!;
+      if (!cameInClear && !this.sealer && !(this.enrolment instanceof EnrolmentKeyRing)) return opened!;
       // Only a worker holding the token ring tells unsealed tokens apart: for it, everything it writes is sealed.
       const sealing = this.asWorker && this.sealer !== undefined;
       return mapJson(opened!, (value) => {
         const marker = leakMarker(value, cameInClear, sealing);
         const marked = marker ? { ...(value as Record<string, unknown>), [marker]: true } : value;
-        return this.sealer ? this.sealer.unseal(marked) : marked;
+        return this.openTokens(marked);
       });
     } catch (error) {
       if (!this.asWorker) throw error;
@@ -99,8 +149,9 @@ export class KeeperCodec implements PayloadCodec {
         return undecodableMarker({ problem: error.message });
       const keyId =
         error instanceof UnknownKeyIdError ? error.keyId : error instanceof TokenUnsealError ? error.keyId : undefined;
-      if (keyId === undefined) throw error;
-      return undecodableMarker({ keyId });
+      if (keyId !== undefined) return undecodableMarker({ keyId });
+      if (error instanceof TokenUnsealError) return undecodableMarker({ problem: error.message });
+      throw error;
     }
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EnrolmentKeyRing } from './enrolment-seal';
 import { KeyRing, parseKeyRing } from './key-ring';
 
 /** The embedded demo's key files: one for payloads, one for sealing tokens. */
@@ -31,4 +32,28 @@ export function loadOrCreateLocalKeyRing(
   writeFileSync(path, `${id}:${key.toString('base64')}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return { keyRing: KeyRing.of({ [id]: key }, id), created: true, path };
+}
+
+const ENROLMENT_FILE = 'enrolment-keys';
+
+/** The embedded demo's enrolment ring if `npm start` has made one in `dataDir`, else undefined. */
+export function loadLocalEnrolmentKeys(dataDir: string): EnrolmentKeyRing | undefined {
+  const path = join(dataDir, ENROLMENT_FILE);
+  return existsSync(path) ? EnrolmentKeyRing.parse(readFileSync(path, 'utf8'), path) : undefined;
+}
+
+/** The embedded demo's enrolment ring, kept in `<dataDir>/enrolment-keys` (mode 0600) and made on first use. */
+export function loadOrCreateLocalEnrolmentKeys(dataDir: string): {
+  keys: EnrolmentKeyRing;
+  created: boolean;
+  path: string;
+} {
+  const path = join(dataDir, ENROLMENT_FILE);
+  const existing = loadLocalEnrolmentKeys(dataDir);
+  if (existing) return { keys: existing, created: false, path };
+  mkdirSync(dataDir, { recursive: true });
+  const spec = EnrolmentKeyRing.generate(`local-${new Date().toISOString().slice(0, 10)}`);
+  writeFileSync(path, `${spec}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { keys: EnrolmentKeyRing.parse(spec, path), created: true, path };
 }

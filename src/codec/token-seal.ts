@@ -11,6 +11,8 @@ const TOKEN_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 const SEALED_PREFIX = 'sealed:v1:';
+/** A token sealed for the workers' enrolment key (`enrolment-seal.ts`): opaque to everyone but the workers. */
+export const ENROLMENT_PREFIX = 'enrolment:v1:';
 
 /** A sealed token names a key the token ring lacks, or was tampered with. */
 export class TokenUnsealError extends Error {
@@ -42,11 +44,15 @@ export class TooDeepError extends Error {
 export const isSealed = (value: unknown): value is string =>
   typeof value === 'string' && value.startsWith(SEALED_PREFIX);
 
+/** Whether `value` is a token sealed for the workers' enrolment key (`enrolment:v1:<key id>:<base64>`). */
+export const isEnrolmentSealed = (value: unknown): value is string =>
+  typeof value === 'string' && value.startsWith(ENROLMENT_PREFIX);
+
 /**
  * `value` with `transform` applied to every token field's string value, at any depth. Returns `value` itself when
  * nothing changed, so callers can skip re-serialising a payload without tokens.
  */
-function mapTokens(value: unknown, transform: (token: string) => string, depth = 0): unknown {
+export function mapTokens(value: unknown, transform: (token: string) => string, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_WALK_DEPTH) throw new TooDeepError();
   let changed = false;
@@ -66,12 +72,14 @@ function mapTokens(value: unknown, transform: (token: string) => string, depth =
   return changed ? Object.fromEntries(entries) : value;
 }
 
-/** Whether `value` holds a token field with a value that is not sealed, at any depth. */
+/** Whether `value` holds a token field whose value is readable with the payload ring alone, at any depth. */
 export function holdsOpenTokens(value: unknown, depth = 0): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (depth >= MAX_WALK_DEPTH) throw new TooDeepError();
   return Object.entries(value).some(([key, field]) =>
-    TOKEN_FIELDS.has(key) && typeof field === 'string' ? !isSealed(field) : holdsOpenTokens(field, depth + 1),
+    TOKEN_FIELDS.has(key) && typeof field === 'string'
+      ? !isSealed(field) && !isEnrolmentSealed(field)
+      : holdsOpenTokens(field, depth + 1),
   );
 }
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { ClientConnectConfig } from '@temporalio/envconfig';
 import type { KeyRing } from '../codec/key-ring';
 import { KeyRingConfigError, keyRingFromEnv } from '../codec/key-ring';
+import { EnrolmentKeyRing, EnrolmentPublicKey } from '../codec/enrolment-seal';
 import type { CodecServerSettings } from './codec-server';
 import { codecServerSettings } from './codec-server';
 import { defaultBuildId } from './release';
@@ -50,6 +51,10 @@ export interface Config {
     keyRing?: KeyRing;
     /** The token-sealing ring (`PLUM_TOKEN_KEYS`); undefined only in embedded mode, as `keyRing`. */
     tokenKeyRing?: KeyRing;
+    /** The workers' enrolment ring (`PLUM_ENROLMENT_KEYS`, private halves). */
+    enrolmentKeys?: EnrolmentKeyRing;
+    /** The enrolment public key (`PLUM_ENROLMENT_PUBLIC_KEY`) that processes without the token ring seal sets with. */
+    enrolmentPublicKey?: EnrolmentPublicKey;
   } & CodecServerSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   logFormat: 'json' | 'pretty';
@@ -123,6 +128,24 @@ function readKeyRing(
   }
 }
 
+/** A key of the enrolment pair from `name` or `name_FILE`; problems are collected, not thrown. */
+function readEnrolmentKey<T>(
+  env: Env,
+  name: 'PLUM_ENROLMENT_KEYS' | 'PLUM_ENROLMENT_PUBLIC_KEY',
+  parse: (spec: string, variable: string) => T,
+  problems: ConfigError['problems'],
+): T | undefined {
+  const spec = secret(env, name, problems);
+  if (spec === undefined) return undefined;
+  try {
+    return parse(spec, env[`${name}_FILE`] !== undefined ? `${name}_FILE` : name);
+  } catch (error) {
+    if (!(error instanceof KeyRingConfigError)) throw error;
+    problems.push({ variable: error.variable, problem: error.message.slice(error.variable.length + 2) });
+    return undefined;
+  }
+}
+
 /** Parses the whole configuration from the environment, reporting every problem at once. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: ConfigError['problems'] = [];
@@ -158,6 +181,14 @@ export function loadConfig(env: Env = process.env): Config {
   // Not required here: the codec server reads this configuration too and must never hold the token ring. The worker
   // and the CLI require it in external mode (resolveKeyRings).
   const tokenKeyRing = readKeyRing(env, 'PLUM_TOKEN', problems);
+  const enrolmentKeys = readEnrolmentKey(env, 'PLUM_ENROLMENT_KEYS', EnrolmentKeyRing.parse, problems);
+  const enrolmentPublicKey = readEnrolmentKey(env, 'PLUM_ENROLMENT_PUBLIC_KEY', EnrolmentPublicKey.parse, problems);
+  if (enrolmentKeys && enrolmentPublicKey && !enrolmentKeys.holds(enrolmentPublicKey)) {
+    problems.push({
+      variable: 'PLUM_ENROLMENT_PUBLIC_KEY',
+      problem: `key "${enrolmentPublicKey.keyId}" is not the public half of a key in PLUM_ENROLMENT_KEYS (${enrolmentKeys.keyIds.join(', ')})`,
+    });
+  }
   const codecToken = secret(env, 'PLUM_CODEC_SERVER_TOKEN', problems);
   const webhookSecret = secret(env, 'PLUM_ALERT_WEBHOOK_SECRET', problems);
   if (parsed.success && parsed.data.PLUM_ALERT_WEBHOOK_URL && webhookSecret === undefined) {
@@ -202,6 +233,8 @@ export function loadConfig(env: Env = process.env): Config {
     codec: {
       ...(keyRing && { keyRing }),
       ...(tokenKeyRing && { tokenKeyRing }),
+      ...(enrolmentKeys && { enrolmentKeys }),
+      ...(enrolmentPublicKey && { enrolmentPublicKey }),
       ...codecServer!,
     },
     logLevel: vars.PLUM_LOG_LEVEL,

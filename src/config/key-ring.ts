@@ -1,6 +1,13 @@
+import type { EnrolmentKeyRing, EnrolmentPublicKey } from '../codec/enrolment-seal';
 import type { KeyRing } from '../codec/key-ring';
 import type { LocalKeyFile } from '../codec/local-key';
-import { loadLocalKeyRing, loadOrCreateLocalKeyRing, localKeyPath } from '../codec/local-key';
+import {
+  loadLocalEnrolmentKeys,
+  loadLocalKeyRing,
+  loadOrCreateLocalEnrolmentKeys,
+  loadOrCreateLocalKeyRing,
+  localKeyPath,
+} from '../codec/local-key';
 import type { Config } from './index';
 import { SERVER_NAMED_BY } from './temporal-server';
 
@@ -16,16 +23,24 @@ export class MissingKeyRingError extends Error {
   }
 }
 
-/** The payload ring (whole payloads) and the token ring (token values inside them). */
+/**
+ * The payload ring (whole payloads), the token ring (token values inside them) and the enrolment ring (opens the sets
+ * operators send sealed with its public half; unset in production when the workers are not given one).
+ */
 export interface KeyRings {
   payload: KeyRing;
   tokens: KeyRing;
+  enrolment?: EnrolmentKeyRing;
 }
 
-/** What an operator command holds: the payload ring always, the token ring only where it is configured. */
+/**
+ * What an operator command holds: the payload ring always, the token ring only where it is configured, and the
+ * enrolment public key that seals the sets `enrol` and `reseed` send when the token ring is not held.
+ */
 export interface OperatorKeyRings {
   payload: KeyRing;
   tokens?: KeyRing;
+  enrolment?: EnrolmentPublicKey;
 }
 
 const RING_FILES = { PLUM_CODEC_KEYS: 'codec-keys', PLUM_TOKEN_KEYS: 'token-keys' } as const;
@@ -65,10 +80,38 @@ function resolveOne(
  * otherwise (the CLI, which must never invent a key the worker lacks).
  */
 export function resolveKeyRings(config: Config, options: { create: boolean; log?: (line: string) => void }): KeyRings {
+  const enrolment = config.codec.enrolmentKeys ?? localEnrolmentKeys(config, options);
   return {
     payload: resolveOne(config.codec.keyRing, 'PLUM_CODEC_KEYS', config, options),
     tokens: resolveOne(config.codec.tokenKeyRing, 'PLUM_TOKEN_KEYS', config, options),
+    ...(enrolment && { enrolment }),
   };
+}
+
+/** The embedded demo's enrolment ring: made by the main job on first use, only read by everything else. */
+function localEnrolmentKeys(
+  config: Config,
+  options: { create: boolean; log?: (line: string) => void },
+): EnrolmentKeyRing | undefined {
+  if (config.temporal.mode === 'external') return undefined;
+  if (!options.create) return loadLocalEnrolmentKeys(config.dataDir);
+  const local = loadOrCreateLocalEnrolmentKeys(config.dataDir);
+  options.log?.(
+    `${local.created ? 'Generated' : 'Using'} the local enrolment-keys in ${local.path} (embedded mode only)`,
+  );
+  return local.keys;
+}
+
+/**
+ * The enrolment public key of a process that sends token sets: configured, else the public half of a configured (or,
+ * embedded, local) enrolment ring.
+ */
+export function resolveEnrolmentPublicKey(config: Config): EnrolmentPublicKey | undefined {
+  return (
+    config.codec.enrolmentPublicKey ??
+    config.codec.enrolmentKeys?.publicKey ??
+    (config.temporal.mode === 'embedded' ? loadLocalEnrolmentKeys(config.dataDir)?.publicKey : undefined)
+  );
 }
 
 /**
@@ -81,5 +124,6 @@ export function resolveOperatorKeyRings(config: Config): OperatorKeyRings {
   const tokens =
     config.codec.tokenKeyRing ??
     (config.temporal.mode === 'embedded' ? loadLocalKeyRing(config.dataDir, RING_FILES.PLUM_TOKEN_KEYS) : undefined);
-  return { payload, ...(tokens && { tokens }) };
+  const enrolment = resolveEnrolmentPublicKey(config);
+  return { payload, ...(tokens && { tokens }), ...(enrolment && { enrolment }) };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { CodecServer } from '../codec/codec-server';
+import type { EnrolmentPublicKey } from '../codec/enrolment-seal';
+import { KeeperCodec } from '../codec/keeper-codec';
 import type { KeyRing } from '../codec/key-ring';
 import { OidcVerifier } from '../codec/oidc-verifier';
 import { codecServerAuth } from './codec-server';
@@ -23,11 +24,17 @@ function readPem(variable: string, file: string, problems: ConfigError['problems
 }
 
 /**
- * Starts the codec server the configuration describes, with the payload ring only (tokens stay sealed). Throws
+ * Starts the codec server the configuration describes, with the payload ring only (tokens stay sealed) and the
+ * enrolment public key, so a set sent through it (`temporal workflow start` or a `reseed` update with
+ * `--codec-endpoint`) reaches history sealed for the workers, never readable in the UI. Throws
  * {@link ConfigError} when its authorisation or TLS settings cannot be used: no authorisation off loopback, a missing
  * PEM file, or a port in use.
  */
-export async function startCodecServer(config: Config, keyRing: KeyRing): Promise<StartedCodecServer> {
+export async function startCodecServer(
+  config: Config,
+  keyRing: KeyRing,
+  enrolmentPublicKey?: EnrolmentPublicKey,
+): Promise<StartedCodecServer> {
   const settings = config.codec;
   const { token, problems } = codecServerAuth(settings, config.temporal.mode === 'embedded');
   const tls = settings.tls && {
@@ -38,7 +45,7 @@ export async function startCodecServer(config: Config, keyRing: KeyRing): Promis
   let server: CodecServer;
   try {
     server = await CodecServer.start({
-      codec: new AesGcmCodec(keyRing),
+      codec: new KeeperCodec(keyRing, undefined, enrolmentPublicKey),
       authToken: token,
       ...(settings.oidc && { oidc: new OidcVerifier(settings.oidc) }),
       ...(tls?.cert && tls.key && { tls: { cert: tls.cert, key: tls.key } }),
@@ -61,7 +68,7 @@ export async function startCodecServer(config: Config, keyRing: KeyRing): Promis
   ];
   const description =
     `Codec server at ${server.url} (listening on ${settings.serverHost}; keys: ${keyRing.keyIds.join(', ')}, ` +
-    `active ${keyRing.activeKeyId}; auth: ${auth.length > 0 ? auth.join(' or ') : 'NONE, loopback only'}; ` +
+    `active ${keyRing.activeKeyId}; token sets sent through it sealed for ${enrolmentPublicKey ? `enrolment key ${enrolmentPublicKey.keyId}` : 'no enrolment key (PLUM_ENROLMENT_PUBLIC_KEY unset: the keeper rotates them at once)'}; auth: ${auth.length > 0 ? auth.join(' or ') : 'NONE, loopback only'}; ` +
     `CORS: ${settings.corsOrigins.join(', ')})`;
   return { server, description };
 }

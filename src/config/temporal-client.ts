@@ -18,5 +18,6 @@ export function clientFromConfig(config: Config, rings: OperatorKeyRings, embedd
     namespace: config.temporal.namespace,
     keyRing: rings.payload,
     ...(rings.tokens && { tokenKeyRing: rings.tokens }),
+    ...(rings.enrolment && { enrolmentPublicKey: rings.enrolment }),
   });
 }

@@ -217,6 +217,28 @@ export const configVariables = z.object({
     .string()
     .optional()
     .meta(doc({ description: 'the token key that seals new values', defaultText: 'the last key listed' })),
+  PLUM_ENROLMENT_KEYS: z
+    .string()
+    .optional()
+    .meta(
+      doc({
+        description:
+          'enrolment key ring of the workers, `id:base64(32-byte X25519 private key)` pairs (`npm run secrets` makes one); opens the token sets operators, services and the codec server send sealed with its public half; workers only. Unset: a set sealed for it is refused, visibly',
+        defaultText: 'embedded: generated in `PLUM_DATA_DIR`',
+        secret: true,
+      }),
+    ),
+  PLUM_ENROLMENT_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .meta(
+      doc({
+        description:
+          'public half of the active enrolment key, `id:base64(32 bytes)`: a process without `PLUM_TOKEN_KEYS` (the CLI’s `enrol`/`reseed`, a service, the codec server) seals the token sets it sends with it, so they never reach history readable with the payload ring; it opens nothing. Printed by `npm run secrets`',
+        defaultText: 'embedded: derived from the local enrolment key',
+        secret: true,
+      }),
+    ),
   ...codecServerVariables,
 });
 

@@ -1,5 +1,6 @@
 import { ConfigError, exitOnConfigProblems, loadConfigOrExit } from '../config';
 import { loadLocalKeyRing, localKeyPath } from '../codec/local-key';
+import { resolveEnrolmentPublicKey } from '../config/key-ring';
 import { startCodecServer } from '../config/start-codec-server';
 
 /** `npm run codec-server`: the remote codec for the Temporal UI and CLI, from the same configuration as the worker. */
@@ -28,9 +29,18 @@ async function main(): Promise<void> {
       },
     ]);
   }
+  if (config.codec.enrolmentKeys) {
+    exitOnConfigProblems([
+      {
+        variable: 'PLUM_ENROLMENT_KEYS',
+        problem:
+          'the codec server must never hold the enrolment ring (it opens every set operators send); give it PLUM_ENROLMENT_PUBLIC_KEY instead',
+      },
+    ]);
+  }
   let started;
   try {
-    started = await startCodecServer(config, keyRing);
+    started = await startCodecServer(config, keyRing, resolveEnrolmentPublicKey(config));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     exitOnConfigProblems(error.problems);

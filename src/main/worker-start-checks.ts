@@ -25,7 +25,13 @@ export function checkWorkerStartOrExit(config: Config, log: (line: string) => vo
   }
   exitOnConfigProblems(problems);
   try {
-    return resolveKeyRings(config, { create: true, log });
+    const rings = resolveKeyRings(config, { create: true, log });
+    if (!rings.enrolment) {
+      log(
+        'PLUM_ENROLMENT_KEYS is unset: token sets sealed for an enrolment key are refused, and sets sent with neither ring are rotated at once (README: On call without the keys to every token)',
+      );
+    }
+    return rings;
   } catch (error) {
     if (!(error instanceof MissingKeyRingError)) throw error;
     exitOnConfigProblems([{ variable: error.variable, problem: `${error.problem}: ${error.hint}` }]);

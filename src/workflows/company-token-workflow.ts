@@ -95,7 +95,7 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
     }
     const upgrade = version.targetChanged() || version.movedSinceSettings(keeper.config.buildId);
     if (upgrade || shouldContinueAsNew(keeper)) {
-      const carryAlerts = wf.patched(PATCHES.alertsNeverHoldBack);
+      const carryAlerts = keeper.patches.has(PATCHES.alertsNeverHoldBack);
       const quiet = () => wf.allHandlersFinished() && (carryAlerts || keeper.alertsDelivered());
       await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
       if (quiet() && !keeper.state.refreshRequested && !keeper.retired) {
@@ -106,7 +106,7 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
   await wf.condition(wf.allHandlersFinished);
   keeper.state = { ...keeper.state, status: 'RETIRED' };
   keeper.publish();
-  if (wf.patched(PATCHES.alertsNeverHoldBack)) {
+  if (keeper.patches.has(PATCHES.alertsNeverHoldBack)) {
     const delivered = await wf.condition(() => keeper.alertsDelivered(), RETIRE_ALERT_GRACE_MS);
     if (!delivered)
       wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });

@@ -23,7 +23,7 @@ function sayHeld(keeper: CompanyKeeper, releaseAt: number): void {
   const message = `${held}: Plum's token lifetime (${lifetimeS} s) is shorter than it, so the access token expires at ${new Date(expiresAt).toISOString()} first`;
   wf.log.warn(message);
   keeper.state.rotationHeld = message;
-  if (keeper.state.status === 'ACTIVE' && wf.patched(PATCHES.rotationHoldDegrades)) {
+  if (keeper.state.status === 'ACTIVE' && keeper.patches.has(PATCHES.rotationHoldDegrades)) {
     keeper.state = { ...keeper.state, status: 'DEGRADED', lastError: message, retryAt: releaseAt };
     keeper.publish();
     return;

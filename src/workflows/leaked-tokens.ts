@@ -19,7 +19,7 @@ export function leakOf(input: { arrivedUnencrypted?: true; arrivedUnsealed?: tru
  */
 export function rotateLeakedTokens(state: CompanyState, patches: RunPatches, leak: TokenLeak): boolean {
   if (leak === 'unencrypted' && !patches.has(PATCHES.rotateAfterUnencryptedTokens)) return false;
-  if (leak === 'unsealed' && !wf.patched(PATCHES.rotateAfterUnsealedTokens)) return false;
+  if (leak === 'unsealed' && !patches.has(PATCHES.rotateAfterUnsealedTokens)) return false;
   const now = Date.now();
   if (leak === 'unencrypted') state.tokensArrivedUnencryptedAt = now;
   else state.tokensArrivedUnsealedAt = now;

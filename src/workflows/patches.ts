@@ -51,27 +51,45 @@ export const PATCHES = {
    * it runs. Asked where it applies (`hold-off.ts`).
    */
   rotationHoldDegrades: 'rotation-hold-degrades',
+  /**
+   * Every patch of this table applies to this run, decided once in its first activation, as `all-above-from-start`
+   * does for the first seven. The four asked where they apply wedged runs: a query that split the first workflow task
+   * left `rotate-after-unsealed-tokens`, asked right after the first local activity, where the replayer does not look.
+   */
+  everyPatchFromStart: 'every-patch-from-start',
 } as const;
 
-type PatchId = Exclude<
+/** The decisions a from-start patch makes; the from-start patches themselves are asked only in the first activation. */
+export type PatchId = Exclude<
   (typeof PATCHES)[keyof typeof PATCHES],
-  | typeof PATCHES.allAboveFromStart
-  | typeof PATCHES.continueAsNewWhenMoved
-  | typeof PATCHES.alertsNeverHoldBack
-  | typeof PATCHES.rotateAfterUnsealedTokens
-  | typeof PATCHES.reseedKeepsWorkingSet
-  | typeof PATCHES.rotationHoldDegrades
+  typeof PATCHES.allAboveFromStart | typeof PATCHES.everyPatchFromStart | typeof PATCHES.continueAsNewWhenMoved
 >;
 
+/** The patches `all-above-from-start` decides; the rest were added after it. */
+const DECIDED_BY_ALL_ABOVE: ReadonlySet<PatchId> = new Set([
+  PATCHES.reseedWithHeldSetIsNoOp,
+  PATCHES.savedReplyOfTimedOutRefresh,
+  PATCHES.forcedRefreshWaitsForPenalty,
+  PATCHES.minRotationInterval,
+  PATCHES.rotateAfterUnencryptedTokens,
+  PATCHES.recoverAfterReset,
+  PATCHES.statusAlerts,
+]);
+
 /**
- * One run's patch decisions. Made in the run's first activation, before any await: a run started by this code takes
- * every patch above without asking again; histories recorded before it ask for each where it applies, as they did.
- * A patch added later is asked for with `wf.patched` where it applies (or under a new from-start patch like this one).
+ * One run's patch decisions, made in the run's first activation before any await: a query can split any later
+ * workflow task, and a patch asked first in a split task does not replay. A run started by this code takes every
+ * patch without asking again. Histories recorded before `every-patch-from-start` ask for the others where they apply,
+ * as they did when they were recorded. The only `wf.patched` calls of the workflow are here and in `versioning.ts`
+ * (which records an observation of the build, not a code change); `test/architecture` holds that.
  */
 export class RunPatches {
-  private readonly allFromStart = wf.patched(PATCHES.allAboveFromStart);
+  private readonly allAboveFromStart = wf.patched(PATCHES.allAboveFromStart);
+  private readonly everyFromStart = wf.patched(PATCHES.everyPatchFromStart);
 
   has(id: PatchId): boolean {
-    return this.allFromStart || wf.patched(id);
+    if (this.everyFromStart) return true;
+    if (this.allAboveFromStart && DECIDED_BY_ALL_ABOVE.has(id)) return true;
+    return wf.patched(id);
   }
 }

@@ -55,7 +55,7 @@ export async function reseed(keeper: CompanyKeeper, input: ReseedInput): Promise
   }
   const now = Date.now();
   const fallback = fallbackFor(keeper.state, now);
-  const keepFallback = fallback !== undefined && wf.patched(PATCHES.reseedKeepsWorkingSet);
+  const keepFallback = fallback !== undefined && keeper.patches.has(PATCHES.reseedKeepsWorkingSet);
   keeper.reseeding = true;
   try {
     keeper.state = afterReseed(keeper.state, heldFromPlum(input.tokens, now), Math.random);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EnrolmentKeyRing } from '../../src/codec/enrolment-seal';
 import { KeyRing } from '../../src/codec/key-ring';
 
 /** A deterministic 32-byte test key; test keys are committed because they protect only throwaway sandbox tokens. */
@@ -20,3 +21,9 @@ export const TEST_KEY_ENV_VARS = {
   PLUM_CODEC_KEYS: TEST_KEYS_ENV,
   PLUM_TOKEN_KEYS: `test-t:${testKey('t').toString('base64')}`,
 };
+
+/** The workers' enrolment ring in tests (X25519 takes any 32 bytes as a private key). */
+export const TEST_ENROLMENT_KEYS = EnrolmentKeyRing.parse(`test-e:${testKey('e').toString('base64')}`);
+
+/** Its public half, as operators, services and the codec server hold it. */
+export const TEST_ENROLMENT_PUBLIC_KEY = TEST_ENROLMENT_KEYS.publicKey;

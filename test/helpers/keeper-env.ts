@@ -16,14 +16,14 @@ import { TokenKeeperClient } from '../../src/client';
 import { credentialsOf, startSandbox, uniqueCompanyId } from './sandbox';
 import { startTestServer } from './temporal';
 import { TEST_SETTINGS } from './settings';
-import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from './codec';
+import { TEST_ENROLMENT_KEYS, TEST_KEY_RING, TEST_TOKEN_KEY_RING } from './codec';
 import { createDataConverter, workerDataConverter } from '../../src/codec/data-converter';
 import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
 
 export { TEST_SETTINGS };
 
-/** The project's data converter under the test key ring. */
-export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING);
+/** The project's data converter under the test key rings, the workers' enrolment ring included. */
+export const TEST_DATA_CONVERTER = createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING, TEST_ENROLMENT_KEYS);
 /** The converter as a worker holds it (what replays must use: the worker's codec marks what a client's does not). */
 export const TEST_WORKER_DATA_CONVERTER = workerDataConverter(TEST_DATA_CONVERTER);
 
