@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TASK_QUEUE, statusQuery } from '../src/contract';
-import { TEST_KEY_ENV_VARS } from './helpers/codec';
+import { TEST_ENROLMENT_PUBLIC_KEY, TEST_KEY_ENV_VARS } from './helpers/codec';
 import type { KeeperEnv } from './helpers/keeper-env';
 import { startKeeperEnv, withWorker } from './helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from './helpers/sandbox';
@@ -212,7 +212,21 @@ describe('plum-keeper CLI, end to end through child processes', () => {
         const b = await company();
         const enrolled = await onCall(['enrol', a.companyId, '--tokens-file', a.file]);
         assert.equal(enrolled.code, 0, enrolled.stderr);
-        assert.match(enrolled.stdout, /PLUM_TOKEN_KEYS is not set here[\s\S]*rotates it once now/);
+        assert.match(
+          enrolled.stdout,
+          /Neither PLUM_ENROLMENT_PUBLIC_KEY nor PLUM_TOKEN_KEYS is set here[\s\S]*rotates it once now/,
+        );
+        // The prescribed on-call shell holds the enrolment public key too: the set reaches history sealed, no rotation.
+        const c = await company();
+        const sealedEnrol = await cli(['enrol', c.companyId, '--tokens-file', c.file], {
+          without: ['PLUM_TOKEN_KEYS'],
+          env: { PLUM_ENROLMENT_PUBLIC_KEY: TEST_ENROLMENT_PUBLIC_KEY.toString() },
+        });
+        assert.equal(sealedEnrol.code, 0, sealedEnrol.stderr);
+        assert.doesNotMatch(sealedEnrol.stdout, /rotates/);
+        const sealedStatus = await env.client.workflow.getHandle(`plum-company:${c.companyId}`).query(statusQuery);
+        assert.equal(sealedStatus.tokensArrivedUnsealedAt, undefined, 'an enrolment sealed for the workers is no leak');
+        assert.equal(sealedStatus.generation, 0, 'and needs no rotation');
         assert.equal((await onCall(['enrol', b.companyId, '--tokens-file', b.file])).code, 0);
         const handle = env.client.workflow.getHandle(`plum-company:${a.companyId}`);
         const rotated = await waitFor('the rotation of the set sent without the token ring', async () => {

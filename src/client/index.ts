@@ -19,6 +19,7 @@ export {
 } from './errors';
 export { createDataConverter } from '../codec/data-converter';
 export { KeyRing, parseKeyRing } from '../codec/key-ring';
+export { EnrolmentPublicKey } from '../codec/enrolment-seal';
 export type {
   AccessToken,
   KeeperVersion,
