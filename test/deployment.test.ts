@@ -10,6 +10,7 @@ import { codecServerAuth } from '../src/config/codec-server';
 import { durationSeconds, graceProblem } from './helpers/drain';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { testKey } from './helpers/codec';
+import { EnrolmentKeyRing } from '../src/codec/enrolment-seal';
 
 interface Service {
   configs?: { source: string; target: string }[];
@@ -230,6 +231,11 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
       const dir = mkdtempSync(join(tmpdir(), 'plum-compose-'));
       writeFileSync(join(dir, 'codec-keys'), `prod-1:${testKey('compose').toString('base64')}\n`);
       writeFileSync(join(dir, 'token-keys'), `seal-1:${testKey('compose-seal').toString('base64')}\n`);
+      writeFileSync(join(dir, 'enrolment-keys'), `enrol-1:${testKey('compose-seal-enrol').toString('base64')}\n`);
+      writeFileSync(
+        join(dir, 'enrolment-public-key'),
+        `${EnrolmentKeyRing.parse(`enrol-1:${testKey('compose-seal-enrol').toString('base64')}`).publicKey.toString()}\n`,
+      );
       writeFileSync(
         join(dir, 'plum-credentials'),
         JSON.stringify({ acme: { client_id: 'id', client_secret: 'secret' } }),
@@ -251,9 +257,12 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
       // Workers seal tokens; the codec server (and so the UI) must never hold the token ring.
       if (name === 'worker') {
         assert.deepEqual(config.codec.tokenKeyRing?.keyIds, ['seal-1']);
+        assert.deepEqual(config.codec.enrolmentKeys?.keyIds, ['enrol-1'], 'workers open what operators seal');
         assert.equal(config.plum.mode, 'upstream');
       } else {
         assert.equal(config.codec.tokenKeyRing, undefined, 'the codec server holds the token ring');
+        assert.equal(config.codec.enrolmentKeys, undefined, 'the codec server holds the enrolment ring');
+        assert.equal(config.codec.enrolmentPublicKey?.keyId, 'enrol-1', 'it seals what passes through for the workers');
         assert.equal(config.codec.serverToken, 'codec-token', 'the CLI’s bearer token');
         assert.deepEqual(config.codec.oidc, { issuer: OPERATOR_SETS.PLUM_OIDC_ISSUER, audience: 'plum-codec' });
         assert.equal(config.codec.tls?.certFile, join(dir, 'codec-server-tls-cert'));

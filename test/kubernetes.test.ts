@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config';
 import { codecServerAuth } from '../src/config/codec-server';
 import { PROMETHEUS_RULE_FILE, RULES_FILE } from '../scripts/prometheus-rule';
 import { testKey } from './helpers/codec';
+import { EnrolmentKeyRing } from '../src/codec/enrolment-seal';
 import { graceProblem } from './helpers/drain';
 
 const DIR = 'deploy/kubernetes';
@@ -115,6 +116,11 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
       const dir = mkdtempSync(join(tmpdir(), 'plum-k8s-'));
       writeFileSync(join(dir, 'codec-keys'), `prod-1:${testKey('k8s').toString('base64')}\n`);
       writeFileSync(join(dir, 'token-keys'), `seal-1:${testKey('k8s-seal').toString('base64')}\n`);
+      writeFileSync(join(dir, 'enrolment-keys'), `enrol-1:${testKey('k8s-seal-enrol').toString('base64')}\n`);
+      writeFileSync(
+        join(dir, 'enrolment-public-key'),
+        `${EnrolmentKeyRing.parse(`enrol-1:${testKey('k8s-seal-enrol').toString('base64')}`).publicKey.toString()}\n`,
+      );
       writeFileSync(join(dir, 'codec-server-token'), 'codec-token\n');
       const env = Object.fromEntries(
         Object.entries(envOf(container)).map(([k, v]) => {
@@ -127,11 +133,14 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
       assert.equal(config.temporal.mode, 'external');
       if (name === 'plum-keeper-codec-server') {
         assert.equal(config.codec.tokenKeyRing, undefined, 'the codec server never holds the token ring');
+        assert.equal(config.codec.enrolmentKeys, undefined, 'nor the enrolment ring');
+        assert.equal(config.codec.enrolmentPublicKey?.keyId, 'enrol-1', 'it seals what passes through');
         assert.deepEqual(codecServerAuth(config.codec, false).problems, []);
         assert.ok(config.codec.tls && config.codec.oidc);
       } else {
         assert.equal(config.plum.mode, 'upstream');
         assert.ok(config.codec.tokenKeyRing);
+        assert.deepEqual(config.codec.enrolmentKeys?.keyIds, ['enrol-1']);
       }
     }
   });
