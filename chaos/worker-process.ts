@@ -5,6 +5,7 @@ import { AlertWebhook } from '../src/activities/alert-webhook';
 import { FileCredentialSource } from '../src/activities/credentials';
 import { keyRingFromEnv } from '../src/codec/key-ring';
 import { createDataConverter } from '../src/codec/data-converter';
+import { EnrolmentKeyRing } from '../src/codec/enrolment-seal';
 import type { WorkerSettings } from '../src/contract';
 import { PlumClient } from '../src/plum/client';
 import { createKeeperWorker } from '../src/worker/create-worker';
@@ -23,7 +24,11 @@ async function main(): Promise<void> {
     taskQueue: env.CHAOS_TASK_QUEUE!,
     plum: new PlumClient({ baseUrl: env.PLUM_BASE_URL!, timeoutMs: Number(env.CHAOS_HTTP_TIMEOUT_MS ?? 1500) }),
     credentials: new FileCredentialSource(env.PLUM_CREDENTIALS_FILE, undefined),
-    dataConverter: createDataConverter(keyRingFromEnv(env)!, keyRingFromEnv(env, 'PLUM_TOKEN')),
+    dataConverter: createDataConverter(
+      keyRingFromEnv(env)!,
+      keyRingFromEnv(env, 'PLUM_TOKEN'),
+      env.PLUM_ENROLMENT_KEYS ? EnrolmentKeyRing.parse(env.PLUM_ENROLMENT_KEYS) : undefined,
+    ),
     settings: JSON.parse(env.CHAOS_SETTINGS ?? '{}') as Partial<WorkerSettings>,
     workflowBundle: { codePath: env.CHAOS_BUNDLE! },
     ...(env.CHAOS_BUILD_ID && {

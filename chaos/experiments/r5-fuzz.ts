@@ -18,6 +18,7 @@ import type { ChaosSizes } from '../lib/sizes';
 import { Tally, unclearMessage } from '../lib/tally';
 import { fuzzCli } from './r5-cli';
 import { fuzzPayloads } from './r5-payloads';
+import { entriesUnderQueries } from './r5-entries';
 
 const CONFIG_VARIABLES = [
   'PLUM_LEAD_FRACTION',
@@ -229,6 +230,7 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
     await fuzzMessages(lab, live, sample),
     await fuzzPayloads(lab, live, sample),
     await fuzzLiveReplies(lab, live, (a) => sample(a, sizes.liveReplyRuns)),
+    await entriesUnderQueries(lab, sizes.fuzzRuns >= 300 ? 10 : 3),
   ];
 
   const workflowIds = [workflowIdFor(live)];

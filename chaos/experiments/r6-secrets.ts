@@ -78,6 +78,23 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
   );
   const aheadActive = (await statusOf(lab, 'r6-ahead')).status === 'ACTIVE';
 
+  // Issue 30, item 2: an operator (payload ring and enrolment public key only) enrols and reseeds; the set must reach
+  // history sealed for the workers (the UI codec scan below finds none of its tokens) and need no rotation.
+  const [operated] = await lab.seed(['r6-operator']);
+  const operator = new TokenKeeperClient({
+    client: new Client({
+      connection: lab.client.connection,
+      dataConverter: createDataConverter(rings.codec, undefined, rings.enrolment.publicKey),
+    }),
+    taskQueue: lab.taskQueue,
+  });
+  const enrolled = await operator.enrol('r6-operator', operated!.tokens);
+  const reseeded = await operator.reseed('r6-operator', await lab.sandbox.regenerateTokens('r6-operator'));
+  const operatorQuiet =
+    enrolled.generation === 0 &&
+    enrolled.tokensArrivedUnsealedAt === undefined &&
+    reseeded.tokensArrivedUnsealedAt === undefined;
+
   // Query failures a service would see: a company needing re-authorisation, a malformed user-token query.
   await lab.enrol(['r6-reauth']);
   await lab.sandbox.killTokens('r6-reauth', 'password_reset');
@@ -90,7 +107,7 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
     .getHandle(workflowIdFor('r6-ahead'))
     .query(cachedUserTokenQuery, { email: 42 } as never)
     .catch((e: Error) => queryFailures.push(e.message));
-  await lab.retire(['r6-leak', 'r6-ahead', 'r6-reauth']);
+  await lab.retire(['r6-leak', 'r6-ahead', 'r6-reauth', 'r6-operator']);
   await worker.stop();
 
   const keys = [
@@ -189,6 +206,11 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
           text: 'all, both keys in use',
           met: undecodable === 0 && keyIds.length >= 2,
         },
+      ),
+      row(
+        'an operator enrolment and reseed (payload ring and enrolment public key only)',
+        operatorQuiet ? 'sealed for the workers: no rotation, no leak flag' : 'rotated or flagged as a leak',
+        { text: 'sealed, no rotation', met: operatorQuiet },
       ),
       row(
         'tokens started without the codec',

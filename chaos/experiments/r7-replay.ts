@@ -67,7 +67,7 @@ export async function replayHistories(lab: ChaosLab): Promise<SectionResult> {
   }
 
   const rings = lab.rings();
-  const dataConverter = workerDataConverter(createDataConverter(rings.codec, rings.token));
+  const dataConverter = workerDataConverter(createDataConverter(rings.codec, rings.token, rings.enrolment));
   const capturedFailures: string[] = [];
   let keptDir: string | undefined;
   let resetRuns = 0;

@@ -9,6 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { TokenKeeperClient } from '../../src/client';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { KEEPER_BUNDLE_OPTIONS } from '../../src/worker/workflow-bundle';
+import { EnrolmentKeyRing } from '../../src/codec/enrolment-seal';
 import { KeyRing } from '../../src/codec/key-ring';
 import type { RefreshedToken, WorkerSettings } from '../../src/contract';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
@@ -66,6 +67,8 @@ export class ChaosLab {
   private readonly workers = new Set<ChildProcess>();
   private readonly codec: Ring = { keys: { c1: randomBytes(32) }, active: 'c1' };
   private readonly token: Ring = { keys: { t1: randomBytes(32) }, active: 't1' };
+  /** The workers' enrolment ring (private halves); operators in the experiments hold its public half only. */
+  private readonly enrolmentSpec = EnrolmentKeyRing.generate('e1');
   private readonly credentialsFile: string;
   private connection!: Connection;
   client!: Client;
@@ -101,10 +104,11 @@ export class ChaosLab {
   }
 
   /** The key rings a client needs to read everything the workers wrote. */
-  rings(): { codec: KeyRing; token: KeyRing } {
+  rings(): { codec: KeyRing; token: KeyRing; enrolment: EnrolmentKeyRing } {
     return {
       codec: KeyRing.of(this.codec.keys, this.codec.active),
       token: KeyRing.of(this.token.keys, this.token.active, 'PLUM_TOKEN_KEYS'),
+      enrolment: EnrolmentKeyRing.parse(this.enrolmentSpec),
     };
   }
 
@@ -115,6 +119,7 @@ export class ChaosLab {
       PLUM_CODEC_ACTIVE_KEY_ID: this.codec.active,
       PLUM_TOKEN_KEYS: ringSpec(this.token),
       PLUM_TOKEN_ACTIVE_KEY_ID: this.token.active,
+      PLUM_ENROLMENT_KEYS: this.enrolmentSpec,
     };
   }
 
@@ -249,6 +254,7 @@ export class ChaosLab {
       found.push(user.pair.accessToken, user.pair.refreshToken);
     for (const ring of [this.codec, this.token])
       for (const key of Object.values(ring.keys)) found.push(key.toString('base64'));
+    found.push(this.enrolmentSpec.slice(this.enrolmentSpec.indexOf(':') + 1));
     return found;
   }
 
