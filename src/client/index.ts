@@ -1,5 +1,5 @@
 export { TokenKeeperClient } from './token-keeper-client';
-export { PlumApi, retryAfterMs } from './plum-api';
+export { PlumApi, PlumApiPathError, retryAfterMs, unauthorizedBeyondToken } from './plum-api';
 export type { PlumApiOptions, TokenSource } from './plum-api';
 export type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './token-keeper-client';
 export {

@@ -18,6 +18,7 @@ import {
   forceRefreshSignal,
   plumTokensSchema,
   reasonInputSchema,
+  refreshNowInputSchema,
   refreshNowUpdate,
   refreshPolicySchema,
   reseedUpdate,
@@ -158,11 +159,12 @@ export class TokenKeeperClient {
    * already holds a token newer than the one this client last handed out (another caller's rotation got there
    * first), that token is returned and nothing is rotated again.
    */
-  async refreshNow(companyId: string, reason?: string): Promise<RefreshedToken> {
+  async refreshNow(companyId: string, reason?: string, seenExpiresAt?: number): Promise<RefreshedToken> {
     const id = parse(companyIdSchema, companyId, 'companyId');
+    parse(refreshNowInputSchema, { seenExpiresAt }, '');
     // Refused before anything is sent: the rotation would happen and its token could not be read.
     if (!this.opensTokens) throw new TokenKeyRingMissingError(id);
-    return openToken(id, await this.rotateNow(id, reason));
+    return openToken(id, await this.rotateNow(id, reason, seenExpiresAt));
   }
 
   /**
@@ -175,8 +177,8 @@ export class TokenKeeperClient {
     return { expiresAt };
   }
 
-  private async rotateNow(id: string, reason: string | undefined): Promise<RefreshedToken> {
-    const seenExpiresAt = this.handedExpiries.get(id, this.now());
+  private async rotateNow(id: string, reason: string | undefined, seen?: number): Promise<RefreshedToken> {
+    const seenExpiresAt = seen ?? this.handedExpiries.get(id, this.now());
     const wanted = { ...this.reasonInput(reason), ...(seenExpiresAt !== undefined && { seenExpiresAt }) };
     // A rotation replaces the company token only; user tokens stay valid. A read racing the update may re-cache
     // the old token, hence the second delete.

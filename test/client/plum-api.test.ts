@@ -1,7 +1,8 @@
 // Calling Plum through the keeper (issue 25, part 5): the sandbox's token-checked API endpoint, a real keeper.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { PlumApi, TokenKeeperClient, retryAfterMs } from '../../src/client';
+import { PlumApi, PlumApiPathError, TokenKeeperClient, retryAfterMs } from '../../src/client';
+import type { TokenSource } from '../../src/client';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { enrolSandboxCompany, startKeeperEnv, withWorker } from '../helpers/keeper-env';
 
@@ -85,6 +86,70 @@ describe('PlumApi: the company token as the bearer, one refreshNow and one retry
       await env.sandbox.injectFault('api', { kind: 'rateLimit', retryAfterSeconds: 1 });
       const waited = await balance(new PlumApi(keeper, { baseUrl: env.sandbox.url, maxRetryAfterMs: 2000 }), companyId);
       assert.equal(waited.status, 200, 'within the cap: slept out and retried once');
+    });
+  });
+
+  it('a 401 not about the token (IP not whitelisted) never rotates: 5 requests, 0 rotations, each answered at once (issue 30, item 3)', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId } = await enrolSandboxCompany(env, taskQueue);
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      const api = new PlumApi(keeper, { baseUrl: env.sandbox.url });
+      const rotations = env.sandbox.rotationCount(companyId);
+      await env.sandbox.injectFault('api', { kind: 'application', errorId: 'PIPE10017', status: 401, times: 5 });
+      for (let i = 0; i < 5; i += 1) {
+        const response = await balance(api, companyId);
+        assert.equal(response.status, 401);
+        assert.equal(
+          ((await response.json()) as { errorId: string }).errorId,
+          'PIPE10017',
+          'the body reaches the caller',
+        );
+      }
+      assert.equal(env.sandbox.rotationCount(companyId) - rotations, 0, 'no rotation for an IP whitelist');
+      assert.equal((await balance(api, companyId)).status, 200, 'the token was never spent');
+    });
+  });
+
+  it('two requests that carried one token cost one rotation, even when the second 401 arrives after the first retry (issue 30, item 3)', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId } = await enrolSandboxCompany(env, taskQueue);
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      const carried = await keeper.getAccessToken(companyId);
+      // The second request read its token before the first one's rotation, and its 401 comes after that rotation.
+      const stale: TokenSource = {
+        getAccessToken: async () => carried,
+        invalidate: (id) => keeper.invalidate(id),
+        refreshNow: (id, reason, seen) => keeper.refreshNow(id, reason, seen),
+      };
+      const first = new PlumApi(keeper, { baseUrl: env.sandbox.url });
+      const second = new PlumApi(stale, { baseUrl: env.sandbox.url });
+      const rotations = env.sandbox.rotationCount(companyId);
+      await env.sandbox.injectFault('api', { kind: 'oauth', error: 'invalid_token', status: 401 });
+      assert.equal((await balance(first, companyId)).status, 200);
+      assert.equal(env.sandbox.rotationCount(companyId) - rotations, 1);
+      await env.sandbox.injectFault('api', { kind: 'oauth', error: 'invalid_token', status: 401 });
+      assert.equal((await balance(second, companyId)).status, 200, 'the retry used the token the first rotation made');
+      assert.equal(env.sandbox.rotationCount(companyId) - rotations, 1, 'one rotation for the one token');
+    });
+  });
+
+  it('a path that leaves the base URL is refused before the company token is sent anywhere (issue 30, item 4)', async () => {
+    await withWorker(env, async (taskQueue) => {
+      const { companyId } = await enrolSandboxCompany(env, taskQueue);
+      const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
+      const sent: string[] = [];
+      const api = new PlumApi(keeper, {
+        baseUrl: env.sandbox.url,
+        fetch: (input, init) => (sent.push(String(input)), fetch(input, init)),
+      });
+      const other = new URL(env.sandbox.url);
+      other.port = String(Number(other.port) + 1);
+      for (const path of [`${other.origin}/steal`, '../../outside', 'https://evil.example/x']) {
+        await assert.rejects(api.request(companyId, path), PlumApiPathError, path);
+      }
+      assert.equal(sent.length, 0, 'nothing was sent');
+      assert.equal((await balance(api, companyId)).status, 200, 'a path under the base still works');
+      assert.ok(sent.length === 1 && sent.every((url) => url.startsWith(`${env.sandbox.url}/`)));
     });
   });
 });
