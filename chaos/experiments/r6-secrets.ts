@@ -50,7 +50,7 @@ export async function secretScan(lab: ChaosLab): Promise<SectionResult> {
     return status.generation >= 1 && status.tokensArrivedUnencryptedAt !== undefined;
   }, 30_000);
   const leakedDead = lab.sandbox.store.requireCompany('r6-leak').pairs[0]!.spentAt !== undefined;
-  const planted = new Set([leak!.tokens.access_token, leak!.tokens.refresh_token]);
+  const planted = new Set([leak!.tokens.access_token, leak!.tokens.refresh_token, ...lab.plantedTokens]);
 
   if (rotateHere) {
     await worker.stop();

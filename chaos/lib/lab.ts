@@ -62,6 +62,8 @@ export class ChaosLab {
   /** Everything every worker wrote, for the secret scan. */
   readonly logs: string[] = [];
   readonly companies = new Map<string, SeededCompany>();
+  /** Tokens an experiment sent readable on purpose (an unsealed start): R6 counts them apart, as its own. */
+  readonly plantedTokens = new Set<string>();
   /** How often the payload key was rotated in this run. */
   keyRotations = 0;
   private readonly workers = new Set<ChildProcess>();
