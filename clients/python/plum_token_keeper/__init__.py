@@ -17,7 +17,7 @@ from .errors import (
     UserTokenRejectedError,
 )
 from .keyring import KeyRing, KeyRingConfigError, UnknownKeyIdError, parse_key_ring
-from .plum_api import PlumApi, retry_after_ms
+from .plum_api import PlumApi, retry_after_ms, unauthorized_beyond_token
 
 __all__ = [
     "InvalidInputError",
@@ -43,5 +43,6 @@ __all__ = [
     "UserTokenRejectedError",
     "parse_key_ring",
     "retry_after_ms",
+    "unauthorized_beyond_token",
     "workflow_id_for",
 ]

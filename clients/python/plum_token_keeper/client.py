@@ -180,14 +180,21 @@ class TokenKeeperClient:
 
         return await self._user_flights.run(key, fetch)
 
-    async def refresh_now(self, company_id: str, reason: str | None = None) -> dict[str, Any]:
+    async def refresh_now(
+        self, company_id: str, reason: str | None = None, *, seen_expires_at: int | None = None
+    ) -> dict[str, Any]:
         """Rotates now and returns ``{accessToken, expiresAt}``; a rotation another caller already made (the keeper
-        holds a token newer than the one this process handed out) is returned, not repeated."""
+        holds a token newer than the one this process handed out, or than ``seen_expires_at``: the expiry of the token
+        a caller found wanting) is returned, not repeated."""
         company_id = _check_company(company_id)
+        if seen_expires_at is not None and (
+            isinstance(seen_expires_at, bool) or not isinstance(seen_expires_at, int) or seen_expires_at < 0
+        ):
+            raise InvalidInputError("seenExpiresAt", "must be an epoch in milliseconds")
         if not self._opens_tokens:
             raise TokenKeyRingMissingError(company_id)
         wanted: dict[str, Any] = {} if reason is None else {"reason": reason}
-        seen = self._handed_expiries.get(company_id)
+        seen = seen_expires_at if seen_expires_at is not None else self._handed_expiries.get(company_id)
         if seen is not None:
             wanted["seenExpiresAt"] = seen
         self._tokens.pop(company_id, None)

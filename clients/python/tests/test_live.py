@@ -146,3 +146,53 @@ async def test_plum_api_retries_once_after_a_401_and_hands_back_a_429():
     limited = await api.request(COMPANY, "POST", "/v1/oauth/api", json=body)
     assert limited.status_code == 429 and retry_after_ms(limited) == 7000
     await api.aclose()
+
+
+async def test_plum_api_never_rotates_for_a_401_about_something_else():
+    keeper = await connect()
+    api = PlumApi(keeper, ENV["PLUM_TEST_SANDBOX_URL"])
+    body = {"query": "plumProAPI.mutation.getBalance", "variables": {"data": {}}}
+    generation = (await keeper.status(COMPANY))["generation"]
+    await sandbox_fault({"kind": "application", "errorId": "PIPE10017", "status": 401, "times": 5})
+    for _ in range(5):
+        refused = await api.request(COMPANY, "POST", "/v1/oauth/api", json=body)
+        assert refused.status_code == 401 and refused.json()["errorId"] == "PIPE10017"
+    assert (await keeper.status(COMPANY))["generation"] == generation, "no rotation for an IP whitelist"
+    await api.aclose()
+
+
+async def test_plum_api_two_requests_with_one_token_cost_one_rotation():
+    keeper = await connect()
+    body = {"query": "plumProAPI.mutation.getBalance", "variables": {"data": {}}}
+    carried = await keeper.get_access_token(COMPANY)
+
+    class Stale:
+        """The second request read its token before the first one's rotation; its 401 comes after it."""
+
+        async def get_access_token(self, company_id: str) -> dict:
+            return carried
+
+        def invalidate(self, company_id: str) -> None:
+            keeper.invalidate(company_id)
+
+        async def refresh_now(self, company_id: str, reason: str | None = None, **options) -> dict:
+            return await keeper.refresh_now(company_id, reason, **options)
+
+    first, second = PlumApi(keeper, ENV["PLUM_TEST_SANDBOX_URL"]), PlumApi(Stale(), ENV["PLUM_TEST_SANDBOX_URL"])
+    generation = (await keeper.status(COMPANY))["generation"]
+    await sandbox_fault({"kind": "oauth", "error": "invalid_token", "status": 401})
+    assert (await first.request(COMPANY, "POST", "/v1/oauth/api", json=body)).status_code == 200
+    await sandbox_fault({"kind": "oauth", "error": "invalid_token", "status": 401})
+    assert (await second.request(COMPANY, "POST", "/v1/oauth/api", json=body)).status_code == 200
+    assert (await keeper.status(COMPANY))["generation"] == generation + 1, "one rotation for the one token"
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_plum_api_keeps_the_token_under_the_base_url():
+    keeper = await connect()
+    api = PlumApi(keeper, ENV["PLUM_TEST_SANDBOX_URL"])
+    for path in ["https://evil.example/x", "../../outside"]:
+        with pytest.raises(InvalidInputError, match="leaves the Plum base URL"):
+            await api.request(COMPANY, "GET", path)
+    await api.aclose()
