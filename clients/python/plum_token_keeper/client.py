@@ -93,13 +93,14 @@ class TokenKeeperClient:
         *,
         token_key_ring: KeyRing | None = None,
         namespace: str = "default",
-        tls: bool | TLSConfig = False,
+        tls: bool | TLSConfig | None = None,
         api_key: str | None = None,
         interceptors: Sequence[Interceptor] = (),
         **options: Any,
     ) -> TokenKeeperClient:
         """Connects to Temporal with the keeper's codec: ``key_ring`` (``PLUM_CODEC_KEYS``) for every payload,
-        ``token_key_ring`` (``PLUM_TOKEN_KEYS``) to read tokens; TLS and API keys as ``temporalio`` takes them."""
+        ``token_key_ring`` (``PLUM_TOKEN_KEYS``) to read tokens; TLS and API keys as ``temporalio`` takes them. TLS is
+        on whenever ``api_key`` is given (the key is a bearer credential) unless the caller passes ``tls=False``."""
         converter = dataclasses.replace(
             temporalio.converter.DataConverter.default, payload_codec=KeeperCodec(key_ring, token_key_ring)
         )
@@ -108,7 +109,7 @@ class TokenKeeperClient:
                 address,
                 namespace=namespace,
                 data_converter=converter,
-                tls=tls,
+                tls=(api_key is not None) if tls is None else tls,
                 api_key=api_key,
                 interceptors=interceptors,
             )
