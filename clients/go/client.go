@@ -131,15 +131,12 @@ func (c *Client) GetAccessToken(ctx context.Context, companyID string) (AccessTo
 		if err := encoded.Get(&answer); err != nil {
 			return nil, err
 		}
-		token, err := TokenOrError(companyID, answer)
+		token, err := TokenOrError(companyID, answer, c.now())
 		if err != nil {
 			return nil, err
 		}
 		if IsSealed(token.AccessToken) {
 			return nil, &TokenKeyRingMissingError{companyID}
-		}
-		if token.ExpiresAt <= c.now() {
-			return nil, &TokenExpiredError{companyID, token.ExpiresAt}
 		}
 		c.mu.Lock()
 		c.tokens[companyID] = cached[AccessToken]{token, CachedUntil(token, c.now(), c.margin)}

@@ -35,9 +35,13 @@ type AccessTokenAnswer struct {
 	Message       string `json:"message"`
 }
 
-// TokenOrError is the token of an answer, or the typed error that says why there is none.
-func TokenOrError(companyID string, answer AccessTokenAnswer) (AccessToken, error) {
+// TokenOrError is the token of an answer, or the typed error that says why there is none, at the clock now (epoch
+// milliseconds): a token now sees as expired is refused; an ExpiresAt of 0 is an unknown expiry, never an expired token.
+func TokenOrError(companyID string, answer AccessTokenAnswer, now int64) (AccessToken, error) {
 	if answer.OK {
+		if answer.ExpiresAt != 0 && answer.ExpiresAt <= now {
+			return AccessToken{}, &TokenExpiredError{companyID, answer.ExpiresAt}
+		}
 		return AccessToken{answer.AccessToken, answer.ExpiresAt, answer.Status, answer.NextRefreshAt}, nil
 	}
 	switch answer.Why {

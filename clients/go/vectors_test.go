@@ -213,6 +213,7 @@ func TestAccessTokenAnswerVectors(t *testing.T) {
 	var file struct {
 		Vectors []struct {
 			Answer json.RawMessage `json:"answer"`
+			Now    int64           `json:"now"`
 			Expect any             `json:"expect"`
 		} `json:"vectors"`
 	}
@@ -220,7 +221,7 @@ func TestAccessTokenAnswerVectors(t *testing.T) {
 	for _, v := range file.Vectors {
 		var answer AccessTokenAnswer
 		_ = json.NewDecoder(bytes.NewReader(v.Answer)).Decode(&answer)
-		token, err := TokenOrError("acme", answer)
+		token, err := TokenOrError("acme", answer, v.Now)
 		sameAsExpected(t, string(v.Answer), outcome(token, err), v.Expect)
 	}
 }

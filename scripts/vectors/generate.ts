@@ -14,6 +14,8 @@ import { tokenOrError, translateFailure } from '../../src/client/translate';
 import { retryVectors } from './retries';
 
 const COMPANY = 'acme';
+/** The client clock of the access-token vectors: between the expiries they hold. */
+const ANSWER_CLOCK = 1_795_500_000_000;
 const derive = (label: string) => createHash('sha256').update(`plum-token-keeper conformance ${label}`).digest();
 const iv = (label: string) => derive(`iv ${label}`).subarray(0, 12);
 const ring = (ids: string[]) => ids.map((id) => `${id}:${derive(id).toString('base64')}`).join(',');
@@ -162,6 +164,10 @@ function answerVectors() {
       nextRefreshAt: 1_795_990_000_000,
     },
     { ok: true, accessToken: 'plum-access-token-0001', expiresAt: 1_796_000_000_000, status: 'DEGRADED' },
+    // Expiry unknown (enrolled while Plum's validate and refresh failed): usable, never "expired".
+    { ok: true, accessToken: 'plum-access-token-0001', expiresAt: 0, status: 'DEGRADED' },
+    // Expired by the client's clock though the keeper still answers it (the clocks differ).
+    { ok: true, accessToken: 'plum-access-token-0001', expiresAt: 1_795_000_000_000, status: 'ACTIVE' },
     { ok: false, why: 'NO_TOKEN_YET', status: 'REFRESHING', message: 'no access token yet' },
     { ok: false, why: 'EXPIRED', status: 'EXPIRED', expiredAt: 1_795_000_000_000, message: 'the access token expired' },
     {
@@ -175,8 +181,12 @@ function answerVectors() {
   ];
   return {
     description:
-      'Answers of the `accessToken` query and what a client makes of each (docs/wire-protocol.md, "accessToken"): the token, or a typed error with its fields.',
-    vectors: answers.map((answer) => ({ answer, expect: outcome(() => tokenOrError(COMPANY, answer)) })),
+      'Answers of the `accessToken` query and what a client makes of each at the client clock `now` (docs/wire-protocol.md, "accessToken" and client rule 1): the token, or a typed error with its fields. `expiresAt` 0 is an unknown expiry, never an expired token.',
+    vectors: answers.map((answer) => ({
+      answer,
+      now: ANSWER_CLOCK,
+      expect: outcome(() => tokenOrError(COMPANY, answer, ANSWER_CLOCK)),
+    })),
   };
 }
 

@@ -282,10 +282,7 @@ export class TokenKeeperClient {
 
   private async queryAccessToken(companyId: string): Promise<AccessToken> {
     const answer = await this.call(companyId, () => this.handle(companyId).query(accessTokenQuery));
-    const token = openToken(companyId, tokenOrError(companyId, answer));
-    // The workflow's clock and ours may differ: never hand out a token this process already sees as expired.
-    if (token.expiresAt <= this.now()) throw new TokenExpiredError(companyId, token.expiresAt);
-    return token;
+    return openToken(companyId, tokenOrError(companyId, answer, this.now()));
   }
 
   /** Runs a Temporal call (again while the workflow cannot take it yet) and turns its failures into the library's errors. */

@@ -52,9 +52,12 @@ export function openToken<T extends { accessToken: string }>(companyId: string, 
 }
 
 /** The token of a tagged `accessToken` answer, or the library error that says why there is none. */
-export function tokenOrError(companyId: string, answer: AccessTokenResult): AccessToken {
+export function tokenOrError(companyId: string, answer: AccessTokenResult, now: number): AccessToken {
   if (answer.ok) {
     const { ok: _ok, ...token } = answer;
+    // The workflow's clock and ours may differ: never hand out a token this process sees as expired. An expiry of 0
+    // means the keeper does not know it (enrolled while Plum could not say): usable, not expired.
+    if (token.expiresAt !== 0 && token.expiresAt <= now) throw new TokenExpiredError(companyId, token.expiresAt);
     return token;
   }
   switch (answer.why) {

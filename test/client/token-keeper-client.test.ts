@@ -105,6 +105,25 @@ describe('TokenKeeperClient', () => {
     });
   });
 
+  it('an unknown expiry (expiresAt 0: enrolled while Plum’s validate and refresh failed) is served, not called expired (issue 30, item 6)', async () => {
+    await withWorker(env, async (taskQueue) => {
+      keeper = countedKeeper(taskQueue, 300);
+      const { companyId, company } = await seeded();
+      await env.sandbox.injectFault('validate', { kind: 'serverError', status: 503, times: 1000 });
+      await env.sandbox.injectFault('refresh', { kind: 'serverError', status: 503, times: 1000 });
+      const { access_token: accessToken, refresh_token: refreshToken } = company.tokens;
+      await keeper.enrol(companyId, { access_token: accessToken!, refresh_token: refreshToken });
+      const token = await waitFor('the keeper to serve the set with its expiry unknown', async () => {
+        keeper.invalidate(companyId);
+        const read = await keeper.getAccessToken(companyId);
+        return read.status === 'DEGRADED' ? read : undefined;
+      });
+      assert.equal(token.expiresAt, 0, 'the keeper does not know the expiry');
+      assert.equal(token.accessToken, accessToken, 'and the set is served, not refused as expired');
+      await env.sandbox.clearFaults();
+    });
+  });
+
   it('enrol twice with different sets: one workflow, the second set in force; concurrent enrols: one workflow', async () => {
     await withWorker(env, async (taskQueue) => {
       keeper = countedKeeper(taskQueue);

@@ -14,7 +14,7 @@ import temporalio.converter
 from temporalio.client import Client, Interceptor, TLSConfig, WorkflowHandle
 
 from .codec import KeeperCodec
-from .errors import InvalidInputError, TemporalUnavailableError, TokenExpiredError, TokenKeyRingMissingError
+from .errors import InvalidInputError, TemporalUnavailableError, TokenKeyRingMissingError
 from .keyring import KeyRing
 from .not_ready import retry_while_not_ready
 from .translate import open_token, token_or_error, translate
@@ -139,9 +139,7 @@ class TokenKeeperClient:
 
         async def query() -> dict[str, Any]:
             answer = await self._call(company_id, lambda: self._handle(company_id).query("accessToken"))
-            token = open_token(company_id, token_or_error(company_id, answer))
-            if token["expiresAt"] <= self._now():
-                raise TokenExpiredError(company_id, token["expiresAt"])
+            token = open_token(company_id, token_or_error(company_id, answer, self._now()))
             self._tokens[company_id] = (token, cached_until(token, self._now(), self._margin_ms))
             self._handed_expiries[company_id] = token["expiresAt"]
             return token

@@ -35,10 +35,15 @@ def open_token(company_id: str, answer: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def token_or_error(company_id: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """The token of an ``accessToken`` answer, or the typed error that says why there is none."""
+def token_or_error(company_id: str, answer: dict[str, Any], now: int) -> dict[str, Any]:
+    """The token of an ``accessToken`` answer, or the typed error that says why there is none. A token the clock
+    ``now`` sees as expired is refused; ``expiresAt`` 0 is an unknown expiry, never an expired token."""
     if answer.get("ok"):
-        return {k: v for k, v in answer.items() if k != "ok"}
+        token = {k: v for k, v in answer.items() if k != "ok"}
+        expires_at = token.get("expiresAt", 0)
+        if expires_at != 0 and expires_at <= now:
+            raise TokenExpiredError(company_id, expires_at)
+        return token
     why = answer.get("why")
     if why == "RETIRED":
         raise NotEnrolledError(company_id)
