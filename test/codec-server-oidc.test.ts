@@ -11,6 +11,8 @@ import { AesGcmCodec } from '../src/codec/aes-gcm-codec';
 import { CodecServer } from '../src/codec/codec-server';
 import { KeyRing } from '../src/codec/key-ring';
 import { OidcVerifier } from '../src/codec/oidc-verifier';
+import type { ConfigError } from '../src/config';
+import { loadConfig } from '../src/config';
 import { testKey } from './helpers/codec';
 import { LocalOidcIssuer, signAccessToken, signingKey } from './helpers/oidc-issuer';
 
@@ -126,5 +128,35 @@ describe('the codec server with OIDC access tokens (the Temporal UI’s passAcce
       authorization: `Bearer ${await issuer.sign(AUDIENCE)}`,
     });
     assert.equal(other.status, 403);
+  });
+
+  it('refuses a discovery document that names another issuer, and keys fetched over plain http off loopback (issue 30, item 9)', async () => {
+    // The same issuer reached under another name: its discovery document names 127.0.0.1, not localhost.
+    const elsewhere = issuer.issuer.replace('127.0.0.1', 'localhost');
+    assert.notEqual(elsewhere, issuer.issuer);
+    const verifier = new OidcVerifier({ issuer: elsewhere, audience: AUDIENCE });
+    await assert.rejects(verifier.verify(await issuer.sign(AUDIENCE)), /names another issuer/);
+    const remote = new OidcVerifier({ issuer: 'http://idp.corp.example/realms/ops', audience: AUDIENCE });
+    await assert.rejects(remote.verify(await issuer.sign(AUDIENCE)), /is not https/);
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ PLUM_CODEC_SERVER_HOST: '0.0.0.0', PLUM_CODEC_OIDC_AUDIENCE: AUDIENCE, ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.variable);
+      }
+    };
+    assert.deepEqual(problems({ PLUM_CODEC_OIDC_ISSUER: 'http://idp.corp.example/realms/ops' }), [
+      'PLUM_CODEC_OIDC_ISSUER',
+    ]);
+    assert.deepEqual(
+      problems({
+        PLUM_CODEC_OIDC_ISSUER: 'https://idp.corp.example/realms/ops',
+        PLUM_CODEC_OIDC_JWKS_URL: 'http://idp.corp.example/keys',
+      }),
+      ['PLUM_CODEC_OIDC_JWKS_URL'],
+    );
+    assert.deepEqual(problems({ PLUM_CODEC_OIDC_ISSUER: 'https://idp.corp.example/realms/ops' }), []);
+    assert.deepEqual(problems({ PLUM_CODEC_OIDC_ISSUER: issuer.issuer }), [], 'a loopback test issuer may be http');
   });
 });

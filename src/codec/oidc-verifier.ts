@@ -16,6 +16,19 @@ export class AccessTokenRefusedError extends Error {
   override readonly name = 'AccessTokenRefusedError';
 }
 
+const LOOPBACK_HOSTS = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+
+/**
+ * Whether keys may be fetched from `url`: https, or plain http to a loopback host only (a test issuer). Over plain http
+ * anyone on the path could swap the key set and mint tokens this server accepts.
+ */
+export function trustedKeySource(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.test(parsed.hostname));
+}
+
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 function refusal(error: unknown): AccessTokenRefusedError {
@@ -66,12 +79,21 @@ export class OidcVerifier {
   }
 
   private async jwksUrl(): Promise<string> {
-    if (this.options.jwksUrl) return this.options.jwksUrl;
-    const discovery = `${this.options.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    if (this.options.jwksUrl) return this.trusted(this.options.jwksUrl);
+    const issuer = this.trusted(this.options.issuer);
+    const discovery = `${withoutTrailingSlash(issuer)}/.well-known/openid-configuration`;
     const response = await fetch(discovery, { signal: AbortSignal.timeout(5000), redirect: 'error' });
     if (!response.ok) throw new Error(`${discovery} answered HTTP ${response.status}`);
-    const jwksUri = ((await response.json()) as { jwks_uri?: unknown }).jwks_uri;
-    if (typeof jwksUri !== 'string') throw new Error(`${discovery} names no jwks_uri`);
-    return jwksUri;
+    const document = (await response.json()) as { jwks_uri?: unknown; issuer?: unknown };
+    // OpenID Connect Discovery: the document's issuer must be the one asked for, or it speaks for someone else.
+    if (typeof document.issuer !== 'string' || withoutTrailingSlash(document.issuer) !== withoutTrailingSlash(issuer))
+      throw new Error(`${discovery} names another issuer than the configured ${issuer}`);
+    if (typeof document.jwks_uri !== 'string') throw new Error(`${discovery} names no jwks_uri`);
+    return this.trusted(document.jwks_uri);
+  }
+
+  private trusted(url: string): string {
+    if (!trustedKeySource(url)) throw new Error(`${url} is not https (plain http is allowed to loopback only)`);
+    return url;
   }
 }

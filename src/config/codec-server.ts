@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { configVariables } from './variables';
+import { trustedKeySource } from '../codec/oidc-verifier';
 
 type Problems = { variable: string; problem: string }[];
 
@@ -49,6 +50,16 @@ export function codecServerSettings(
     ': a token is checked against both',
   );
   requireBoth(problems, ['PLUM_CODEC_SERVER_TLS_CERT_FILE', certFile], ['PLUM_CODEC_SERVER_TLS_KEY_FILE', keyFile]);
+  for (const [variable, url] of [
+    ['PLUM_CODEC_OIDC_ISSUER', issuer],
+    ['PLUM_CODEC_OIDC_JWKS_URL', vars.PLUM_CODEC_OIDC_JWKS_URL],
+  ] as const) {
+    if (url !== undefined && !trustedKeySource(url))
+      problems.push({
+        variable,
+        problem: `must be https (got ${new URL(url).origin}): whoever can swap a key set fetched over plain http can mint tokens the codec server accepts; plain http is allowed to a loopback address only`,
+      });
+  }
   return {
     serverPort: vars.PLUM_CODEC_SERVER_PORT,
     serverHost: vars.PLUM_CODEC_SERVER_HOST,
