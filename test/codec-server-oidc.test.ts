@@ -1,8 +1,8 @@
 // Issue 23: the Temporal UI in production authorises to the codec server with its logged-in user's OIDC access
 // token (passAccessToken), verified against the issuer's JWKS; the CLI keeps its static bearer token.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,5 +158,21 @@ describe('the codec server with OIDC access tokens (the Temporal UI’s passAcce
     );
     assert.deepEqual(problems({ PLUM_CODEC_OIDC_ISSUER: 'https://idp.corp.example/realms/ops' }), []);
     assert.deepEqual(problems({ PLUM_CODEC_OIDC_ISSUER: issuer.issuer }), [], 'a loopback test issuer may be http');
+  });
+
+  it('its container health check passes over https (issue 30, item 10)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plum-health-'));
+    writeFileSync(join(dir, 'cert.pem'), tls.cert);
+    // Asynchronously: the server answers from this process.
+    const run = (env: Record<string, string>) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/healthcheck.ts', 'codec'], {
+          env: { PATH: process.env.PATH, PLUM_CODEC_SERVER_PORT: new URL(server.url).port, ...env },
+          stdio: 'ignore',
+        });
+        child.on('exit', (code) => resolve(code));
+      });
+    assert.equal(await run({ PLUM_CODEC_SERVER_TLS_CERT_FILE: join(dir, 'cert.pem') }), 0, 'healthy over https');
+    assert.equal(await run({}), 1, 'plain http to an https server fails, as it should');
   });
 });
