@@ -11,6 +11,7 @@ import { codecServerAuth } from '../src/config/codec-server';
 import { PROMETHEUS_RULE_FILE, RULES_FILE } from '../scripts/prometheus-rule';
 import { testKey } from './helpers/codec';
 import { EnrolmentKeyRing } from '../src/codec/enrolment-seal';
+import { READINESS_DEADLINE_MS } from '../src/monitoring/readiness';
 import { graceProblem } from './helpers/drain';
 
 const DIR = 'deploy/kubernetes';
@@ -23,8 +24,8 @@ interface Manifest {
 interface Container {
   env?: { name: string; value: string }[];
   ports?: { name: string; containerPort: number }[];
-  livenessProbe?: { httpGet?: { path: string; port: string } };
-  readinessProbe?: { httpGet?: { path: string; port: string } };
+  livenessProbe?: { httpGet?: { path: string; port: string }; timeoutSeconds?: number };
+  readinessProbe?: { httpGet?: { path: string; port: string }; timeoutSeconds?: number };
   resources?: { requests?: { memory?: string } };
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: { allowPrivilegeEscalation?: boolean };
@@ -101,6 +102,10 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
     assert.equal(String(metrics?.containerPort), env.PLUM_METRICS_PORT);
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
     assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
+    // Issue 30, item 11: a probe that gives up before /readyz's own Temporal deadline makes a slow Temporal look like
+    // every worker failing at once (the default timeout is 1 s).
+    for (const probe of [container.readinessProbe, container.livenessProbe])
+      assert.ok((probe?.timeoutSeconds ?? 1) * 1000 > READINESS_DEADLINE_MS, 'the probe outwaits /readyz');
     assert.equal(pod.securityContext?.runAsNonRoot, true);
     assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
     // README: Sizing measured about 275 MiB idle plus 0.4 MB per cached workflow (500 by default).

@@ -18,8 +18,12 @@ export interface ReadinessOptions {
 }
 
 const TASK_QUEUE_TYPE = temporal.api.enums.v1.TaskQueueType;
-/** How long `/readyz` waits for Temporal: it answers within 2 s, Temporal down or not. */
-export const READINESS_DEADLINE_MS = 1000;
+/**
+ * How long `/readyz` waits for Temporal. Well under every probe's timeout (Kubernetes: 5 s, set in
+ * deploy/kubernetes; the container health check: 3 s), so a slow Temporal answers in time instead of making every
+ * worker unready at once, which would let the PodDisruptionBudget block node drains.
+ */
+export const READINESS_DEADLINE_MS = 2000;
 
 /** Asks the server who polls the task queue and whether this worker is among them. */
 export async function checkReadiness(options: ReadinessOptions): Promise<Readiness> {
