@@ -149,6 +149,30 @@ export class TemporalUnavailableError extends TokenKeeperError {
 }
 
 /**
+ * Temporal answered, but no worker took the keeper's query or update in time: no worker polls the keeper's task queue,
+ * or (Worker Versioning) none of the build the keeper is pinned to. The token set is safe; nothing reads or rotates it
+ * until a worker of that build runs or the keeper is moved to one that does.
+ */
+export class NoWorkerError extends TokenKeeperError {
+  override readonly name = 'NoWorkerError';
+  readonly hint: string;
+  constructor(
+    readonly companyId: string,
+    /** The build the keeper is pinned to, when it is. */
+    readonly build: string | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      `no worker answered for company ${companyId}${build ? `: its keeper is pinned to build ${build}` : ''}; Temporal itself answers`,
+      { cause },
+    );
+    this.hint = build
+      ? `start workers of build ${build}, or make a polled build current and run plum-keeper upgrade (plum-keeper doctor shows the builds)`
+      : 'start the keeper workers (npm start, or the worker deployment); plum-keeper doctor shows who polls';
+  }
+}
+
+/**
  * The keeper answered with a sealed token (`sealed:v1:…`) and this client holds no token key ring to open it: the
  * value is not a token, and handing it out would cost a 401 and a rotation per `refreshNow`.
  */

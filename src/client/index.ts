@@ -7,6 +7,7 @@ export {
   KeeperRunEndedError,
   NeedsReauthError,
   NoTokenYetError,
+  NoWorkerError,
   NotEnrolledError,
   RefreshFailedError,
   ReseedRefusedError,

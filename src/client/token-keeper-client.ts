@@ -29,7 +29,7 @@ import {
   wakeSignal,
   workflowIdFor,
 } from '../contract';
-import { NeedsReauthError, NotEnrolledError, TokenExpiredError, TokenKeyRingMissingError } from './errors';
+import { NeedsReauthError, NotEnrolledError, TokenKeyRingMissingError } from './errors';
 import { KeeperCodec } from '../codec/keeper-codec';
 import { KeeperProtocols, queryCachedUserToken } from './keeper-protocol';
 import { endedRunError } from './closed-run';
@@ -39,6 +39,7 @@ import { SingleFlight } from '../common/single-flight';
 import { connectTemporalClient } from './temporal-client';
 import { parse } from './parse-input';
 import { openToken, tokenOrError, translateFailure } from './translate';
+import { failureOf } from './no-worker';
 import { retryWhileNotReady } from './not-ready';
 import type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
 import { enrolmentStart } from './enrolment';
@@ -290,7 +291,7 @@ export class TokenKeeperClient {
     try {
       return await retryWhileNotReady(fn);
     } catch (error) {
-      throw translateFailure(error, companyId);
+      throw await failureOf(error, companyId, this.handle(companyId));
     }
   }
 }
