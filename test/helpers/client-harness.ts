@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { TokenKeeperClient } from '../../src/client';
 import { TEST_KEY_ENV_VARS } from './codec';
 import type { KeeperEnv } from './keeper-env';
-import { enrol } from './keeper-env';
+import { enrol, withWorker } from './keeper-env';
 import { credentialsOf, uniqueCompanyId } from './sandbox';
 import { waitFor } from './wait';
 
@@ -43,12 +43,18 @@ export async function clientTestEnv(
     companyId: expiredId,
     tokens: { ...expired.tokens, access_token_expiry: Date.now() - 60_000, expires_in: undefined },
   });
+  // A company whose keeper's worker is gone (it ran on a task queue no worker polls any more): Temporal answers, no
+  // worker does.
+  const orphanId = uniqueCompanyId('lang-orphan');
+  const orphan = await env.sandbox.seedCompany({ companyId: orphanId });
+  await withWorker(env, (queue) => enrol(env.client, queue, { companyId: orphanId, tokens: orphan.tokens }));
   return {
     token: token.accessToken,
     vars: {
       PLUM_TEST_REAUTH_COMPANY: reauthId,
       PLUM_TEST_REAUTH_REASON: reason ?? '',
       PLUM_TEST_EXPIRED_COMPANY: expiredId,
+      PLUM_TEST_ORPHAN_COMPANY: orphanId,
       // A payload ring whose only key is not the one the keeper's payloads are under.
       PLUM_TEST_OTHER_CODEC_KEYS: `other-1:${Buffer.alloc(32, 7).toString('base64')}`,
       PLUM_TEST_TEMPORAL_ADDRESS: env.server.address,

@@ -7,16 +7,25 @@ import dataclasses
 import re
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import temporalio.converter
-from temporalio.client import Client, Interceptor, TLSConfig, WorkflowHandle
+from temporalio.client import (
+    Client,
+    Interceptor,
+    TLSConfig,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.service import RPCError, RPCStatusCode
 
 from .codec import KeeperCodec
-from .errors import InvalidInputError, TemporalUnavailableError, TokenKeyRingMissingError
+from .errors import InvalidInputError, NoWorkerError, TemporalUnavailableError, TokenKeyRingMissingError
 from .keyring import KeyRing
-from .not_ready import retry_while_not_ready
+from .not_ready import is_workflow_not_ready, retry_while_not_ready
 from .translate import open_token, token_or_error, translate
 
 T = TypeVar("T")
@@ -124,10 +133,33 @@ class TokenKeeperClient:
         try:
             return await retry_while_not_ready(fn)
         except Exception as error:
-            translated = translate(error, company_id)
+            translated = await self._no_worker(error, company_id) or translate(error, company_id)
             if translated is error:
                 raise
             raise translated from error
+
+    async def _no_worker(self, error: BaseException, company_id: str) -> NoWorkerError | None:
+        """For a call no one answered (timed out, or refused for want of a poller) on a keeper that runs while
+        Temporal answers: the error that says no worker took it (docs/wire-protocol.md, client rule 8)."""
+        timed_out = isinstance(error, WorkflowUpdateRPCTimeoutOrCancelledError) or (
+            isinstance(error, RPCError)
+            and (
+                error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+                or (error.status == RPCStatusCode.FAILED_PRECONDITION and not is_workflow_not_ready(error))
+                or "Timeout expired" in str(error)
+            )
+        )
+        if not timed_out:
+            return None
+        try:
+            description = await self._handle(company_id).describe(rpc_timeout=timedelta(seconds=5))
+        except Exception:
+            return None
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            return None
+        versioning = description.raw_description.workflow_execution_info.versioning_info
+        build = versioning.deployment_version.build_id if versioning.HasField("deployment_version") else ""
+        return NoWorkerError(company_id, build or None)
 
     async def get_access_token(self, company_id: str) -> dict[str, Any]:
         """The company's access token ``{accessToken, expiresAt, status, nextRefreshAt?}``: from this process's cache

@@ -95,6 +95,22 @@ class TemporalUnavailableError(TokenKeeperError):
         super().__init__(f"Temporal is unavailable: {str(cause).splitlines()[0] if str(cause) else type(cause).__name__}")
 
 
+class NoWorkerError(TokenKeeperError):
+    """Temporal answered, but no worker took the keeper's query or update: none polls its task queue, or none of the
+    build it is pinned to. The token set is safe; nothing reads or rotates it until such a worker runs."""
+
+    def __init__(self, company_id: str, build: str | None) -> None:
+        pinned = f": its keeper is pinned to build {build}" if build else ""
+        super().__init__(f"no worker answered for company {company_id}{pinned}; Temporal itself answers")
+        self.company_id = company_id
+        self.build = build
+        self.hint = (
+            f"start workers of build {build}, or make a polled build current and run plum-keeper upgrade"
+            if build
+            else "start the keeper workers (npm start, or the worker deployment); plum-keeper doctor shows who polls"
+        )
+
+
 class TokenKeyRingMissingError(TokenKeeperError):
     hint = "connect with token_key_ring (PLUM_TOKEN_KEYS, the workers’ token ring)"
 

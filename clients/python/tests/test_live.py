@@ -12,6 +12,7 @@ from temporalio.client import Interceptor, OutboundInterceptor, QueryWorkflowInp
 from plum_token_keeper import (
     InvalidInputError,
     NeedsReauthError,
+    NoWorkerError,
     NotEnrolledError,
     PlumApi,
     TokenKeeperClient,
@@ -196,3 +197,10 @@ async def test_plum_api_keeps_the_token_under_the_base_url():
         with pytest.raises(InvalidInputError, match="leaves the Plum base URL"):
             await api.request(COMPANY, "GET", path)
     await api.aclose()
+
+
+async def test_a_keeper_no_worker_answers_for_is_named_as_such():
+    keeper = await connect()
+    with pytest.raises(NoWorkerError, match="no worker answered") as raised:
+        await keeper.status(ENV["PLUM_TEST_ORPHAN_COMPANY"])
+    assert "start the keeper workers" in raised.value.hint
