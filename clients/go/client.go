@@ -3,6 +3,7 @@ package plumkeeper
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -37,6 +38,9 @@ type Options struct {
 	UserTokenTTL time.Duration
 	// Interceptors go to the Temporal client (tests count queries with one).
 	Interceptors []interceptor.ClientInterceptor
+	// MaxCachedAccessTokens and MaxCachedUserTokens bound this process's caches (default 100,000 and 10,000).
+	MaxCachedAccessTokens int
+	MaxCachedUserTokens   int
 }
 
 type cached[T any] struct {
@@ -55,6 +59,8 @@ type Client struct {
 	tokens       map[string]cached[AccessToken]
 	userTokens   map[string]cached[UserToken]
 	handed       map[string]int64
+	maxTokens    int
+	maxUsers     int
 	tokenFlights singleflight.Group
 	userFlights  singleflight.Group
 }
@@ -92,8 +98,15 @@ func Dial(ctx context.Context, options Options) (*Client, error) {
 	if ttl == 0 {
 		ttl = 5 * time.Minute
 	}
+	maxTokens, maxUsers := options.MaxCachedAccessTokens, options.MaxCachedUserTokens
+	if maxTokens <= 0 {
+		maxTokens = 100_000
+	}
+	if maxUsers <= 0 {
+		maxUsers = 10_000
+	}
 	return &Client{
-		temporal: temporalClient, opensTokens: options.TokenKeyRing != nil,
+		temporal: temporalClient, opensTokens: options.TokenKeyRing != nil, maxTokens: maxTokens, maxUsers: maxUsers,
 		margin: margin.Milliseconds(), userTTL: ttl.Milliseconds(),
 		now:    func() int64 { return time.Now().UnixMilli() },
 		tokens: map[string]cached[AccessToken]{}, userTokens: map[string]cached[UserToken]{}, handed: map[string]int64{},
@@ -125,7 +138,7 @@ func (c *Client) GetAccessToken(ctx context.Context, companyID string) (AccessTo
 	value, err, _ := c.tokenFlights.Do(companyID, func() (any, error) {
 		encoded, err := c.query(ctx, companyID, "accessToken")
 		if err != nil {
-			return nil, translate(err, companyID)
+			return nil, c.failure(err, companyID)
 		}
 		var answer AccessTokenAnswer
 		if err := encoded.Get(&answer); err != nil {
@@ -139,7 +152,14 @@ func (c *Client) GetAccessToken(ctx context.Context, companyID string) (AccessTo
 			return nil, &TokenKeyRingMissingError{companyID}
 		}
 		c.mu.Lock()
+		evictOne(c.tokens, c.maxTokens, c.now())
 		c.tokens[companyID] = cached[AccessToken]{token, CachedUntil(token, c.now(), c.margin)}
+		for key := range c.handed {
+			if len(c.handed) < c.maxTokens {
+				break
+			}
+			delete(c.handed, key)
+		}
 		c.handed[companyID] = token.ExpiresAt
 		c.mu.Unlock()
 		return token, nil
@@ -167,8 +187,8 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 	if err := checkCompany(companyID); err != nil {
 		return UserToken{}, err
 	}
-	if !strings.Contains(email, "@") {
-		return UserToken{}, &InvalidInputError{"email", "must be an e-mail address"}
+	if err := checkEmail(email); err != nil {
+		return UserToken{}, err
 	}
 	request := map[string]string{"email": email}
 	if scope != "" {
@@ -185,7 +205,7 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 		var token *UserToken
 		encoded, err := c.query(ctx, companyID, "cachedUserToken", request)
 		if err != nil {
-			return nil, translate(err, companyID)
+			return nil, c.failure(err, companyID)
 		}
 		if err := encoded.Get(&token); err != nil {
 			return nil, err
@@ -193,13 +213,14 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 		if token == nil {
 			token = &UserToken{}
 			if err := c.update(ctx, companyID, "userToken", "user-token-", request, token); err != nil {
-				return nil, translate(err, companyID)
+				return nil, c.failure(err, companyID)
 			}
 		}
 		if IsSealed(token.AccessToken) {
 			return nil, &TokenKeyRingMissingError{companyID}
 		}
 		c.mu.Lock()
+		evictOne(c.userTokens, c.maxUsers, c.now())
 		c.userTokens[key] = cached[UserToken]{*token, min(c.now()+c.userTTL, token.ExpiresAt-c.margin)}
 		c.mu.Unlock()
 		return *token, nil
@@ -213,8 +234,17 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 // RefreshNow rotates now and returns the new token; a rotation another caller already made (the keeper holds a token
 // newer than the one this process handed out) is returned, not repeated.
 func (c *Client) RefreshNow(ctx context.Context, companyID, reason string) (RefreshedToken, error) {
+	return c.RefreshNowSeen(ctx, companyID, reason, 0)
+}
+
+// RefreshNowSeen is RefreshNow for a caller that found the token expiring at seenExpiresAt wanting (a 401): a newer
+// token the keeper already holds is returned, not rotated again. 0: the expiry this process last handed out.
+func (c *Client) RefreshNowSeen(ctx context.Context, companyID, reason string, seenExpiresAt int64) (RefreshedToken, error) {
 	if err := checkCompany(companyID); err != nil {
 		return RefreshedToken{}, err
+	}
+	if seenExpiresAt < 0 {
+		return RefreshedToken{}, &InvalidInputError{"seenExpiresAt", "must be an epoch in milliseconds"}
 	}
 	if !c.opensTokens {
 		return RefreshedToken{}, &TokenKeyRingMissingError{companyID}
@@ -224,14 +254,22 @@ func (c *Client) RefreshNow(ctx context.Context, companyID, reason string) (Refr
 		input["reason"] = reason
 	}
 	c.mu.Lock()
-	if seen, ok := c.handed[companyID]; ok {
+	if seen, ok := c.handed[companyID]; ok && seenExpiresAt == 0 {
 		input["seenExpiresAt"] = seen
+	} else if seenExpiresAt != 0 {
+		input["seenExpiresAt"] = seenExpiresAt
 	}
 	delete(c.tokens, companyID)
 	c.mu.Unlock()
 	var result RefreshedToken
-	if err := c.update(ctx, companyID, "refreshNow", "", input, &result); err != nil {
-		return RefreshedToken{}, translate(err, companyID)
+	err := c.update(ctx, companyID, "refreshNow", "", input, &result)
+	if _, sent := input["seenExpiresAt"]; sent && err != nil && c.refusesSeenExpiresAt(ctx, companyID, err) {
+		// Rule 6: a keeper older than protocol 1 refuses the field; what it accepts goes again.
+		delete(input, "seenExpiresAt")
+		err = c.update(ctx, companyID, "refreshNow", "", input, &result)
+	}
+	if err != nil {
+		return RefreshedToken{}, c.failure(err, companyID)
 	}
 	c.mu.Lock()
 	delete(c.tokens, companyID)
@@ -243,6 +281,23 @@ func (c *Client) RefreshNow(ctx context.Context, companyID, reason string) (Refr
 	return result, nil
 }
 
+// refusesSeenExpiresAt: the keeper refused the input and speaks a protocol before seenExpiresAt (docs/wire-protocol.md,
+// client rule 6); a keeper that does not know keeperVersion is protocol 0.
+func (c *Client) refusesSeenExpiresAt(ctx context.Context, companyID string, err error) bool {
+	var invalid *InvalidInputError
+	if !errors.As(translate(err, companyID), &invalid) {
+		return false
+	}
+	encoded, queryErr := c.query(ctx, companyID, "keeperVersion")
+	if queryErr != nil {
+		return true
+	}
+	var version struct {
+		Protocol int `json:"protocol"`
+	}
+	return encoded.Get(&version) != nil || version.Protocol < 1
+}
+
 // Status is the keeper's status (never a secret), as JSON fields.
 func (c *Client) Status(ctx context.Context, companyID string) (map[string]any, error) {
 	if err := checkCompany(companyID); err != nil {
@@ -250,7 +305,7 @@ func (c *Client) Status(ctx context.Context, companyID string) (map[string]any, 
 	}
 	encoded, err := c.query(ctx, companyID, "status")
 	if err != nil {
-		return nil, translate(err, companyID)
+		return nil, c.failure(err, companyID)
 	}
 	var status map[string]any
 	if err := encoded.Get(&status); err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -26,7 +27,7 @@ func liveEnv(t *testing.T) map[string]string {
 		t.Skip("needs a running keeper: npm test runs this through test/client/go-client.test.ts")
 	}
 	env := map[string]string{}
-	for _, name := range []string{"PLUM_TEST_TEMPORAL_ADDRESS", "PLUM_TEST_NAMESPACE", "PLUM_TEST_COMPANY", "PLUM_TEST_ADMIN_EMAIL", "PLUM_TEST_SANDBOX_URL", "PLUM_TEST_TOKEN_DIGEST", "PLUM_CODEC_KEYS", "PLUM_TOKEN_KEYS"} {
+	for _, name := range []string{"PLUM_TEST_TEMPORAL_ADDRESS", "PLUM_TEST_NAMESPACE", "PLUM_TEST_COMPANY", "PLUM_TEST_ADMIN_EMAIL", "PLUM_TEST_SANDBOX_URL", "PLUM_TEST_TOKEN_DIGEST", "PLUM_TEST_ORPHAN_COMPANY", "PLUM_CODEC_KEYS", "PLUM_TOKEN_KEYS"} {
 		env[name] = os.Getenv(name)
 	}
 	return env
@@ -253,4 +254,55 @@ func TestLivePlumAPI(t *testing.T) {
 		t.Fatalf("Retry-After %v", wait)
 	}
 	drain(response)
+}
+
+func TestLivePlumAPINeverRotatesForA401AboutSomethingElse(t *testing.T) {
+	env := liveEnv(t)
+	ctx := context.Background()
+	keeper := dial(t, env, true)
+	company := env["PLUM_TEST_COMPANY"]
+	api := &PlumAPI{Keeper: keeper, BaseURL: env["PLUM_TEST_SANDBOX_URL"]}
+	body := []byte(`{"query":"plumProAPI.mutation.getBalance","variables":{"data":{}}}`)
+	header := http.Header{"Content-Type": {"application/json"}}
+	status, _ := keeper.Status(ctx, company)
+	generation := status["generation"].(float64)
+	sandboxFault(t, env, `{"kind":"application","errorId":"PIPE10017","status":401,"times":5}`)
+	for i := 0; i < 5; i++ {
+		response, err := api.Do(ctx, company, http.MethodPost, "/v1/oauth/api", bytes.Clone(body), header)
+		if err != nil || response.StatusCode != 401 {
+			t.Fatalf("an IP whitelist 401: %v", err)
+		}
+		if raw, _ := io.ReadAll(response.Body); !strings.Contains(string(raw), "PIPE10017") {
+			t.Fatal("the 401's body did not reach the caller")
+		}
+	}
+	if status, _ = keeper.Status(ctx, company); status["generation"].(float64) != generation {
+		t.Fatal("a 401 about the IP whitelist rotated the token")
+	}
+	for _, path := range []string{"https://evil.example/x", "../../outside"} {
+		var invalid *InvalidInputError
+		if _, err := api.Do(ctx, company, http.MethodGet, path, nil, nil); !errors.As(err, &invalid) {
+			t.Fatalf("%s: got %v, want InvalidInputError", path, err)
+		}
+	}
+}
+
+func TestLiveNoWorkerIsNamed(t *testing.T) {
+	env := liveEnv(t)
+	keeper := dial(t, env, true)
+	var noWorker *NoWorkerError
+	if _, err := keeper.Status(context.Background(), env["PLUM_TEST_ORPHAN_COMPANY"]); !errors.As(err, &noWorker) {
+		t.Fatalf("got %v, want NoWorkerError", err)
+	}
+	if !strings.Contains(noWorker.Hint(), "start the keeper workers") {
+		t.Fatalf("hint %q", noWorker.Hint())
+	}
+}
+
+func TestEmailIsCheckedAsTheKeeperChecksIt(t *testing.T) {
+	for email, ok := range map[string]bool{"a@b.test": true, "a@b": false, "@b.test": false, "a b@c.test": false, "ü@b.test": false} {
+		if (checkEmail(email) == nil) != ok {
+			t.Errorf("%q: accepted %v", email, !ok)
+		}
+	}
 }

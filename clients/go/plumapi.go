@@ -3,6 +3,7 @@ package plumkeeper
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,9 +12,11 @@ import (
 	"time"
 )
 
-// PlumAPI sends requests to Plum as a company: its token as the bearer; on a 401 the cached token dropped, one
-// RefreshNow (with the expiry this process saw) and one retry; a 429 returned with its Retry-After, slept out and
-// retried once only within MaxRetryAfter.
+// PlumAPI sends requests to Plum as a company: its token as the bearer, under BaseURL only; on a 401 about the token
+// the cached token dropped, one RefreshNowSeen (with the expiry of the token that request carried) and one retry,
+// returned as it is; a 401 whose body names another cause (an IP whitelist, a disabled account) returned at once; a
+// 429 returned with its Retry-After, slept out and retried once only within MaxRetryAfter (docs/wire-protocol.md,
+// client rule 5).
 type PlumAPI struct {
 	Keeper        *Client
 	BaseURL       string
@@ -38,7 +41,7 @@ func RetryAfter(response *http.Response) (time.Duration, bool) {
 
 // Do sends method path (relative to BaseURL) with body as companyID and returns Plum's response, unread.
 func (p *PlumAPI) Do(ctx context.Context, companyID, method, path string, body []byte, header http.Header) (*http.Response, error) {
-	target, err := url.JoinPath(p.BaseURL, path)
+	target, err := p.resolve(path)
 	if err != nil {
 		return nil, err
 	}
@@ -50,11 +53,11 @@ func (p *PlumAPI) Do(ctx context.Context, companyID, method, path string, body [
 	if err != nil {
 		return nil, err
 	}
-	if response.StatusCode == http.StatusUnauthorized {
+	if response.StatusCode == http.StatusUnauthorized && !UnauthorizedBeyondToken(response) {
 		drain(response)
 		p.Keeper.Invalidate(companyID)
 		parsed, _ := url.Parse(target)
-		fresh, err := p.Keeper.RefreshNow(ctx, companyID, "Plum answered 401 to "+parsed.Path)
+		fresh, err := p.Keeper.RefreshNowSeen(ctx, companyID, "Plum answered 401 to "+parsed.Path, token.ExpiresAt)
 		if err != nil {
 			return nil, err
 		}
@@ -78,6 +81,38 @@ func (p *PlumAPI) Do(ctx context.Context, companyID, method, path string, body [
 		}
 	}
 	return response, nil
+}
+
+// resolve is path under BaseURL; a path that would reach another origin or leave the base's prefix is refused.
+func (p *PlumAPI) resolve(path string) (string, error) {
+	base, err := url.Parse(strings.TrimSuffix(p.BaseURL, "/") + "/")
+	if err != nil {
+		return "", &InvalidInputError{"BaseURL", "is not a URL"}
+	}
+	target, err := base.Parse(strings.TrimLeft(path, "/"))
+	if err != nil || target.Scheme != base.Scheme || target.Host != base.Host || !strings.HasPrefix(target.Path, base.Path) {
+		return "", &InvalidInputError{"path", "leaves the Plum base URL: PlumAPI sends the company token only under it"}
+	}
+	return target.String(), nil
+}
+
+// UnauthorizedBeyondToken reports whether a 401's body names a cause other than the token: one of Plum's application
+// errors (errorId, e.g. PIPE10017 IP not whitelisted) or an OAuth client error. The body stays readable.
+func UnauthorizedBeyondToken(response *http.Response) bool {
+	raw, err := io.ReadAll(io.LimitReader(response.Body, 1<<20))
+	_ = response.Body.Close()
+	response.Body = io.NopCloser(bytes.NewReader(raw))
+	if err != nil {
+		return false
+	}
+	var body struct {
+		ErrorID *string `json:"errorId"`
+		Error   *string `json:"error"`
+	}
+	if json.Unmarshal(raw, &body) != nil {
+		return false
+	}
+	return body.ErrorID != nil || (body.Error != nil && (*body.Error == "invalid_client" || *body.Error == "unauthorized_client"))
 }
 
 func (p *PlumAPI) send(ctx context.Context, method, target string, body []byte, header http.Header, token string) (*http.Response, error) {

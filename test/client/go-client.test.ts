@@ -46,6 +46,9 @@ describe('the Go client (clients/go) on a real keeper', () => {
         'TestLiveUserTokenMissThenHit',
         'TestLiveRefreshNowByTwoCallersAtOnceMakesOneRotation',
         'TestLivePlumAPI',
+        'TestLivePlumAPINeverRotatesForA401AboutSomethingElse',
+        'TestLiveNoWorkerIsNamed',
+        'TestEmailIsCheckedAsTheKeeperChecksIt',
       ]) {
         assert.match(run.stdout, new RegExp(`--- PASS: ${name} `), `${name} passed`);
       }
