@@ -71,6 +71,29 @@ class _SingleFlight:
         return await asyncio.shield(flight)
 
 
+V = TypeVar("V")
+_EMAIL_ASCII = re.compile(r"^[\x21-\x7e]+$")
+_EMAIL_SHAPE = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+
+
+def _bounded_put(cache: dict[str, V], key: str, value: V, bound: int) -> None:
+    """Stores ``value``, dropping the oldest entries first while the cache is at its bound."""
+    cache.pop(key, None)
+    while len(cache) >= bound:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+def _check_email(email: Any) -> None:
+    """The keeper's e-mail rule (userToken input): at most 320 printable ASCII characters, something@something.tld."""
+    if not isinstance(email, str) or not _EMAIL_SHAPE.match(email):
+        raise InvalidInputError("email", "must be an e-mail address")
+    if len(email) > 320:
+        raise InvalidInputError("email", "must be at most 320 characters")
+    if not _EMAIL_ASCII.match(email):
+        raise InvalidInputError("email", "must be ASCII (Plum refuses internationalised addresses)")
+
+
 class TokenKeeperClient:
     """Reads a company's Plum tokens from its keeper workflow. Build it with :meth:`connect`."""
 
@@ -82,8 +105,12 @@ class TokenKeeperClient:
         refresh_margin_ms: int = 5000,
         user_token_ttl_ms: int = 300_000,
         now: Callable[[], int] = _now_ms,
+        max_cached_access_tokens: int = 100_000,
+        max_cached_user_tokens: int = 10_000,
     ) -> None:
         self.client = client
+        self._max_tokens = max_cached_access_tokens
+        self._max_user_tokens = max_cached_user_tokens
         self._opens_tokens = opens_tokens
         self._margin_ms = refresh_margin_ms
         self._user_ttl_ms = user_token_ttl_ms
@@ -172,8 +199,9 @@ class TokenKeeperClient:
         async def query() -> dict[str, Any]:
             answer = await self._call(company_id, lambda: self._handle(company_id).query("accessToken"))
             token = open_token(company_id, token_or_error(company_id, answer, self._now()))
-            self._tokens[company_id] = (token, cached_until(token, self._now(), self._margin_ms))
-            self._handed_expiries[company_id] = token["expiresAt"]
+            until = cached_until(token, self._now(), self._margin_ms)
+            _bounded_put(self._tokens, company_id, (token, until), self._max_tokens)
+            _bounded_put(self._handed_expiries, company_id, token["expiresAt"], self._max_tokens)
             return token
 
         return await self._token_flights.run(company_id, query)
@@ -188,8 +216,7 @@ class TokenKeeperClient:
         """A user-scoped token ``{email, scope, accessToken, expiresAt}``: this process's cache, the keeper's cache,
         one exchange on a miss; single flight per user."""
         company_id = _check_company(company_id)
-        if not isinstance(email, str) or "@" not in email:
-            raise InvalidInputError("email", "must be an e-mail address")
+        _check_email(email)
         request: dict[str, Any] = {"email": email} if scope is None else {"email": email, "scope": scope}
         key = f"{company_id}|{email.lower()}|{scope or ''}"
         cached = self._user_tokens.get(key)
@@ -206,7 +233,7 @@ class TokenKeeperClient:
                 )
             result = open_token(company_id, found)
             fresh = min(self._now() + self._user_ttl_ms, result["expiresAt"] - self._margin_ms)
-            self._user_tokens[key] = (result, fresh)
+            _bounded_put(self._user_tokens, key, (result, fresh), self._max_user_tokens)
             return result
 
         return await self._user_flights.run(key, fetch)
@@ -240,7 +267,7 @@ class TokenKeeperClient:
             del wanted["seenExpiresAt"]
             result = await self._call(company_id, lambda: handle.execute_update("refreshNow", wanted))
         self._tokens.pop(company_id, None)
-        self._handed_expiries[company_id] = result["expiresAt"]
+        _bounded_put(self._handed_expiries, company_id, result["expiresAt"], self._max_tokens)
         return open_token(company_id, result)
 
     async def _protocol(self, handle: WorkflowHandle[Any, Any]) -> int:

@@ -8,6 +8,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.service import RPCError, RPCStatusCode
 
 from plum_token_keeper import (
+    InvalidInputError,
     KeeperCodec,
     PayloadDecryptionError,
     TokenSealer,
@@ -110,3 +111,21 @@ def test_sends_again_exactly_the_refusals_the_vectors_say():
             vector["message"], RPCStatusCode(vector["grpcCode"]), base64.b64decode(vector["statusDetailsBin"])
         )
         assert is_workflow_not_ready(error) == vector["expect"]["sendAgain"], vector["name"]
+
+
+def test_email_is_checked_as_the_keeper_checks_it():
+    from plum_token_keeper.client import _check_email
+
+    _check_email("a@b.test")
+    for bad in ["a@b", "@b.test", "a b@c.test", "ü@b.test", "x" * 320 + "@b.test", 42]:
+        with pytest.raises(InvalidInputError):
+            _check_email(bad)
+
+
+def test_caches_are_bounded_oldest_first():
+    from plum_token_keeper.client import _bounded_put
+
+    cache: dict[str, int] = {}
+    for i in range(10):
+        _bounded_put(cache, f"k{i}", i, 3)
+    assert list(cache) == ["k7", "k8", "k9"]
