@@ -35,6 +35,30 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
 const services = compose.services;
 
 /** What an operator sets for the variables compose requires (`${NAME:?message}`): their OIDC provider. */
+/**
+ * The programs each pinned image contains, read from the image's own Dockerfile (README: "What the compose file was
+ * checked against"): temporalio/server and admin-tools 1.31.2 from docker/targets/*.Dockerfile of
+ * go.temporal.io/server@v1.31.2 (FROM alpine: busybox's sh, cat, sleep, echo; server: temporal-server; admin-tools: the
+ * temporal CLI, temporal-sql-tool, no psql), postgres:16 from docker-library/postgres 16/trixie (Debian: sh, cat;
+ * postgresql-16: psql, pg_isready). Shell keywords and builtins are always there.
+ */
+const SHELL = ['sh', 'set', 'export', 'for', 'do', 'done', 'if', 'then', 'fi', 'while', 'exit', 'echo', '[', 'exec'];
+const IMAGE_PROGRAMS: Record<string, ReadonlySet<string>> = {
+  'temporalio/server:1.31.2': new Set([...SHELL, 'cat', 'temporal-server']),
+  'temporalio/admin-tools:1.31.2': new Set([...SHELL, 'cat', 'sleep', 'temporal', 'temporal-sql-tool']),
+  'postgres:16': new Set([...SHELL, 'cat', 'psql', 'pg_isready']),
+};
+
+/** The program of each simple command in a shell command line: first words after ;, &&, ||, |, $( and keywords. */
+function programsIn(line: string): string[] {
+  return line
+    .replace(/"[^"]*"/g, (quoted) => ` ${quoted.match(/\$\$\(([^)]*)\)/)?.[1] ?? ''} `)
+    .split(/;|&&|\|\||\||\$\$\(|\bthen\b|\bdo\b|\belse\b/)
+    .map((part) => part.trim().replace(/^[A-Z_]+=\S+\s+/, ''))
+    .map((part) => part.split(/\s+/)[0] ?? '')
+    .filter((word) => word !== '' && !/^[A-Za-z_]+=/.test(word) && !/^(\$\$|\(|\))/.test(word));
+}
+
 const OPERATOR_SETS: Record<string, string> = {
   PLUM_OIDC_ISSUER: 'https://login.example.com/realms/ops',
   PLUM_OIDC_AUDIENCE: 'plum-codec',
@@ -114,27 +138,43 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.match(again.stdout, /kept +.*codec-keys/, 'existing keys are never replaced');
   });
 
-  it('starts each part after what it needs: schema job, then a healthy server, then the namespace job, then workers (issue 24)', () => {
+  it('starts each part after what it needs: databases, schema, the server, its readiness job, the namespace job, then workers (issues 24, 30)', () => {
     const after = (name: string) => services[name]!.depends_on ?? {};
-    assert.deepEqual(after('temporal-schema'), { postgresql: { condition: 'service_healthy' } });
+    assert.deepEqual(after('temporal-databases'), { postgresql: { condition: 'service_healthy' } });
+    assert.deepEqual(after('temporal-schema'), {
+      'temporal-databases': { condition: 'service_completed_successfully' },
+    });
     assert.deepEqual(after('temporal'), { 'temporal-schema': { condition: 'service_completed_successfully' } });
-    assert.deepEqual(services.temporal!.healthcheck?.test, [
-      'CMD', 'temporal', 'operator', 'cluster', 'health', '--address', '127.0.0.1:7233',
-    ]); // prettier-ignore
     for (const name of ['temporal-namespace', 'temporal-ui'])
-      assert.deepEqual(after(name), { temporal: { condition: 'service_healthy' } }, name);
+      assert.deepEqual(after(name), { 'temporal-ready': { condition: 'service_completed_successfully' } }, name);
     assert.deepEqual(after('worker'), { 'temporal-namespace': { condition: 'service_completed_successfully' } });
     const schema = [services['temporal-schema']!.command].flat().join(' ');
     assert.match(schema, /update-schema -s postgresql\/v12\/\$\$schema/);
     assert.match(schema, /^set -eu;/);
   });
 
+  it('runs in each image only programs that image’s own Dockerfile installs (issue 30, item 12)', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const image = (service as { image?: string }).image ?? '';
+      const programs = IMAGE_PROGRAMS[image];
+      if (!programs) continue;
+      const commands = [
+        [(service as { entrypoint?: string[] }).entrypoint ?? []].flat().join(' '),
+        ...[service.command ?? []].flat(),
+        ...(service.healthcheck?.test?.slice(1) ?? []).slice(0, 1),
+      ];
+      for (const used of commands.flatMap(programsIn)) {
+        assert.ok(programs.has(used), `${name} (${image}) runs ${used}, which its Dockerfile does not install`);
+      }
+    }
+  });
+
   it('hides no failure: no `|| true`, databases created only when missing, namespace and attributes by setup-namespace', () => {
     assert.doesNotMatch(readFileSync('docker-compose.yml', 'utf8'), /^[^#]*\|\|\s*true/m);
-    const schema = [services['temporal-schema']!.command].flat().join(' ');
+    const databases = [services['temporal-databases']!.command].flat().join(' ');
     assert.match(
-      schema,
-      /if \[ -z "\$\$\(psql .*pg_database WHERE datname = '\$\$db'.*\]; *then temporal-sql-tool .* create; fi/,
+      databases,
+      /if \[ -z "\$\$\(psql .*pg_database WHERE datname = '\$\$db'.*\]; *then psql .*CREATE DATABASE \$\$db"; fi/,
     );
     // setup-namespace itself is tested against a real server (test/operator/doctor.test.ts): adds what is missing,
     // keeps what is there, fails on a type conflict.
