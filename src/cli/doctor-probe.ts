@@ -25,6 +25,15 @@ async function removeStaleProbes(client: Client, namespace: string): Promise<num
   let removed = 0;
   for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
     if (!execution.workflowId.startsWith(PROBE_ID_PREFIX)) continue;
+    // Visibility lists a probe for a while after its own doctor deleted it: only one still there was left behind.
+    const gone = await client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .describe()
+      .then(
+        () => false,
+        () => true,
+      );
+    if (gone) continue;
     const deleted = await client.workflowService
       .deleteWorkflowExecution({ namespace, workflowExecution: { workflowId: execution.workflowId } })
       .then(
