@@ -92,11 +92,11 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "CallExpression[callee.property.name=/^(patched|deprecatePatch)$/]",
+          selector: 'CallExpression[callee.property.name=/^(patched|deprecatePatch)$/]',
           message: 'Ask patches through keeper.patches (RunPatches decides them in the first activation).',
         },
         {
-          selector: "ImportSpecifier[imported.name=/^(patched|deprecatePatch)$/]",
+          selector: 'ImportSpecifier[imported.name=/^(patched|deprecatePatch)$/]',
           message: 'Ask patches through keeper.patches (RunPatches decides them in the first activation).',
         },
       ],
