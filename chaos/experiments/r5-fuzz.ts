@@ -19,6 +19,7 @@ import { Tally, unclearMessage } from '../lib/tally';
 import { fuzzCli } from './r5-cli';
 import { fuzzPayloads } from './r5-payloads';
 import { entriesUnderQueries } from './r5-entries';
+import { fuzzPlumApi } from './r5-plum-api';
 
 const CONFIG_VARIABLES = [
   'PLUM_LEAD_FRACTION',
@@ -231,6 +232,7 @@ export async function fuzzInputs(lab: ChaosLab, sizes: ChaosSizes, random: Seede
     await fuzzPayloads(lab, live, sample),
     await fuzzLiveReplies(lab, live, (a) => sample(a, sizes.liveReplyRuns)),
     await entriesUnderQueries(lab, sizes.fuzzRuns >= 300 ? 10 : 3),
+    await fuzzPlumApi(lab, live, sample, 5),
   ];
 
   const workflowIds = [workflowIdFor(live)];

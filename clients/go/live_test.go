@@ -222,12 +222,16 @@ func sandboxFault(t *testing.T, env map[string]string, fault string) {
 	_ = response.Body.Close()
 }
 
-func TestLivePlumAPI(t *testing.T) {
+// plumAPIOf is the live environment, a client with the token ring, and a PlumAPI on the sandbox.
+func plumAPIOf(t *testing.T) (map[string]string, *Client, *PlumAPI) {
 	env := liveEnv(t)
-	ctx := context.Background()
 	keeper := dial(t, env, true)
-	company := env["PLUM_TEST_COMPANY"]
-	api := &PlumAPI{Keeper: keeper, BaseURL: env["PLUM_TEST_SANDBOX_URL"]}
+	return env, keeper, &PlumAPI{Keeper: keeper, BaseURL: env["PLUM_TEST_SANDBOX_URL"]}
+}
+
+func TestLivePlumAPI(t *testing.T) {
+	env, keeper, api := plumAPIOf(t)
+	ctx, company := context.Background(), env["PLUM_TEST_COMPANY"]
 	body := []byte(`{"query":"plumProAPI.mutation.getBalance","variables":{"data":{}}}`)
 	header := http.Header{"Content-Type": {"application/json"}}
 	response, err := api.Do(ctx, company, http.MethodPost, "/v1/oauth/api", body, header)
@@ -257,11 +261,8 @@ func TestLivePlumAPI(t *testing.T) {
 }
 
 func TestLivePlumAPINeverRotatesForA401AboutSomethingElse(t *testing.T) {
-	env := liveEnv(t)
-	ctx := context.Background()
-	keeper := dial(t, env, true)
-	company := env["PLUM_TEST_COMPANY"]
-	api := &PlumAPI{Keeper: keeper, BaseURL: env["PLUM_TEST_SANDBOX_URL"]}
+	env, keeper, api := plumAPIOf(t)
+	ctx, company := context.Background(), env["PLUM_TEST_COMPANY"]
 	body := []byte(`{"query":"plumProAPI.mutation.getBalance","variables":{"data":{}}}`)
 	header := http.Header{"Content-Type": {"application/json"}}
 	status, _ := keeper.Status(ctx, company)
@@ -304,5 +305,21 @@ func TestEmailIsCheckedAsTheKeeperChecksIt(t *testing.T) {
 		if (checkEmail(email) == nil) != ok {
 			t.Errorf("%q: accepted %v", email, !ok)
 		}
+	}
+}
+
+func TestCachesAreBounded(t *testing.T) {
+	cache := map[string]cached[int]{}
+	for i := 0; i < 10; i++ {
+		evictOne(cache, 3, 100)
+		cache[string(rune('a'+i))] = cached[int]{i, 200}
+	}
+	if len(cache) != 3 {
+		t.Fatalf("%d entries, want 3", len(cache))
+	}
+	cache["old"] = cached[int]{0, 50}
+	evictOne(cache, 4, 100)
+	if _, ok := cache["old"]; ok || len(cache) != 3 {
+		t.Fatal("the expired entry was not the one dropped")
 	}
 }

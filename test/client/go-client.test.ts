@@ -49,6 +49,7 @@ describe('the Go client (clients/go) on a real keeper', () => {
         'TestLivePlumAPINeverRotatesForA401AboutSomethingElse',
         'TestLiveNoWorkerIsNamed',
         'TestEmailIsCheckedAsTheKeeperChecksIt',
+        'TestCachesAreBounded',
       ]) {
         assert.match(run.stdout, new RegExp(`--- PASS: ${name} `), `${name} passed`);
       }

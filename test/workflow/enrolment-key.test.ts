@@ -64,17 +64,22 @@ function assertNoToken(texts: string[], tokens: string[], what: string): void {
 describe('enrolment key: sets operators send never open with the payload ring (issue 30, item 2)', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
+  /** A sandbox company the worker can refresh, and an operator's client (payload ring and enrolment public key). */
+  async function operatorOf(label: string, taskQueue: string) {
+    const companyId = uniqueCompanyId(label);
+    const seeded = await env.sandbox.seedCompany({ companyId });
+    env.credentials.set(companyId, credentialsOf(seeded));
+    const client = new Client({
+      connection: env.client.connection,
+      namespace: env.server.namespace,
+      dataConverter: OPERATOR,
+    });
+    return { companyId, seeded, operator: new TokenKeeperClient({ client, taskQueue }) };
+  }
+
   it('an operator enrolment and reseed: no rotation, no leak flag, and no token in any payload the payload ring opens', async () => {
     await withWorker(env, async (taskQueue) => {
-      const companyId = uniqueCompanyId('enrol-key');
-      const seeded = await env.sandbox.seedCompany({ companyId });
-      env.credentials.set(companyId, credentialsOf(seeded));
-      const operatorClient = new Client({
-        connection: env.client.connection,
-        namespace: env.server.namespace,
-        dataConverter: OPERATOR,
-      });
-      const operator = new TokenKeeperClient({ client: operatorClient, taskQueue });
+      const { companyId, seeded, operator } = await operatorOf('enrol-key', taskQueue);
       const enrolled = await operator.enrol(companyId, seeded.tokens);
       assert.equal(enrolled.status, 'ACTIVE');
       assert.equal(enrolled.tokensArrivedUnsealedAt, undefined, 'an operator enrolment is not an incident');
@@ -151,15 +156,7 @@ describe('enrolment key: sets operators send never open with the payload ring (i
     await withWorker(
       env,
       async (taskQueue) => {
-        const companyId = uniqueCompanyId('no-enrol-ring');
-        const seeded = await env.sandbox.seedCompany({ companyId });
-        env.credentials.set(companyId, credentialsOf(seeded));
-        const operatorClient = new Client({
-          connection: env.client.connection,
-          namespace: env.server.namespace,
-          dataConverter: OPERATOR,
-        });
-        const operator = new TokenKeeperClient({ client: operatorClient, taskQueue });
+        const { companyId, seeded, operator } = await operatorOf('no-enrol-ring', taskQueue);
         await assert.rejects(operator.enrol(companyId, seeded.tokens), (error: Error) => {
           assert.match(error.message, /PLUM_ENROLMENT_KEYS/);
           assert.ok(!error.message.includes(seeded.tokens.refresh_token), 'no token in the error');

@@ -18,7 +18,6 @@ import { WORKFLOW_TYPE, statusQuery, workflowIdFor } from '../../src/contract';
 import { replaySinks } from '../../src/worker/keeper-metrics';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../helpers/codec';
 import { HISTORIES_DIR } from '../helpers/histories';
-import type { KeeperEnv } from '../helpers/keeper-env';
 import { TEST_WORKER_DATA_CONVERTER, keeperEnvForSuite, withWorker, workflowBundle } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
@@ -34,8 +33,8 @@ type Sealing = 'sealed' | 'unsealed';
 interface EntryPath {
   name: string;
   sealing: Sealing;
-  /** Brings a keeper to life through this path; `queries` are already looping on its workflow id. */
-  enter(env: KeeperEnv, client: Client, taskQueue: string, companyId: string, tokens: PlumTokens): Promise<void>;
+  /** Brings a keeper to life through this path; queries are already looping on its workflow id. */
+  enter: Enter;
 }
 
 /** The state an older run carried into its next one (the recorded 2.x continue-as-new), made this company's. */
@@ -72,80 +71,39 @@ async function olderCarriedInput(companyId: string, tokens: PlumTokens): Promise
   };
 }
 
-/** A plain start with the set in the input, as `temporal workflow start` through the codec server sends it. */
-async function startWithTokens(
-  _env: KeeperEnv,
-  client: Client,
-  taskQueue: string,
-  companyId: string,
-  tokens: PlumTokens,
-) {
-  await client.workflow.start(WORKFLOW_TYPE, {
-    taskQueue,
-    workflowId: workflowIdFor(companyId),
-    args: [{ companyId, tokens }],
-  });
-}
+type Enter = (client: Client, taskQueue: string, companyId: string, tokens: PlumTokens) => Promise<void>;
 
-const PATHS: EntryPath[] = [
-  { name: 'start', sealing: 'sealed', enter: startWithTokens },
-  { name: 'start', sealing: 'unsealed', enter: startWithTokens },
-  {
-    name: 'enrol',
-    sealing: 'sealed',
-    enter: async (_env, client, taskQueue, companyId, tokens) => {
-      await new TokenKeeperClient({ client, taskQueue }).enrol(companyId, tokens);
-    },
+/** How each path brings a keeper to life; each runs sealed (both rings) and unsealed (the payload ring only). */
+const ENTRIES: Record<string, Enter> = {
+  // A plain start with the set in the input, as `temporal workflow start` through the codec server sends it.
+  start: async (client, taskQueue, companyId, tokens) => {
+    await client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: workflowIdFor(companyId),
+      args: [{ companyId, tokens }],
+    });
   },
-  {
-    name: 'enrol',
-    sealing: 'unsealed',
-    enter: async (_env, client, taskQueue, companyId, tokens) => {
-      await new TokenKeeperClient({ client, taskQueue }).enrol(companyId, tokens);
-    },
+  enrol: async (client, taskQueue, companyId, tokens) => {
+    await new TokenKeeperClient({ client, taskQueue }).enrol(companyId, tokens);
   },
-  {
-    // A start without tokens, then a reseed sent at once: the reseed handler waits for the first local activity.
-    name: 'reseed',
-    sealing: 'sealed',
-    enter: async (_env, client, taskQueue, companyId, tokens) => {
-      await client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: workflowIdFor(companyId),
-        args: [{ companyId }],
-      });
-      await new TokenKeeperClient({ client, taskQueue }).reseed(companyId, tokens);
-    },
+  // A start without tokens, then a reseed sent at once: the reseed handler waits for the first local activity.
+  reseed: async (client, taskQueue, companyId, tokens) => {
+    await client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: workflowIdFor(companyId),
+      args: [{ companyId }],
+    });
+    await new TokenKeeperClient({ client, taskQueue }).reseed(companyId, tokens);
   },
-  {
-    name: 'reseed',
-    sealing: 'unsealed',
-    enter: async (_env, client, taskQueue, companyId, tokens) => {
-      await client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: workflowIdFor(companyId),
-        args: [{ companyId }],
-      });
-      await new TokenKeeperClient({ client, taskQueue }).reseed(companyId, tokens);
-    },
+  'continue-as-new from an older run': async (client, taskQueue, companyId, tokens) => {
+    const input = await olderCarriedInput(companyId, tokens);
+    await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(companyId), args: [input] });
   },
-  {
-    name: 'continue-as-new from an older run',
-    sealing: 'sealed',
-    enter: async (_env, client, taskQueue, companyId, tokens) => {
-      const input = await olderCarriedInput(companyId, tokens);
-      await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(companyId), args: [input] });
-    },
-  },
-  {
-    name: 'continue-as-new from an older run',
-    sealing: 'unsealed',
-    enter: async (_env, client, taskQueue, companyId, tokens) => {
-      const input = await olderCarriedInput(companyId, tokens);
-      await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(companyId), args: [input] });
-    },
-  },
-];
+};
+
+const PATHS: EntryPath[] = Object.entries(ENTRIES).flatMap(([name, enter]) =>
+  (['sealed', 'unsealed'] as const).map((sealing) => ({ name, sealing, enter })),
+);
 
 /**
  * Loops the `status` query on one workflow id until `stop` is called: bounded by `maxQueries` each, it answers every
@@ -201,7 +159,7 @@ describe('every entry path replays when recorded while queries run (issue 30, it
           const handle = env.client.workflow.getHandle(workflowIdFor(companyId));
           const queries = loopQueries(handle);
           try {
-            await path.enter(env, client, taskQueue, companyId, seeded.tokens);
+            await path.enter(client, taskQueue, companyId, seeded.tokens);
             await waitFor(`${path.name} (${path.sealing}) to hold a live set`, async () =>
               settled(await handle.query(statusQuery), path.sealing),
             );
