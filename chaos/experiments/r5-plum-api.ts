@@ -35,8 +35,8 @@ export async function fuzzPlumApi(
       const outside = sent.find((url) => !url.startsWith(base));
       tally.record(outside === undefined ? undefined : `path ${JSON.stringify(path)} sent the token to ${outside}`);
     } catch (error) {
-      if (error instanceof PlumApiPathError && sent.length === 0) tally.record(unclearMessage(error, secrets));
-      else tally.record(unclearMessage(error, secrets) ?? (sent.length > 0 ? 'refused after sending' : undefined));
+      const refusedAfterSending = error instanceof PlumApiPathError && sent.length > 0;
+      tally.record(refusedAfterSending ? 'refused after sending' : unclearMessage(error, secrets));
     }
   }
   const rotations = lab.sandbox.rotationCount(live);

@@ -7,10 +7,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { aesOpen, aesSeal } from './aes-gcm-codec';
-import { KeyRingConfigError } from './key-ring';
+import { KeyRingConfigError, parseKeyEntries } from './key-ring';
 import { ENROLMENT_PREFIX, TokenUnsealError, isEnrolmentSealed, isSealed, mapTokens } from './token-seal';
 
-const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const RAW_KEY_BYTES = 32;
 const HKDF_INFO = Buffer.from('plum-token-keeper enrolment v1');
 // DER headers of an X25519 key: the raw 32 bytes follow (RFC 8410).
@@ -29,22 +28,14 @@ function sharedKey(shared: Buffer, ephemeralPublic: Buffer, recipientPublic: Buf
   return Buffer.from(hkdfSync('sha256', shared, salt, HKDF_INFO, 32));
 }
 
-/** Reads `id:base64(32 bytes)`; names the variable and the problem, never the material. */
-function parseRawKey(spec: string, variable: string, index: number): { id: string; raw: Buffer } {
-  const entry = spec.trim();
-  const colon = entry.indexOf(':');
-  if (colon <= 0) throw new KeyRingConfigError(variable, `entry ${index + 1} is not id:base64key`);
-  const id = entry.slice(0, colon);
-  if (!KEY_ID.test(id)) {
-    throw new KeyRingConfigError(variable, `entry ${index + 1}: the key id is not 1–64 of [A-Za-z0-9._-]`);
+/** The keys of an enrolment variable, each 32 raw bytes (the ring format of `key-ring.ts`, whitespace allowed). */
+function parseRawKeys(spec: string, variable: string): { id: string; key: Buffer }[] {
+  const entries = parseKeyEntries(spec.trim().replace(/\s+/g, ','), variable);
+  for (const { id, key } of entries) {
+    if (key.length !== RAW_KEY_BYTES)
+      throw new KeyRingConfigError(variable, `key "${id}" is ${key.length} bytes; an X25519 key is 32`);
   }
-  const material = entry.slice(colon + 1);
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material)) throw new KeyRingConfigError(variable, `key "${id}" is not base64`);
-  const raw = Buffer.from(material, 'base64');
-  if (raw.length !== RAW_KEY_BYTES) {
-    throw new KeyRingConfigError(variable, `key "${id}" is ${raw.length} bytes; an X25519 key is 32`);
-  }
-  return { id, raw };
+  return entries;
 }
 
 /**
@@ -60,9 +51,9 @@ export class EnrolmentPublicKey {
 
   /** Parses `id:base64(32-byte X25519 public key)`. */
   static parse(spec: string, variable = 'PLUM_ENROLMENT_PUBLIC_KEY'): EnrolmentPublicKey {
-    if (spec.includes(',')) throw new KeyRingConfigError(variable, 'names one public key: id:base64key');
-    const { id, raw } = parseRawKey(spec, variable, 0);
-    return new EnrolmentPublicKey(id, publicKeyOf(raw), raw);
+    const [only, ...more] = parseRawKeys(spec, variable);
+    if (!only || more.length > 0) throw new KeyRingConfigError(variable, 'names one public key: id:base64key');
+    return new EnrolmentPublicKey(only.id, publicKeyOf(only.key), only.key);
   }
 
   /** The `id:base64` text of this key, as `PLUM_ENROLMENT_PUBLIC_KEY` spells it. */
@@ -89,23 +80,25 @@ export class EnrolmentPublicKey {
  * sealed for them.
  */
 export class EnrolmentKeyRing {
+  /** The public half of the active key: what operators, services and the codec server are given. */
+  readonly publicKey: EnrolmentPublicKey;
+
   private constructor(
     private readonly keys: ReadonlyMap<string, { privateKey: KeyObject; publicRaw: Buffer }>,
-    private readonly activeKeyId: string,
-  ) {}
+    activeKeyId: string,
+  ) {
+    this.publicKey = EnrolmentPublicKey.parse(`${activeKeyId}:${keys.get(activeKeyId)!.publicRaw.toString('base64')}`);
+  }
 
   /** Parses `id:base64(32-byte X25519 private key)` pairs separated by commas or whitespace; the last one is active. */
   static parse(spec: string, variable = 'PLUM_ENROLMENT_KEYS'): EnrolmentKeyRing {
-    const entries = spec.split(/[\s,]+/).filter(Boolean);
-    if (entries.length === 0) throw new KeyRingConfigError(variable, 'holds no keys; expected id:base64key[,…]');
+    const entries = parseRawKeys(spec, variable);
     const keys = new Map<string, { privateKey: KeyObject; publicRaw: Buffer }>();
-    for (const [index, entry] of entries.entries()) {
-      const { id, raw } = parseRawKey(entry, variable, index);
-      if (keys.has(id)) throw new KeyRingConfigError(variable, `key id "${id}" appears twice`);
-      const privateKey = privateKeyOf(raw);
+    for (const { id, key } of entries) {
+      const privateKey = privateKeyOf(key);
       keys.set(id, { privateKey, publicRaw: rawPublic(createPublicKey(privateKey)) });
     }
-    return new EnrolmentKeyRing(keys, entries.at(-1)!.slice(0, entries.at(-1)!.indexOf(':')));
+    return new EnrolmentKeyRing(keys, entries.at(-1)!.id);
   }
 
   /** A new key pair's private half as `PLUM_ENROLMENT_KEYS` spells it. */
@@ -123,13 +116,6 @@ export class EnrolmentKeyRing {
   holds(publicKey: EnrolmentPublicKey): boolean {
     const key = this.keys.get(publicKey.keyId);
     return key !== undefined && `${publicKey.keyId}:${key.publicRaw.toString('base64')}` === publicKey.toString();
-  }
-
-  /** The public half of the active key: what operators, services and the codec server are given. */
-  get publicKey(): EnrolmentPublicKey {
-    return EnrolmentPublicKey.parse(
-      `${this.activeKeyId}:${this.keys.get(this.activeKeyId)!.publicRaw.toString('base64')}`,
-    );
   }
 
   /** `value` with every enrolment-sealed token opened; throws {@link TokenUnsealError} naming a key it lacks. */

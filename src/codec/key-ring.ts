@@ -64,18 +64,17 @@ export class KeyRing {
 }
 
 /**
- * Parses `id:base64key` pairs separated by commas (e.g. `2026a:…,2026b:…`); the active key is
- * `PLUM_CODEC_ACTIVE_KEY_ID`, else the last one listed.
+ * Parses `id:base64key` pairs separated by commas, in their order; names the variable and the problem, never the key
+ * material. The rings of this project (payload, token, enrolment) all spell their keys so.
  */
-export function parseKeyRing(spec: string, activeKeyId: string | undefined, variable = 'PLUM_CODEC_KEYS'): KeyRing {
-  const keys: Record<string, Buffer> = {};
+export function parseKeyEntries(spec: string, variable: string): { id: string; key: Buffer }[] {
+  const keys: { id: string; key: Buffer }[] = [];
   const entries = spec
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
   if (entries.length === 0)
     throw new KeyRingConfigError(variable, 'holds no keys; expected id:base64key[,id:base64key…]');
-  let last = '';
   for (const [index, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
     if (colon <= 0) throw new KeyRingConfigError(variable, `entry ${index + 1} is not id:base64key`);
@@ -91,11 +90,20 @@ export function parseKeyRing(spec: string, activeKeyId: string | undefined, vari
     if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(material)) {
       throw new KeyRingConfigError(variable, `key "${id}" is not base64`);
     }
-    if (id in keys) throw new KeyRingConfigError(variable, `key id "${id}" appears twice`);
-    keys[id] = Buffer.from(material, 'base64');
-    last = id;
+    if (keys.some((known) => known.id === id)) throw new KeyRingConfigError(variable, `key id "${id}" appears twice`);
+    keys.push({ id, key: Buffer.from(material, 'base64') });
   }
-  return KeyRing.of(keys, activeKeyId ?? last, variable);
+  return keys;
+}
+
+/**
+ * Parses `id:base64key` pairs separated by commas (e.g. `2026a:…,2026b:…`); the active key is
+ * `PLUM_CODEC_ACTIVE_KEY_ID`, else the last one listed.
+ */
+export function parseKeyRing(spec: string, activeKeyId: string | undefined, variable = 'PLUM_CODEC_KEYS'): KeyRing {
+  const entries = parseKeyEntries(spec, variable);
+  const keys = Object.fromEntries(entries.map(({ id, key }) => [id, key]));
+  return KeyRing.of(keys, activeKeyId ?? entries.at(-1)!.id, variable);
 }
 
 /**
