@@ -20,10 +20,11 @@ export const LAYERS = {
   temporal: ['contract'],
   activities: ['contract', 'plum'],
   client: ['contract', 'codec'],
-  config: ['contract', 'codec', 'client'],
-  worker: ['contract', 'activities', 'plum', 'codec', 'logging'],
-  cli: ['contract', 'codec', 'client', 'config', 'plum'],
-  monitoring: ['contract'],
+  deployment: ['contract'],
+  config: ['contract', 'codec', 'client', 'deployment'],
+  worker: ['contract', 'activities', 'plum', 'codec', 'logging', 'deployment'],
+  cli: ['contract', 'codec', 'client', 'config', 'plum', 'deployment'],
+  monitoring: ['contract', 'deployment'],
 };
 
 const layerZones = Object.entries(LAYERS).map(([layer, allowed]) => ({

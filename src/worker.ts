@@ -4,7 +4,6 @@ import { connectNative } from './temporal/connect-native';
 import type { CredentialSource } from './activities/credentials';
 import { FileCredentialSource, StaticCredentialSource } from './activities/credentials';
 import { TokenKeeperClient } from './client/token-keeper-client';
-import { promoteIfFirst } from './client/worker-deployment';
 import type { CodecServer } from './codec/codec-server';
 import { createDataConverter } from './codec/data-converter';
 import type { KeyRings } from './config/key-ring';
@@ -19,7 +18,11 @@ import { PlumSandbox } from './sandbox/plum-sandbox';
 import { locateTemporalCli } from './temporal/cli-locator';
 import { DevServer, freePort } from './temporal/dev-server';
 import { startSdkDownloadedServer } from './temporal/sdk-download-server';
-import { createKeeperWorker } from './worker/create-worker';
+import { createKeeperWorker, keeperReplayOptions } from './worker/create-worker';
+import { keeperWorkflowBundle } from './worker/workflow-bundle';
+import { Rollout } from './worker/rollout';
+import { stopOnSignals } from './worker/stop-on-signals';
+import { assertServerMovesPinnedRuns } from './deployment/server-support';
 import { installRuntime } from './worker/runtime';
 import { AlertWebhook } from './activities/alert-webhook';
 import type { Monitoring } from './monitoring/start-monitoring';
@@ -134,6 +137,11 @@ async function main(): Promise<void> {
 
     const native = await connectNative(connectionOptionsFor(config, temporal.address));
     stops.unshift(() => native.close());
+    const client = await clientFromConfig(config, { payload: rings.payload, tokens: rings.tokens }, temporal.address);
+    stops.unshift(() => client.connection.close());
+    if (config.deployment)
+      log.info(`Temporal server ${await assertServerMovesPinnedRuns(client)} moves pinned keepers`);
+    const workflowBundle = await keeperWorkflowBundle((line) => log.info(line));
     const worker = await createKeeperWorker({
       connection: native,
       namespace: temporal.namespace,
@@ -143,12 +151,20 @@ async function main(): Promise<void> {
       activitiesPerSecond: config.refreshActivitiesPerSecond,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,
-      log: (line) => log.info(line),
+      workflowBundle,
       ...(config.deployment && { deployment: config.deployment }),
       ...(config.alertWebhook && { alerts: new AlertWebhook({ ...config.alertWebhook, timeoutMs: 10_000 }) }),
     });
-    const client = await clientFromConfig(config, { payload: rings.payload, tokens: rings.tokens }, temporal.address);
-    stops.unshift(() => client.connection.close());
+    const rollout =
+      config.deployment &&
+      new Rollout({
+        client,
+        version: config.deployment,
+        taskQueue: TASK_QUEUE,
+        policy: config.rollout,
+        replayOptions: keeperReplayOptions(workflowBundle, dataConverter),
+        log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
+      });
     let monitoring: Monitoring | undefined;
     if (config.metrics && exporterAddress) {
       monitoring = await startMonitoring({
@@ -156,6 +172,7 @@ async function main(): Promise<void> {
         exporterAddress,
         client,
         worker,
+        ...(config.deployment && { deployment: config.deployment, rollout }),
         warn: (message, meta) => log.warn(message, meta),
       });
       stops.unshift(() => monitoring!.stop());
@@ -163,17 +180,9 @@ async function main(): Promise<void> {
 
     printBanner(config, temporal, plumUrl, sandbox !== undefined, codecServer?.url, monitoring?.url);
     log.info('worker polling; Ctrl-C drains it and stops');
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal} received: draining the worker`);
-      worker.shutdown();
-    };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    stopOnSignals(worker, rollout, { info: (line) => log.info(line), warn: (line) => log.warn(line) });
     const running = worker.run();
-    if (config.deployment) void reportDeployment(client, config.deployment);
+    if (rollout) void rollout.start().catch((error: unknown) => log.warn(`rollout: ${String(error)}`));
     if (sandbox && credentials instanceof StaticCredentialSource) {
       await enrolDemo(config, client, sandbox, credentials);
       log.info(`demo company "${DEMO_COMPANY}" enrolled: npx plum-keeper status ${DEMO_COMPANY}`);
@@ -185,27 +194,6 @@ async function main(): Promise<void> {
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-/**
- * Says where this worker's build stands in its Worker Deployment, making it current on the very first versioned
- * deploy (nothing runs a new keeper until some version is current).
- */
-async function reportDeployment(client: Client, version: { deploymentName: string; buildId: string }): Promise<void> {
-  const name = `${version.deploymentName} build ${version.buildId}`;
-  try {
-    const outcome = await promoteIfFirst(client, version);
-    if (outcome.kind === 'promoted') log.info(`${name} is now current: the deployment had no current version`);
-    else if (outcome.kind === 'current') log.info(`${name} is the current version`);
-    else
-      log.warn(
-        `${name} polls beside the current build ${outcome.currentBuildId} and gets no keeper until it is made current: ` +
-          `temporal worker deployment set-current-version --deployment-name ${version.deploymentName} --build-id ${version.buildId}, ` +
-          `then npx plum-keeper upgrade --build-id ${version.buildId} (README: Upgrading)`,
-      );
-  } catch (error) {
-    log.warn(`could not read Worker Deployment ${version.deploymentName}: ${String(error)}`);
   }
 }
 
@@ -247,6 +235,7 @@ function printBanner(
     ...(temporal.uiUrl ? [`  UI       : ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`] : []),
     `  Plum     : ${plumUrl}${sandbox ? '  <-- LOCAL SANDBOX, NOT THE REAL PLUM (set PLUM_BASE_URL for production)' : ''}`,
     `  Queue    : ${TASK_QUEUE}`,
+    `  Build    : ${buildLine(config)}`,
     ...(metricsUrl
       ? [`  Metrics  : ${metricsUrl}/metrics   health: ${metricsUrl}/healthz   ready: ${metricsUrl}/readyz`]
       : []),
@@ -271,11 +260,22 @@ function printBanner(
       plum: plumUrl,
       sandbox,
       taskQueue: TASK_QUEUE,
+      build: config.deployment?.buildId ?? 'unversioned',
       ...(metricsUrl && { metrics: `${metricsUrl}/metrics` }),
     });
     return;
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The banner's build line: the version this worker joins and how new builds take over, or why it runs unversioned. */
+function buildLine(config: Config): string {
+  if (config.deployment) {
+    return `${config.deployment.buildId} of Worker Deployment ${config.deployment.deploymentName} (PLUM_ROLLOUT=${config.rollout.mode})`;
+  }
+  return config.temporal.mode === 'embedded'
+    ? 'unversioned: the embedded dev server cannot move pinned keepers; a restart with new code replays their histories on it'
+    : 'unversioned (PLUM_WORKER_VERSIONING=off): stop every old worker before new ones start';
 }
 
 main().catch((error: unknown) => {

@@ -2,13 +2,19 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 
 /**
  * Runs a keeper worker as a child of the bench or the chaos suite: drains on SIGTERM, exits when its parent dies
- * without stopping it (no worker outlives its run), and says `ready` over IPC once it polls.
+ * without stopping it (no worker outlives its run), and says `ready` over IPC once it polls (and `ready` resolved).
  */
-export async function serveAsChild(worker: Worker, connection: NativeConnection): Promise<void> {
-  process.on('SIGTERM', () => worker.shutdown());
+export async function serveAsChild(
+  worker: Worker,
+  connection: NativeConnection,
+  options: { ready?: Promise<void>; ownSignals?: boolean } = {},
+): Promise<void> {
+  if (!options.ownSignals) process.on('SIGTERM', () => worker.shutdown());
   process.on('disconnect', () => process.exit(1));
+  const running = worker.run();
+  await options.ready;
   process.send?.('ready');
-  await worker.run();
+  await running;
   await connection.close();
 }
 

@@ -1,3 +1,4 @@
+import type { RolloutPolicy } from '../../src/deployment/rollout-decision';
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +44,8 @@ export interface WorkerTarget {
   build?: LabBuild;
   /** Status alerts go to this webhook (a dead one, in R8). */
   alertWebhookUrl?: string;
+  /** A versioned worker runs the production rollout with this policy (DEPLOY); without it, routing is left to the experiment. */
+  rollout?: { policy: RolloutPolicy; intervalMs: number; pollStaleMs: number };
 }
 
 type Ring = { keys: Record<string, Buffer>; active: string };
@@ -180,6 +183,11 @@ export class ChaosLab {
         }),
         CHAOS_HTTP_TIMEOUT_MS: String(CHAOS_HTTP_TIMEOUT_MS),
         ...(target.alertWebhookUrl && { CHAOS_ALERT_WEBHOOK_URL: target.alertWebhookUrl }),
+        ...(target.rollout && {
+          CHAOS_ROLLOUT: JSON.stringify(target.rollout.policy),
+          CHAOS_ROLLOUT_INTERVAL_MS: String(target.rollout.intervalMs),
+          CHAOS_POLL_STALE_MS: String(target.rollout.pollStaleMs),
+        }),
         CHAOS_SETTINGS: JSON.stringify({ ...CHAOS_SETTINGS, ...settings }),
       },
       execArgv: ['--import', 'tsx'],

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../src/temporal/dev-server';
@@ -22,6 +22,8 @@ export async function startSqliteServer(
   cliPath: string,
   log: (line: string) => void = () => {},
   tls?: { serverEnv: Record<string, string>; clientEnv: Record<string, string> },
+  /** YAML appended to deploy/temporal/dynamic-config.yaml for this server only (the DEPLOY experiment's shorter polls). */
+  extraDynamicConfig = '',
 ): Promise<SqliteServer> {
   const server = goBinary('server', log);
   const ports = {
@@ -36,6 +38,11 @@ export async function startSqliteServer(
     WORKER_MEMBERSHIP_PORT: await freePort(),
   };
   const dir = mkdtempSync(join(tmpdir(), 'plum-sqlite-server-'));
+  const dynamicConfig = join(dir, 'dynamic-config.yaml');
+  writeFileSync(
+    dynamicConfig,
+    `${readFileSync(resolve('deploy/temporal/dynamic-config.yaml'), 'utf8')}\n${extraDynamicConfig}`,
+  );
   const process_ = Managed.start(
     'temporal-server',
     server,
@@ -45,7 +52,7 @@ export async function startSqliteServer(
       env: {
         ...process.env,
         ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-        TEMPORAL_DYNAMIC_CONFIG_FILE: resolve('deploy/temporal/dynamic-config.yaml'),
+        TEMPORAL_DYNAMIC_CONFIG_FILE: dynamicConfig,
         ...tls?.serverEnv,
       },
     },

@@ -16,6 +16,7 @@ import { setupNamespace } from './setup-namespace';
 import { upgradeFleet } from './upgrade';
 import { iso, printable, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
+import { resume, rolloutLines, rolloutReport } from './rollout-command';
 import { withReasons } from './list-reasons';
 import { sayWhyRotationWaits } from './rotation-wait';
 
@@ -219,7 +220,9 @@ export class Cli {
       `Woke ${result.woken} keeper(s); builds now: ${builds.join(', ') || 'none'}.`,
       ...(result.notMoved.length
         ? [
-            `Not on ${options.buildId} after ${options.timeout} s: ${result.notMoved.join(', ')}.`,
+            `Not on ${options.buildId} after ${options.timeout} s:`,
+            ...result.notMoved.slice(0, 20).map((n) => `  ${n.companyId}: ${n.why}`),
+            ...(result.notMoved.length > 20 ? [`  … and ${result.notMoved.length - 20} more`] : []),
             'Keep the old build’s workers running until these move (npx plum-keeper upgrade again, or their next refresh).',
           ]
         : []),
@@ -241,6 +244,21 @@ export class Cli {
     } finally {
       await connection.close();
     }
+  }
+
+  async rollout(action: string | undefined, options: { buildId?: string }): Promise<void> {
+    if (action !== undefined && action !== 'resume')
+      throw new CliSetupError(`unknown rollout action "${action}"`, 'use: plum-keeper rollout [resume]');
+    await this.connect('rollout');
+    const config = loadConfigOrExit();
+    const name = config.deployment?.deploymentName ?? 'plum-token-keeper';
+    const client = this.connected!.client;
+    if (action === 'resume') {
+      const build = await resume(client, name, options.buildId);
+      process.stderr.write(`Build ${build} is current; the workers follow PLUM_ROLLOUT again.\n`);
+    }
+    const report = await rolloutReport(client, name, config.rollout);
+    this.print(report, rolloutLines(report));
   }
 
   async doctor(): Promise<void> {

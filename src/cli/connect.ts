@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { TokenKeeperClient } from '../client/token-keeper-client';
 import type { Config } from '../config';
 import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring';
@@ -20,6 +21,8 @@ export type TokenUse = 'none' | 'send' | 'print';
 /** A connected keeper client, and whether the sets it sends reach history sealed (token ring or enrolment key). */
 export interface ConnectedKeeper {
   keeper: TokenKeeperClient;
+  /** The Temporal client under it, for the commands that read the Worker Deployment. */
+  client: Client;
   sealsSentSets: boolean;
 }
 
@@ -42,6 +45,7 @@ export async function connectKeeper(config: Config, command: string, tokens: Tok
         '(list, status, doctor, rotate, retire, reseed, enrol, upgrade) needs only PLUM_CODEC_KEYS',
     );
   }
-  const keeper = new TokenKeeperClient({ client: await clientFromConfig(config, rings) });
-  return { keeper, sealsSentSets: rings.tokens !== undefined || rings.enrolment !== undefined };
+  const client = await clientFromConfig(config, rings);
+  const keeper = new TokenKeeperClient({ client });
+  return { keeper, client, sealsSentSets: rings.tokens !== undefined || rings.enrolment !== undefined };
 }

@@ -109,6 +109,13 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--timeout <seconds>', 'how long --build-id waits').default(120).argParser(positiveSeconds))
     .action(run(cli.upgrade));
   program
+    .command('rollout [action]')
+    .description(
+      'show the Worker Deployment: current and ramping builds, who set them, keepers per build, what the workers do next; `rollout resume` hands routing back to the workers after an operator’s change',
+    )
+    .option('--build-id <id>', 'with resume: the build to make current (default: the newest build whose workers poll)')
+    .action(run(cli.rollout));
+  program
     .command('setup-namespace')
     .description(
       'register TEMPORAL_NAMESPACE (when missing) and the four search attributes the keeper needs; safe to run again',

@@ -7,6 +7,7 @@ import { EnrolmentKeyRing, EnrolmentPublicKey } from '../codec/enrolment-seal';
 import type { CodecServerSettings } from './codec-server';
 import { codecServerSettings } from './codec-server';
 import { defaultBuildId } from './release';
+import type { RolloutPolicy } from '../deployment/rollout-decision';
 import { SERVER_NAMED_BY, temporalServerFrom } from './temporal-server';
 import { SECRET_VARIABLES, configVariables } from './variables';
 
@@ -64,6 +65,7 @@ export interface Config {
   alertWebhook?: { url: string; secret: string };
   /** The Worker Deployment Version workers join; undefined: unversioned workers. */
   deployment?: { deploymentName: string; buildId: string };
+  rollout: RolloutPolicy;
 }
 
 type Env = Record<string, string | undefined>;
@@ -248,6 +250,12 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     ...(vars.PLUM_ALERT_WEBHOOK_URL &&
       webhookSecret && { alertWebhook: { url: vars.PLUM_ALERT_WEBHOOK_URL, secret: webhookSecret } }),
+    rollout: {
+      mode: vars.PLUM_ROLLOUT,
+      rampPercent: vars.PLUM_ROLLOUT_RAMP_PERCENT,
+      rampMs: vars.PLUM_ROLLOUT_RAMP_MINUTES * 60_000,
+      handoverTimeoutMs: vars.PLUM_HANDOVER_TIMEOUT_MS,
+    },
     ...((vars.PLUM_WORKER_VERSIONING ?? (connect ? 'on' : 'off')) === 'on' && {
       deployment: { deploymentName: vars.PLUM_DEPLOYMENT_NAME, buildId: vars.PLUM_BUILD_ID || defaultBuildId() },
     }),

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../contract';
 import { z } from 'zod';
 import { codecServerVariables } from './codec-server-variables';
+import { workerVersioningVariables } from './versioning-variables';
 import type { VariableDoc } from './variable-kinds';
 import { DAY_MS, decimal, doc, port } from './variable-kinds';
 
@@ -142,32 +143,7 @@ export const configVariables = z.object({
           'no rotation starts sooner than this after the previous one, forced or scheduled, so a zero or tiny lifetime from Plum cannot become a refresh storm; a hold is said in the status (`rotationHeld`) and by `rotate --wait`; one past the token’s expiry (Plum’s lifetime shorter than this) makes the company DEGRADED, with an alert, until the refresh runs',
       }),
     ),
-  PLUM_WORKER_VERSIONING: z
-    .enum(['on', 'off'], { error: 'must be on or off' })
-    .optional()
-    .meta(
-      doc({
-        description:
-          'Worker Versioning: workers join the Worker Deployment `PLUM_DEPLOYMENT_NAME` as build `PLUM_BUILD_ID`, each keeper run stays on the build that started it and moves to a new current build at its next wake (README: Upgrading). `off`: unversioned workers (stop every old worker before starting new ones)',
-        defaultText: '`on` with `TEMPORAL_ADDRESS`, else `off`',
-      }),
-    ),
-  PLUM_DEPLOYMENT_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be 1–200 letters, digits, "_" or "-" (no "." or "/")')
-    .default('plum-token-keeper')
-    .meta(doc({ description: 'Worker Deployment the workers join (with `PLUM_WORKER_VERSIONING=on`)' })),
-  PLUM_BUILD_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9_.+-]{0,200}$/, 'must be up to 200 letters, digits, "_", ".", "+" or "-"')
-    .optional()
-    .meta(
-      doc({
-        description:
-          'build id of this worker’s Worker Deployment Version; one per release of the code (the Dockerfile sets it from its `PLUM_BUILD_ID` build argument; empty means the default)',
-        defaultText: 'package version + git commit, e.g. `1.0.0+3673ddf1a2b3`',
-      }),
-    ),
+  ...workerVersioningVariables,
   PLUM_ALERT_WEBHOOK_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .optional()

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { TokenStatus } from '../contract';
 import { TOKEN_STATUSES, WORKFLOW_TYPE, accessTokenExpiresAtKey } from '../contract';
+import { readDeployment, strandedBuilds } from '../deployment/deployment-view';
 import type { Readiness } from './readiness';
 
 const RUNNING = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
@@ -17,8 +18,13 @@ const REFRESHABLE = `PlumTokenStatus IN (${REFRESHABLE_STATUSES.map((s) => `'${s
 const EXPIRY_WINDOWS_MS = [3600_000, 24 * 3600_000, 400 * 24 * 3600_000];
 const MAX_ROWS_PER_WINDOW = 1000;
 
+/** A keeper this long past its planned refresh counts as overdue: a refresh takes seconds, a hold-off is replanned. */
+export const OVERDUE_GRACE_MS = 120_000;
+
 export interface FleetSnapshot {
   companies: Partial<Record<TokenStatus, number>>;
+  /** Keepers that can refresh whose planned refresh is more than {@link OVERDUE_GRACE_MS} in the past. */
+  overdue: number;
   /** Epoch ms of the soonest access-token expiry among keepers that can still refresh, or undefined when none. */
   soonestExpiry: number | undefined;
 }
@@ -42,7 +48,11 @@ export async function fleetSnapshot(client: Client, now: number): Promise<FleetS
     }
     if (soonestExpiry !== undefined) break;
   }
-  return { companies, soonestExpiry };
+  const overdueBefore = new Date(now - OVERDUE_GRACE_MS).toISOString();
+  const overdue = (
+    await client.workflow.count(`${RUNNING} AND ${REFRESHABLE} AND PlumNextRefreshAt < '${overdueBefore}'`)
+  ).count;
+  return { companies, soonestExpiry, overdue };
 }
 
 /**
@@ -54,6 +64,11 @@ export class FleetGauges {
   private readonly companies;
   private readonly soonest;
   private readonly polling;
+  private readonly overdue;
+  private readonly stranded;
+  private readonly build;
+  /** Builds reported stranded last time: set back to 0 once they are not. */
+  private strandedBefore = new Set<string>();
 
   constructor(
     private readonly client: Client,
@@ -61,7 +76,22 @@ export class FleetGauges {
     private readonly onError: (error: unknown) => void,
     /** This worker's readiness, kept as `plum_keeper_worker_polling` (1 or 0) for the worker-not-polling alert. */
     private readonly readiness?: () => Promise<Readiness>,
+    /** A versioned worker's version: `plum_keeper_build_info` and the stranded-keepers gauge per build. */
+    private readonly deployment?: { deploymentName: string; buildId: string; taskQueue: string },
   ) {
+    this.overdue = meter.createGauge(
+      'plum_keeper_refresh_overdue_companies',
+      'int',
+      'companies',
+      `keepers that can refresh whose planned refresh is more than ${OVERDUE_GRACE_MS / 1000} s in the past (no worker runs them)`,
+    );
+    this.stranded = meter.createGauge(
+      'plum_keeper_stranded_companies',
+      'int',
+      'companies',
+      'keepers pinned to a build no worker polls, by build (they answer no read and never refresh)',
+    );
+    this.build = meter.createGauge('plum_keeper_build_info', 'int', 'info', "1, labelled with this worker's build id");
     this.polling = meter.createGauge(
       'plum_keeper_worker_polling',
       'int',
@@ -82,7 +112,19 @@ export class FleetGauges {
     const snapshot = await fleetSnapshot(this.client, Date.now());
     for (const [status, count] of Object.entries(snapshot.companies)) this.companies.set(count, { status });
     this.soonest.set(snapshot.soonestExpiry === undefined ? 0 : snapshot.soonestExpiry / 1000);
+    this.overdue.set(snapshot.overdue);
+    if (this.deployment) await this.refreshBuilds(this.deployment);
     return snapshot;
+  }
+
+  private async refreshBuilds(deployment: { deploymentName: string; buildId: string; taskQueue: string }) {
+    this.build.set(1, { build: deployment.buildId, deployment: deployment.deploymentName });
+    const view = await readDeployment(this.client, deployment.deploymentName, deployment.taskQueue);
+    const stranded = view ? await strandedBuilds(this.client, view) : [];
+    const now = new Set(stranded.map((s) => s.buildId));
+    for (const s of stranded) this.stranded.set(s.keepers, { build: s.buildId });
+    for (const gone of this.strandedBefore) if (!now.has(gone)) this.stranded.set(0, { build: gone });
+    this.strandedBefore = now;
   }
 
   start(intervalMs: number): void {

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 /** What `/readyz` reports: ready only when Temporal answers and this worker polls both halves of its task queue. */
 export interface Readiness {
   ready: boolean;
-  checks: { temporal: string; workflowPoller: string; activityPoller: string; worker: string };
+  checks: { temporal: string; workflowPoller: string; activityPoller: string; worker: string; rollout?: string };
 }
 
 export interface ReadinessOptions {
@@ -15,6 +15,12 @@ export interface ReadinessOptions {
   identity: string;
   /** The worker's state (`RUNNING` when it polls). */
   workerState: () => string;
+  /**
+   * A versioned worker's rollout: `ok` once its first decision is applied (its build made current, ramped, or left
+   * alone on purpose). A rolling update stops an old worker only after a new one is ready, so by then the new build
+   * is current and the old worker hands its keepers over instead of stranding them.
+   */
+  rolloutState?: () => string;
 }
 
 const TASK_QUEUE_TYPE = temporal.api.enums.v1.TaskQueueType;
@@ -33,6 +39,7 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
     workflowPoller: 'unknown',
     activityPoller: 'unknown',
     worker: state === 'RUNNING' ? 'ok' : `worker is ${state}`,
+    ...(options.rolloutState && { rollout: options.rolloutState() }),
   };
   try {
     // One deadline for both questions: a health check gives up after a few seconds, and the SDK would otherwise

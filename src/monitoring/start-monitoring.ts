@@ -23,6 +23,9 @@ export async function startMonitoring(options: {
   exporterAddress: string;
   client: Client;
   worker: Worker;
+  /** A versioned worker's deployment version and rollout: readiness waits for its first decision; gauges per build. */
+  deployment?: { deploymentName: string; buildId: string };
+  rollout?: { settled: boolean };
   /** Called when a poll of the fleet gauges fails. */
   warn: (message: string, meta: Record<string, unknown>) => void;
 }): Promise<Monitoring> {
@@ -34,6 +37,9 @@ export async function startMonitoring(options: {
       taskQueue: worker.options.taskQueue,
       identity: worker.options.identity,
       workerState: () => worker.getState(),
+      ...(options.rollout && {
+        rolloutState: () => (options.rollout!.settled ? 'ok' : 'deciding whether this build takes over'),
+      }),
     });
   const server = await MonitoringServer.start({
     host: config.host,
@@ -46,6 +52,7 @@ export async function startMonitoring(options: {
     Runtime.instance().metricMeter,
     (error) => options.warn('fleet gauges not updated', { error }),
     readiness,
+    options.deployment && { ...options.deployment, taskQueue: worker.options.taskQueue },
   );
   gauges.start(config.pollMs);
   return {

@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
 import { Runtime, Worker } from '@temporalio/worker';
 import type { AlertWebhook } from '../activities/alert-webhook';
 import type { CredentialSource } from '../activities/credentials';
@@ -9,7 +9,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKER_SETTINGS } from '../contra
 import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
-import { KeeperMetrics } from './keeper-metrics';
+import { KeeperMetrics, replaySinks } from './keeper-metrics';
 import { keeperWorkflowBundle } from './workflow-bundle';
 
 export interface KeeperWorkerOptions {
@@ -51,6 +51,14 @@ const SHUTDOWN_MARGIN_MS = 5000;
  */
 export function workerDrainMs(httpTimeoutMs: number): number {
   return httpTimeoutMs + SHUTDOWN_MARGIN_MS;
+}
+
+/** How this worker's workflow code replays a history: the check a stranded keeper passes before it is adopted. */
+export function keeperReplayOptions(
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>,
+  dataConverter: DataConverter,
+): ReplayWorkerOptions {
+  return { workflowBundle, dataConverter: workerDataConverter(dataConverter), sinks: replaySinks() };
 }
 
 /** A worker for the `plum-tokens` task queue: the company workflow and the Plum activities. */
