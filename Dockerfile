@@ -18,10 +18,9 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
-# The build id of this image's Worker Deployment Version (README: Upgrading): docker build --build-arg
-# PLUM_BUILD_ID=1.0.0+$(git rev-parse --short HEAD) .; empty: the package version.
-ARG PLUM_BUILD_ID=
-ENV NODE_ENV=production PLUM_METRICS_PORT=9464 PLUM_BUILD_ID=${PLUM_BUILD_ID}
+# The worker's build id (its Worker Deployment Version) is the release and a digest of the workflow and activity code
+# in dist/: images of the same code share it, any change gets a new one; nothing to pass at build time.
+ENV NODE_ENV=production PLUM_METRICS_PORT=9464
 EXPOSE 9464
 # A worker is healthy once it is connected to Temporal and polls its task queue (/readyz on PLUM_METRICS_PORT);
 # the codec server's service overrides this with `healthcheck.js codec`.

@@ -76,6 +76,7 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
       'Deployment/plum-keeper-worker',
       'Job/plum-keeper-setup-namespace',
       'PodDisruptionBudget/plum-keeper-worker',
+      'PodMonitor/plum-keeper-worker',
       'PrometheusRule/plum-token-keeper',
       'Service/plum-keeper-codec-server',
     ]);
@@ -97,7 +98,11 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
     const container = pod.containers[0]!;
     const env = envOf(container);
     assert.equal(graceProblem(pod.terminationGracePeriodSeconds ?? 30, env), undefined);
-    assert.match(graceProblem(10, env) ?? '', /shorter than the worker's drain of 20 s/, 'a short one names the drain');
+    assert.match(
+      graceProblem(10, env) ?? '',
+      /shorter than the worker's handover \(60 s.*drain of 20 s/,
+      'a short one names both',
+    );
     const metrics = container.ports?.find((p) => p.name === 'metrics');
     assert.equal(String(metrics?.containerPort), env.PLUM_METRICS_PORT);
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
@@ -168,5 +173,36 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
     const rule = manifests.find((m) => m.kind === 'PrometheusRule')!;
     const { groups } = parse(readFileSync(RULES_FILE, 'utf8')) as { groups: unknown[] };
     assert.deepEqual(rule.spec.groups, groups, `run npm run k8s-rules -- --write (${PROMETHEUS_RULE_FILE})`);
+  });
+
+  it('has the workers scraped (PodMonitor and annotations) under the job name the alert rules select', () => {
+    const monitor = manifests.find((m) => m.kind === 'PodMonitor')!.spec as {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: {
+        port: string;
+        path: string;
+        relabelings: { targetLabel: string; replacement: string }[];
+      }[];
+    };
+    const worker = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'plum-keeper-worker')!.spec as {
+      template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> } };
+    };
+    for (const [k, v] of Object.entries(monitor.selector.matchLabels))
+      assert.equal(worker.template.metadata.labels[k], v);
+    const endpoint = monitor.podMetricsEndpoints[0]!;
+    assert.equal(endpoint.port, 'metrics');
+    assert.ok(endpoint.relabelings.some((r) => r.targetLabel === 'job' && r.replacement === 'plum-keeper'));
+    assert.ok(readFileSync(RULES_FILE, 'utf8').includes('job="plum-keeper"'), 'the rules select that job');
+    assert.equal(worker.template.metadata.annotations['prometheus.io/scrape'], 'true');
+    assert.equal(worker.template.metadata.annotations['prometheus.io/port'], '9464');
+  });
+
+  it('names the image of this release everywhere, and no build id (the code gives itself one)', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    const text = manifests.map((m) => JSON.stringify(m)).join('\n');
+    const images = [...text.matchAll(/"image":"plum-token-keeper:([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(images.length >= 3);
+    for (const tag of images) assert.equal(tag, version, 'bump the image tags with the release');
+    assert.ok(!text.includes('PLUM_BUILD_ID'));
   });
 });

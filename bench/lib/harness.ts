@@ -16,7 +16,7 @@ import { enrolAll } from './enrol';
 import { cpuMeter } from './process-usage';
 
 /** Fresh keys per run: the bench's tokens are throwaway, its keys need not be the committed test keys. */
-function freshKeys() {
+export function freshKeys() {
   const codec = randomBytes(32);
   const token = randomBytes(32);
   return {

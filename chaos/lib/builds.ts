@@ -1,7 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { defaultBuildId } from '../../src/config/release';
 import type { LabBuild } from './lab';
 
 const run = promisify(execFile);
@@ -22,11 +23,16 @@ const BUILD_ENTRIES = ['src', 'chaos', 'bench', 'package.json', 'tsconfig.json']
 export async function prepareBuild(options: {
   dir: string;
   deploymentName: string;
-  buildId: string;
+  /** Default: the build id the code gives itself (`defaultBuildId`: release + digest of its workflow and activity code). */
+  buildId?: string;
   patch?: string;
   ref?: string;
+  /** A change that is only a change: a comment appended to a workflow file (a restart with other code, same release). */
+  touch?: boolean;
+  /** The folder's name under `dir` (default: the build id). */
+  name?: string;
 }): Promise<LabBuild & { tree: string }> {
-  const tree = join(options.dir, `build-${options.buildId}`);
+  const tree = join(options.dir, `build-${options.name ?? options.buildId ?? 'code'}`);
   mkdirSync(tree, { recursive: true });
   if (options.ref) {
     const archive = execFileSync('git', ['archive', '--format=tar', options.ref, ...BUILD_ENTRIES], {
@@ -41,6 +47,8 @@ export async function prepareBuild(options: {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'dir');
   if (options.patch) execFileSync('git', ['apply', '--whitespace=nowarn', options.patch], { cwd: tree, stdio: 'pipe' });
+  if (options.touch)
+    appendFileSync(join(tree, 'src', 'workflows', 'schedule.ts'), '\n// touched: other code, same release\n');
   const { stdout } = await run(process.execPath, ['--import', 'tsx', join(tree, 'src', 'worker', 'bundle-main.ts')], {
     cwd: tree,
     maxBuffer: 256 * 2 ** 20,
@@ -52,6 +60,6 @@ export async function prepareBuild(options: {
     workerScript: join(tree, 'chaos', 'worker-process.ts'),
     bundlePath,
     deploymentName: options.deploymentName,
-    buildId: options.buildId,
+    buildId: options.buildId ?? defaultBuildId(join(tree, 'src')),
   };
 }

@@ -44,6 +44,8 @@ export interface WorkerTarget {
   build?: LabBuild;
   /** Status alerts go to this webhook (a dead one, in R8). */
   alertWebhookUrl?: string;
+  /** The task queue it polls (default: the lab's). */
+  taskQueue?: string;
   /** A versioned worker runs the production rollout with this policy (DEPLOY); without it, routing is left to the experiment. */
   rollout?: { policy: RolloutPolicy; intervalMs: number; pollStaleMs: number };
 }
@@ -175,7 +177,7 @@ export class ChaosLab {
         TEMPORAL_ADDRESS: target.address ?? this.server.address,
         PLUM_BASE_URL: target.sandboxUrl ?? this.sandbox.url,
         PLUM_CREDENTIALS_FILE: target.credentialsFile ?? this.credentialsFile,
-        CHAOS_TASK_QUEUE: this.taskQueue,
+        CHAOS_TASK_QUEUE: target.taskQueue ?? this.taskQueue,
         CHAOS_BUNDLE: target.build?.bundlePath ?? this.bundlePath,
         ...(target.build && {
           CHAOS_DEPLOYMENT_NAME: target.build.deploymentName,

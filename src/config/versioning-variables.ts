@@ -9,7 +9,7 @@ export const workerVersioningVariables = {
     .meta(
       doc({
         description:
-          'Worker Versioning: workers join the Worker Deployment `PLUM_DEPLOYMENT_NAME` as build `PLUM_BUILD_ID`, each keeper run stays on the build that started it and moves to a new current build at its next wake (README: Upgrading). `off`: unversioned workers (stop every old worker before starting new ones)',
+          'Worker Versioning: workers join the Worker Deployment `PLUM_DEPLOYMENT_NAME` as build `PLUM_BUILD_ID`, each keeper run stays on the build that started it and moves to a new current build by itself (README: Deploying a new build). `off`: unversioned workers (stop every old worker before starting new ones)',
         defaultText: '`on` with `TEMPORAL_ADDRESS`, else `off`',
       }),
     ),

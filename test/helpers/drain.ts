@@ -16,11 +16,17 @@ export function durationSeconds(text: string): number {
  * a worker configured with `env`, or undefined when it does.
  */
 export function graceProblem(graceSeconds: number, env: Record<string, string>): string | undefined {
-  const drainMs = workerDrainMs(loadConfig({ PLUM_HTTP_TIMEOUT_MS: env.PLUM_HTTP_TIMEOUT_MS }).httpTimeoutMs);
-  const neededMs = drainMs + EXIT_MARGIN_MS;
+  const config = loadConfig({
+    PLUM_HTTP_TIMEOUT_MS: env.PLUM_HTTP_TIMEOUT_MS,
+    PLUM_HANDOVER_TIMEOUT_MS: env.PLUM_HANDOVER_TIMEOUT_MS,
+  });
+  const drainMs = workerDrainMs(config.httpTimeoutMs);
+  const handoverMs = config.rollout.handoverTimeoutMs;
+  const neededMs = handoverMs + drainMs + EXIT_MARGIN_MS;
   if (graceSeconds * 1000 >= neededMs) return undefined;
   return (
-    `a grace period of ${graceSeconds} s is shorter than the worker's drain of ${drainMs / 1000} s ` +
-    `(PLUM_HTTP_TIMEOUT_MS + 5 s) plus ${EXIT_MARGIN_MS / 1000} s to exit: a stop during a refresh would lose its reply`
+    `a grace period of ${graceSeconds} s is shorter than the worker's handover (${handoverMs / 1000} s, ` +
+    `PLUM_HANDOVER_TIMEOUT_MS), drain of ${drainMs / 1000} s (PLUM_HTTP_TIMEOUT_MS + 5 s) and ` +
+    `${EXIT_MARGIN_MS / 1000} s to exit: a stop during a handover strands keepers, one during a refresh loses its reply`
   );
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TEST_KEY_ENV_VARS } from '../helpers/codec';
 import { startNode } from '../helpers/child';
+import { startTestServer } from '../helpers/temporal';
 
 async function startWorker(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const run = startNode(['--import', 'tsx', 'src/worker.ts'], { PLUM_METRICS_PORT: '0', ...env });
@@ -53,5 +54,28 @@ describe('the worker checks its credentials before it starts (issue 23)', () => 
     await status.exited;
     assert.doesNotMatch(status.stderr(), /PLUM_CLIENT_ID|PLUM_CREDENTIALS_FILE/, 'operators need no Plum credentials');
     assert.match(status.stderr(), /Temporal|connect/i, 'it got as far as connecting');
+  });
+});
+
+describe('a versioned worker refuses a server that cannot move pinned runs (issue 31, item 5)', () => {
+  it('names the server version and what to use instead, and `PLUM_WORKER_VERSIONING=off` is the way on it', async () => {
+    const server = await startTestServer();
+    const dir = mkdtempSync(join(tmpdir(), 'plum-start-'));
+    const credentials = join(dir, 'credentials.json');
+    writeFileSync(credentials, JSON.stringify({ acme: { client_id: 'id', client_secret: 'secret' } }));
+    try {
+      const run = await startWorker({
+        ...TEST_KEY_ENV_VARS,
+        TEMPORAL_ADDRESS: server.address,
+        PLUM_BASE_URL: 'https://accounts.xoxoday.com/chef',
+        PLUM_CREDENTIALS_FILE: credentials,
+        PLUM_DATA_DIR: dir,
+      });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /Temporal server 1\.29\.\d+ cannot move a pinned keeper to a new build/);
+      assert.match(run.stderr, /server of 1\.31\.2 or later.*PLUM_WORKER_VERSIONING=off/);
+    } finally {
+      await server.stop();
+    }
   });
 });
