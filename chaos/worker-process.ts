@@ -64,7 +64,6 @@ async function main(): Promise<void> {
     replayOptions: keeperReplayOptions(workflowBundle, dataConverter),
     log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
     intervalMs: Number(env.CHAOS_ROLLOUT_INTERVAL_MS ?? 2000),
-    ...(env.CHAOS_POLL_STALE_MS && { pollStaleMs: Number(env.CHAOS_POLL_STALE_MS) }),
   });
   stopOnSignals(worker, rollout, { info: (line) => log.info(line), warn: (line) => log.warn(line) });
   // Ready, as /readyz says it, only once the first rollout decision is applied.

@@ -172,7 +172,10 @@ async function main(): Promise<void> {
         exporterAddress,
         client,
         worker,
-        ...(config.deployment && { deployment: config.deployment, rollout }),
+        ...(config.deployment && {
+          deployment: { ...config.deployment, pollStaleMs: config.rollout.pollStaleMs },
+          rollout,
+        }),
         warn: (message, meta) => log.warn(message, meta),
       });
       stops.unshift(() => monitoring!.stop());

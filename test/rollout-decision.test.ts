@@ -12,7 +12,13 @@ import type { RolloutPolicy } from '../src/deployment/rollout-decision';
 import { decideRollout, isNewer } from '../src/deployment/rollout-decision';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
-const AUTO: RolloutPolicy = { mode: 'auto', rampPercent: 10, rampMs: 30 * 60_000, handoverTimeoutMs: 60_000 };
+const AUTO: RolloutPolicy = {
+  mode: 'auto',
+  rampPercent: 10,
+  rampMs: 30 * 60_000,
+  handoverTimeoutMs: 60_000,
+  pollStaleMs: 90_000,
+};
 const RAMP: RolloutPolicy = { ...AUTO, mode: 'ramp' };
 const MANUAL: RolloutPolicy = { ...AUTO, mode: 'manual' };
 

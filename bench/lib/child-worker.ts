@@ -9,7 +9,16 @@ export async function serveAsChild(
   connection: NativeConnection,
   options: { ready?: Promise<void>; ownSignals?: boolean } = {},
 ): Promise<void> {
-  if (!options.ownSignals) process.on('SIGTERM', () => worker.shutdown());
+  if (!options.ownSignals) {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      worker.shutdown();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  }
   process.on('disconnect', () => process.exit(1));
   const running = worker.run();
   await options.ready;

@@ -4,20 +4,21 @@
 // rollback and forward again.
 import { row } from '../../bench/lib/report';
 import { TokenKeeperClient } from '../../src/client';
+import { DEFAULT_DEPLOYMENT_NAME, TASK_QUEUE } from '../../src/contract';
 import { DeployWorld, LIFETIME_MS, enrolAll, secondsUntilAllOn, startWorkers } from '../lib/deploy-world';
 import { companyIds, eventually, sleep } from '../lib/fleet';
 import type { LabWorker } from '../lib/lab';
 import type { DeployScenario } from './deploy-rollouts';
 
 export const operatorSteps: DeployScenario = async ({ lab, server, client, builds, sizes, random }) => {
-  const taskQueue = 'deploy-operator';
+  const taskQueue = TASK_QUEUE;
   const world = new DeployWorld(
     lab,
     server,
     client,
     new TokenKeeperClient({ client, taskQueue }),
     taskQueue,
-    'keeper-operator',
+    DEFAULT_DEPLOYMENT_NAME,
   );
   const oldBuild = builds.old;
   const newBuild = builds.next;
@@ -166,6 +167,5 @@ export const operatorSteps: DeployScenario = async ({ lab, server, client, build
     lab.sandbox.events.off('call', onCall);
     await world.stopTraffic();
     await Promise.all(workers.map((w) => w.stop()));
-    await world.terminateEnrolled();
   }
 };

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Row } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
 import { TokenKeeperClient } from '../../src/client';
-import { TASK_QUEUE } from '../../src/contract';
+import { DEFAULT_DEPLOYMENT_NAME as DEPLOYMENT_NAME, TASK_QUEUE } from '../../src/contract';
 import { readDeployment } from '../../src/deployment/deployment-view';
 import type { RolloutPolicy } from '../../src/deployment/rollout-decision';
 import type { SqliteServer } from '../../scripts/cluster/sqlite-server';
@@ -16,7 +16,7 @@ import type { ChaosSizes } from '../lib/sizes';
 
 /** The server answers an idle poll after 3 s (production: 1 min), so a worker gone for 8 s is known gone. */
 export const SHORT_POLLS = 'matching.longPollExpirationInterval:\n  - value: 3s\n';
-const POLL_STALE_MS = 8000;
+export const POLL_STALE_MS = 8000;
 
 export interface DeployBuilds {
   old: LabBuild;
@@ -37,16 +37,18 @@ export type DeployScenario = (context: ScenarioContext) => Promise<{ rows: Row[]
 
 function rolloutOf(mode: RolloutPolicy['mode'], rampMs = 0): NonNullable<WorkerTarget['rollout']> {
   return {
-    policy: { mode, rampPercent: 50, rampMs, handoverTimeoutMs: 30_000 },
+    policy: { mode, rampPercent: 50, rampMs, handoverTimeoutMs: 30_000, pollStaleMs: POLL_STALE_MS },
     intervalMs: 2000,
-    pollStaleMs: POLL_STALE_MS,
   };
 }
 
-/** A world of its own for one scenario: task queue, Worker Deployment, keeper client, rejection count. */
-function worldFor(context: ScenarioContext, name: string, taskQueue = `deploy-${name}`) {
-  const keeper = new TokenKeeperClient({ client: context.client, taskQueue });
-  const world = new DeployWorld(context.lab, context.server, context.client, keeper, taskQueue, `keeper-${name}`);
+/**
+ * One scenario's world on its own server, with production's names (task queue `plum-tokens`, deployment
+ * `plum-token-keeper`), so the CLI commands it runs are the README's, verbatim: keeper client, workers, rejections.
+ */
+function worldFor(context: ScenarioContext, name: string) {
+  const keeper = new TokenKeeperClient({ client: context.client });
+  const world = new DeployWorld(context.lab, context.server, context.client, keeper, TASK_QUEUE, DEPLOYMENT_NAME);
   let rejections = 0;
   const onCall = (event: { outcome: string; endpoint: string }) => {
     if (event.outcome === 'rejected' && event.endpoint === 'refresh') rejections++;
@@ -62,8 +64,6 @@ function worldFor(context: ScenarioContext, name: string, taskQueue = `deploy-${
       context.lab.sandbox.events.off('call', onCall);
       await world.stopTraffic();
       await Promise.all(workers.map((w) => w.stop()));
-      // The next scenario's `plum-keeper upgrade` lists every keeper of the namespace: this one's go.
-      await world.terminateEnrolled();
     },
   };
 }
@@ -280,10 +280,9 @@ const rampAndRollback: DeployScenario = async (context) => {
 /**
  * A stranding made on purpose: PLUM_ROLLOUT=manual, the old build killed before anyone made the new one current.
  * What doctor says and exits with, that upgrade returns within its timeout, and the way out (`rollout resume`).
- * Runs on the production task queue name, the one doctor reads.
  */
 const strandedOnPurpose: DeployScenario = async (context) => {
-  const { world, workers, ids, ...scenario } = worldFor(context, 'stranded', TASK_QUEUE);
+  const { world, workers, ids, ...scenario } = worldFor(context, 'stranded');
   const { old, next } = context.builds;
   try {
     const olds = await startWorkers(world, old, 2, rolloutOf('manual'));

@@ -27,6 +27,7 @@ import { ROLLOUT_SCENARIOS, SHORT_POLLS } from './deploy-rollouts';
 export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: SeededRandom): Promise<SectionResult> {
   const dir = mkdtempSync(join(tmpdir(), 'plum-deploy-'));
   const deploymentName = 'plum-token-keeper';
+  // A server is started first only to fail early when it cannot start; each scenario gets a fresh one.
   const started = await Promise.allSettled([
     startSqliteServer(lab.cliPath, () => {}, undefined, SHORT_POLLS),
     prepareBuild({ dir, deploymentName, name: 'old' }),
@@ -40,25 +41,37 @@ export async function rollingDeploy(lab: ChaosLab, sizes: ChaosSizes, random: Se
     rmSync(dir, { recursive: true, force: true });
     throw (started.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
   }
-  const server = serverStart.value;
+  await serverStart.value.stop();
   const [old, next, touched] = buildStarts.map((b) => (b as PromiseFulfilledResult<DeployBuilds['old']>).value);
   const builds: DeployBuilds = { old: old!, next: next!, touched: touched! };
   const { codec, token } = lab.rings();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, dataConverter: createDataConverter(codec, token) });
   const rows: SectionResult['rows'] = [];
   const figures: Record<string, unknown> = {};
   try {
     await lab.sandbox.setOptions({ rotation: 'strict', accessLifetimeMs: LIFETIME_MS });
+    // CHAOS_DEPLOY_SCENARIOS=kubernetes,compose runs a subset while one is being worked on.
+    const only = process.env.CHAOS_DEPLOY_SCENARIOS?.split(',');
     const scenarios: [string, DeployScenario][] = [...ROLLOUT_SCENARIOS, ['operator', operatorSteps]];
     for (const [name, scenario] of scenarios) {
-      const result = await scenario({ lab, server, client, builds, sizes, random });
+      if (only && !only.includes(name)) continue;
+      const server = await startSqliteServer(lab.cliPath, () => {}, undefined, SHORT_POLLS);
+      const connection = await Connection.connect({ address: server.address });
+      const client = new Client({ connection, dataConverter: createDataConverter(codec, token) });
+      const result = await scenario({ lab, server, client, builds, sizes, random }).finally(async () => {
+        await connection.close();
+        await server.stop();
+      });
       rows.push(...result.rows);
       figures[name] = result.figures;
+      if (only) {
+        const lines = lab.logs
+          .join('')
+          .split('\n')
+          .filter((l) => /rollout|hand|adopt|current|ramp/.test(l));
+        process.stderr.write(`${name} worker log:\n${lines.map((l) => l.slice(0, 300)).join('\n')}\n`);
+      }
     }
   } finally {
-    await connection.close();
-    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return {

@@ -26,8 +26,6 @@ export class DeployWorld {
   readonly errorExamples: string[] = [];
   reads = 0;
   failedReads = 0;
-  /** Every company this world enrolled. */
-  readonly enrolled = new Set<string>();
   userTokens = 0;
   rotationsAsked = 0;
   /** Why each failed workflow task failed (cause and message), for the figures. */
@@ -43,6 +41,8 @@ export class DeployWorld {
     /** The task queue and Worker Deployment this world's workers use (one per scenario). */
     readonly taskQueue: string,
     readonly deploymentName: string,
+    /** The staleness the scenario's workers and CLI use (its server answers idle polls sooner than production's). */
+    readonly pollStaleMs = 8000,
   ) {}
 
   /** `temporal …` and the plum-keeper CLI, verbatim, with the world's address and keys. */
@@ -53,6 +53,7 @@ export class DeployWorld {
       TEMPORAL_ADDRESS: this.server.address,
       TEMPORAL_NAMESPACE: 'default',
       PLUM_DEPLOYMENT_NAME: this.deploymentName,
+      PLUM_POLL_STALE_MS: String(this.pollStaleMs),
     };
   }
 
@@ -92,20 +93,11 @@ export class DeployWorld {
     return this.plumKeeper(['upgrade', '--build-id', buildId, '--timeout', String(timeoutSeconds)]);
   }
 
-  /** Ends every keeper this world enrolled (terminated: no worker needed), so the next scenario lists only its own. */
-  async terminateEnrolled(): Promise<void> {
-    for (const id of this.enrolled) {
-      await this.client.workflow
-        .getHandle(workflowIdFor(id))
-        .terminate('DEPLOY scenario over')
-        .catch(() => undefined);
-    }
-  }
-
   count(what: string, error: unknown): void {
     const key = `${what}: ${errorName(error)}`;
     this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
-    if (this.errorExamples.length < 5) this.errorExamples.push(`${what}: ${described(error)}`);
+    const at = `${new Date().toISOString().slice(11, 23)}`;
+    if (this.errorExamples.length < 5) this.errorExamples.push(`${at} ${what}: ${described(error)}`);
   }
 
   /** Reads, rotations and user-token exchanges on random companies until stopped (bounded by `maxMs`). */
@@ -208,7 +200,6 @@ export async function startWorkers(
 export async function enrolAll(world: DeployWorld, ids: readonly string[]): Promise<number> {
   let failed = 0;
   const seeded = await world.lab.seed(ids, [ADMIN]);
-  for (const id of ids) world.enrolled.add(id);
   for (const company of seeded) {
     await world.keeper.enrol(company.companyId, company.tokens).catch((e: unknown) => {
       failed++;

@@ -47,7 +47,7 @@ export interface WorkerTarget {
   /** The task queue it polls (default: the lab's). */
   taskQueue?: string;
   /** A versioned worker runs the production rollout with this policy (DEPLOY); without it, routing is left to the experiment. */
-  rollout?: { policy: RolloutPolicy; intervalMs: number; pollStaleMs: number };
+  rollout?: { policy: RolloutPolicy; intervalMs: number };
 }
 
 type Ring = { keys: Record<string, Buffer>; active: string };
@@ -188,7 +188,6 @@ export class ChaosLab {
         ...(target.rollout && {
           CHAOS_ROLLOUT: JSON.stringify(target.rollout.policy),
           CHAOS_ROLLOUT_INTERVAL_MS: String(target.rollout.intervalMs),
-          CHAOS_POLL_STALE_MS: String(target.rollout.pollStaleMs),
         }),
         CHAOS_SETTINGS: JSON.stringify({ ...CHAOS_SETTINGS, ...settings }),
       },

@@ -7,7 +7,13 @@ import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
 import { connectionOptionsFor } from '../config/temporal-client';
 import type { TokenStatus } from '../contract';
-import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } from '../contract';
+import {
+  ALERT_STATES,
+  DEFAULT_DEPLOYMENT_NAME,
+  companyIdSchema,
+  nextStepFor,
+  userTokenRequestSchema,
+} from '../contract';
 import { parse } from '../client/parse-input';
 import type { ConnectedKeeper, TokenUse } from './connect';
 import { CliSetupError, connectKeeper } from './connect';
@@ -251,10 +257,10 @@ export class Cli {
       throw new CliSetupError(`unknown rollout action "${action}"`, 'use: plum-keeper rollout [resume]');
     await this.connect('rollout');
     const config = loadConfigOrExit();
-    const name = config.deployment?.deploymentName ?? 'plum-token-keeper';
+    const name = config.deployment?.deploymentName ?? DEFAULT_DEPLOYMENT_NAME;
     const client = this.connected!.client;
     if (action === 'resume') {
-      const build = await resume(client, name, options.buildId);
+      const build = await resume(client, name, config.rollout.pollStaleMs, options.buildId);
       process.stderr.write(`Build ${build} is current; the workers follow PLUM_ROLLOUT again.\n`);
     }
     const report = await rolloutReport(client, name, config.rollout);

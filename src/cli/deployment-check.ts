@@ -11,12 +11,13 @@ import type { Check } from './check';
 export async function deploymentCheck(
   client: Client,
   deployment: { deploymentName: string; buildId: string } | undefined,
+  pollStaleMs: number,
   taskQueue: string = TASK_QUEUE,
 ): Promise<Check> {
   const name = 'worker deployment';
   if (!deployment) return { name, outcome: 'skipped', detail: 'PLUM_WORKER_VERSIONING is off: unversioned workers' };
   const { deploymentName, buildId } = deployment;
-  const view = await readDeployment(client, deploymentName, taskQueue);
+  const view = await readDeployment(client, deploymentName, taskQueue, pollStaleMs);
   if (!view) {
     return {
       name,

@@ -108,7 +108,7 @@ export async function runDoctor(env: Record<string, string | undefined> = proces
       () => searchAttributes(client, namespace),
       () => inFlightUpdates(config, namespace),
       () => workersPolling(client, namespace),
-      () => deploymentCheck(client, config.deployment),
+      () => deploymentCheck(client, config.deployment, config.rollout.pollStaleMs),
       () => keyRingsRead(client, rings),
       () => credentialsFile(client, file, defaultCredentials !== undefined),
     ]) {

@@ -26,8 +26,8 @@ function newestPolled(view: DeploymentView): string | undefined {
     .reduce<string | undefined>((a, b) => (a && !isNewer(view, b, a) ? a : b), undefined);
 }
 
-async function readOrRefuse(client: Client, deploymentName: string): Promise<DeploymentView> {
-  const view = await readDeployment(client, deploymentName, TASK_QUEUE);
+async function readOrRefuse(client: Client, deploymentName: string, pollStaleMs: number): Promise<DeploymentView> {
+  const view = await readDeployment(client, deploymentName, TASK_QUEUE, pollStaleMs);
   if (view) return view;
   throw new CliSetupError(
     `no worker of Worker Deployment ${deploymentName} has polled`,
@@ -41,7 +41,7 @@ export async function rolloutReport(
   deploymentName: string,
   policy: RolloutPolicy,
 ): Promise<RolloutReport> {
-  const view = await readOrRefuse(client, deploymentName);
+  const view = await readOrRefuse(client, deploymentName, policy.pollStaleMs);
   const newest = newestPolled(view);
   const decision = newest ? decideRollout(view, newest, policy, Date.now()) : undefined;
   return {
@@ -80,8 +80,13 @@ export function rolloutLines(report: RolloutReport): string[] {
  * Hands routing back to the workers after an operator's change: makes `buildId` (default: the newest build whose
  * workers poll) current with the workers' identity. Refuses a build no worker polls: its keepers would strand.
  */
-export async function resume(client: Client, deploymentName: string, buildId?: string): Promise<string> {
-  const view = await readOrRefuse(client, deploymentName);
+export async function resume(
+  client: Client,
+  deploymentName: string,
+  pollStaleMs: number,
+  buildId?: string,
+): Promise<string> {
+  const view = await readOrRefuse(client, deploymentName, pollStaleMs);
   const target = buildId ?? newestPolled(view);
   if (!target) throw new CliSetupError('no build of the deployment has a polling worker', 'start the workers first');
   if (!isPolled(view.builds.find((b) => b.buildId === target))) {

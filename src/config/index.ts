@@ -255,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
       rampPercent: vars.PLUM_ROLLOUT_RAMP_PERCENT,
       rampMs: vars.PLUM_ROLLOUT_RAMP_MINUTES * 60_000,
       handoverTimeoutMs: vars.PLUM_HANDOVER_TIMEOUT_MS,
+      pollStaleMs: vars.PLUM_POLL_STALE_MS,
     },
     ...((vars.PLUM_WORKER_VERSIONING ?? (connect ? 'on' : 'off')) === 'on' && {
       deployment: { deploymentName: vars.PLUM_DEPLOYMENT_NAME, buildId: vars.PLUM_BUILD_ID || defaultBuildId() },

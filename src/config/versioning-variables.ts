@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DEPLOYMENT_NAME } from '../contract';
 import { doc } from './variable-kinds';
 
 /** How workers join a Worker Deployment and how a new build takes over (README: Deploying a new build). */
@@ -16,7 +17,7 @@ export const workerVersioningVariables = {
   PLUM_DEPLOYMENT_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be 1–200 letters, digits, "_" or "-" (no "." or "/")')
-    .default('plum-token-keeper')
+    .default(DEFAULT_DEPLOYMENT_NAME)
     .meta(doc({ description: 'Worker Deployment the workers join (with `PLUM_WORKER_VERSIONING=on`)' })),
   PLUM_BUILD_ID: z
     .string()
@@ -60,6 +61,18 @@ export const workerVersioningVariables = {
       doc({
         description:
           'on SIGTERM, how long a worker of a build that is no longer current hands its keepers over to the current build before it drains; compose’s `stop_grace_period` and Kubernetes’ `terminationGracePeriodSeconds` must exceed it plus the drain (README: Deploying a new build)',
+      }),
+    ),
+  PLUM_POLL_STALE_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number of milliseconds')
+    .min(5000, 'must be at least 5000')
+    .max(3_600_000, 'must be at most 3600000 (an hour)')
+    .default(90_000)
+    .meta(
+      doc({
+        description:
+          'a build whose workers have not polled for this long counts as gone: its keepers are stranded (adopted, alerted, named by `doctor`). An idle poll is answered after the server’s `matching.longPollExpirationInterval` (1 minute): keep this above it',
       }),
     ),
 };

@@ -22,3 +22,6 @@ export function companyIdOf(workflowId: string): string | undefined {
   const id = workflowId.slice(WORKFLOW_ID_PREFIX.length);
   return companyIdSchema.safeParse(id).success ? id : undefined;
 }
+
+/** The Worker Deployment versioned workers join unless `PLUM_DEPLOYMENT_NAME` names another. */
+export const DEFAULT_DEPLOYMENT_NAME = 'plum-token-keeper';

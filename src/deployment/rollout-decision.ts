@@ -9,6 +9,8 @@ export interface RolloutPolicy {
   rampMs: number;
   /** On SIGTERM, how long a worker of a build no longer current hands its keepers over (`PLUM_HANDOVER_TIMEOUT_MS`). */
   handoverTimeoutMs: number;
+  /** A build whose workers have not polled for this long counts as gone (`PLUM_POLL_STALE_MS`). */
+  pollStaleMs: number;
 }
 
 /** Every routing change the workers make carries an identity starting so; any other identity is an operator's. */

@@ -77,7 +77,7 @@ export class FleetGauges {
     /** This worker's readiness, kept as `plum_keeper_worker_polling` (1 or 0) for the worker-not-polling alert. */
     private readonly readiness?: () => Promise<Readiness>,
     /** A versioned worker's version: `plum_keeper_build_info` and the stranded-keepers gauge per build. */
-    private readonly deployment?: { deploymentName: string; buildId: string; taskQueue: string },
+    private readonly deployment?: { deploymentName: string; buildId: string; taskQueue: string; pollStaleMs: number },
   ) {
     this.overdue = meter.createGauge(
       'plum_keeper_refresh_overdue_companies',
@@ -117,9 +117,14 @@ export class FleetGauges {
     return snapshot;
   }
 
-  private async refreshBuilds(deployment: { deploymentName: string; buildId: string; taskQueue: string }) {
+  private async refreshBuilds(deployment: NonNullable<FleetGauges['deployment']>) {
     this.build.set(1, { build: deployment.buildId, deployment: deployment.deploymentName });
-    const view = await readDeployment(this.client, deployment.deploymentName, deployment.taskQueue);
+    const view = await readDeployment(
+      this.client,
+      deployment.deploymentName,
+      deployment.taskQueue,
+      deployment.pollStaleMs,
+    );
     const stranded = view ? await strandedBuilds(this.client, view) : [];
     const now = new Set(stranded.map((s) => s.buildId));
     for (const s of stranded) this.stranded.set(s.keepers, { build: s.buildId });

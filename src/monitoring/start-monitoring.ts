@@ -24,7 +24,7 @@ export async function startMonitoring(options: {
   client: Client;
   worker: Worker;
   /** A versioned worker's deployment version and rollout: readiness waits for its first decision; gauges per build. */
-  deployment?: { deploymentName: string; buildId: string };
+  deployment?: { deploymentName: string; buildId: string; pollStaleMs: number };
   rollout?: { settled: boolean };
   /** Called when a poll of the fleet gauges fails. */
   warn: (message: string, meta: Record<string, unknown>) => void;

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { ReplayWorkerOptions } from '@temporalio/worker';
 import { wakeSignal } from '../contract';
 import type { DeploymentView } from '../deployment/deployment-view';
-import { POLL_STALE_MS, countPinned, isPolled, listPinned, readDeployment } from '../deployment/deployment-view';
+import { countPinned, isPolled, listPinned, readDeployment } from '../deployment/deployment-view';
 import type { RolloutAction, RolloutPolicy } from '../deployment/rollout-decision';
 import { decideRollout } from '../deployment/rollout-decision';
 import { applyRollout } from '../deployment/routing';
@@ -19,12 +19,12 @@ export interface RolloutOptions {
   log: { info: (line: string) => void; warn: (line: string) => void };
   /** How often the worker looks at the deployment again (ramps end, stranded keepers are adopted). */
   intervalMs?: number;
-  /** A build whose latest poll is older is taken for gone (default {@link POLL_STALE_MS}). */
-  pollStaleMs?: number;
 }
 
 /** How long a worker waits at start for the server to know its build (its first poll registers it). */
 const REGISTER_TIMEOUT_MS = 60_000;
+/** How often a retiring worker looks again whether its build is still current, a second apart. */
+const CURRENT_RECHECKS = 3;
 /** Signals in flight while waking keepers. */
 const WAKE_CONCURRENCY = 16;
 /** How often keepers not moved yet are woken again during a handover (the server tells runs of a new current build within seconds). */
@@ -49,8 +49,8 @@ export class Rollout {
   }
 
   private read(): Promise<DeploymentView | undefined> {
-    const { client, version, taskQueue, pollStaleMs } = this.options;
-    return readDeployment(client, version.deploymentName, taskQueue, pollStaleMs ?? POLL_STALE_MS);
+    const { client, version, taskQueue, policy } = this.options;
+    return readDeployment(client, version.deploymentName, taskQueue, policy.pollStaleMs);
   }
 
   /** Waits until the server lists this build, applies the rule once, then keeps looking. */
@@ -126,8 +126,19 @@ export class Rollout {
     await this.stop();
     const { client, version, policy, log } = this.options;
     const started = Date.now();
-    const view = await this.read();
-    if (!view || view.current === this.buildId || view.ramping?.buildId === this.buildId) return undefined;
+    let view = await this.read();
+    // A new build made current a moment ago (a rolling update stops an old pod right after the new one is ready) may
+    // not show yet: look again before concluding that this build is still current.
+    for (let i = 0; i < CURRENT_RECHECKS && view?.current === this.buildId; i++) {
+      await sleep(1000);
+      view = await this.read();
+    }
+    if (!view || view.current === this.buildId || view.ramping?.buildId === this.buildId) {
+      log.info(
+        `build ${this.buildId} is still ${view?.ramping?.buildId === this.buildId ? 'ramping' : 'current'}: draining without a handover`,
+      );
+      return undefined;
+    }
     const target = view.builds.find((b) => b.buildId === view.current);
     if (view.current !== undefined && !isPolled(target)) {
       log.warn(

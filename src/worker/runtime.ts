@@ -53,6 +53,9 @@ const SDK_LEVEL = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' }
 export function installRuntime(options: RuntimeOptions): void {
   Runtime.install({
     logger: new SdkLogAdapter(options.log),
+    // The SDK would shut every worker down on SIGINT/SIGTERM at once; the worker's own handler (stop-on-signals.ts)
+    // must first hand its keepers over, which needs the worker still polling.
+    shutdownSignals: [],
     telemetryOptions: {
       logging: { forward: {}, filter: { core: SDK_LEVEL[options.level], other: 'ERROR' } },
       ...(options.prometheusAddress && {

@@ -21,7 +21,13 @@ import { waitFor } from '../helpers/wait';
 /** The server answers an idle poll after 2 s, so a worker gone for 6 s is taken for gone. */
 const LONG_POLL = 'matching.longPollExpirationInterval:\n  - value: 2s\n';
 const POLL_STALE_MS = 6000;
-const AUTO: RolloutPolicy = { mode: 'auto', rampPercent: 50, rampMs: 0, handoverTimeoutMs: 30_000 };
+const AUTO: RolloutPolicy = {
+  mode: 'auto',
+  rampPercent: 50,
+  rampMs: 0,
+  handoverTimeoutMs: 30_000,
+  pollStaleMs: POLL_STALE_MS,
+};
 
 interface BuildWorker {
   rollout: Rollout;
@@ -54,7 +60,6 @@ async function startBuild(
     replayOptions: keeperReplayOptions(bundle, TEST_DATA_CONVERTER),
     log: { info: () => {}, warn: () => {} },
     intervalMs: 1000,
-    pollStaleMs: POLL_STALE_MS,
   });
   const running = worker.run();
   await rollout.start();
