@@ -7,13 +7,7 @@ import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
 import { connectionOptionsFor } from '../config/temporal-client';
 import type { TokenStatus } from '../contract';
-import {
-  ALERT_STATES,
-  DEFAULT_DEPLOYMENT_NAME,
-  companyIdSchema,
-  nextStepFor,
-  userTokenRequestSchema,
-} from '../contract';
+import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } from '../contract';
 import { parse } from '../client/parse-input';
 import type { ConnectedKeeper, TokenUse } from './connect';
 import { CliSetupError, connectKeeper } from './connect';
@@ -22,7 +16,7 @@ import { setupNamespace } from './setup-namespace';
 import { upgradeFleet } from './upgrade';
 import { iso, printable, withIsoTimes } from './output';
 import { readTokens } from './read-tokens';
-import { resume, rolloutLines, rolloutReport } from './rollout-command';
+import { rolloutCommand } from './rollout-command';
 import { withReasons } from './list-reasons';
 import { sayWhyRotationWaits } from './rotation-wait';
 
@@ -253,18 +247,9 @@ export class Cli {
   }
 
   async rollout(action: string | undefined, options: { buildId?: string }): Promise<void> {
-    if (action !== undefined && action !== 'resume')
-      throw new CliSetupError(`unknown rollout action "${action}"`, 'use: plum-keeper rollout [resume]');
     await this.connect('rollout');
-    const config = loadConfigOrExit();
-    const name = config.deployment?.deploymentName ?? DEFAULT_DEPLOYMENT_NAME;
-    const client = this.connected!.client;
-    if (action === 'resume') {
-      const build = await resume(client, name, config.rollout.pollStaleMs, options.buildId);
-      process.stderr.write(`Build ${build} is current; the workers follow PLUM_ROLLOUT again.\n`);
-    }
-    const report = await rolloutReport(client, name, config.rollout);
-    this.print(report, rolloutLines(report));
+    const { report, lines } = await rolloutCommand(this.connected!.client, loadConfigOrExit(), action, options.buildId);
+    this.print(report, lines);
   }
 
   async doctor(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { TASK_QUEUE } from '../contract';
+import type { Config } from '../config';
+import { DEFAULT_DEPLOYMENT_NAME, TASK_QUEUE } from '../contract';
 import type { DeploymentView } from '../deployment/deployment-view';
 import { countPinned, isPolled, readDeployment } from '../deployment/deployment-view';
 import { decideRollout, isNewer, isWorkerIdentity } from '../deployment/rollout-decision';
@@ -97,4 +98,24 @@ export async function resume(
   }
   await resumeRollout(client, deploymentName, target);
   return target;
+}
+
+/** `plum-keeper rollout [resume]`: with `resume`, hands routing back first; then the report and its lines. */
+export async function rolloutCommand(
+  client: Client,
+  config: Config,
+  action: string | undefined,
+  buildId: string | undefined,
+): Promise<{ report: RolloutReport; lines: string[] }> {
+  if (action !== undefined && action !== 'resume') {
+    throw new CliSetupError(`unknown rollout action "${action}"`, 'use: plum-keeper rollout [resume] [--build-id ID]');
+  }
+  const name = config.deployment?.deploymentName ?? DEFAULT_DEPLOYMENT_NAME;
+  const resumed = action === 'resume' ? await resume(client, name, config.rollout.pollStaleMs, buildId) : undefined;
+  const report = await rolloutReport(client, name, config.rollout);
+  const lines = rolloutLines(report);
+  return {
+    report,
+    lines: resumed ? [`Build ${resumed} is current; the workers follow PLUM_ROLLOUT again.`, ...lines] : lines,
+  };
 }
