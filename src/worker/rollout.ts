@@ -27,7 +27,7 @@ const REGISTER_TIMEOUT_MS = 60_000;
 const CURRENT_RECHECKS = 3;
 /** Signals in flight while waking keepers. */
 const WAKE_CONCURRENCY = 16;
-/** How often keepers not moved yet are woken again during a handover (the server tells runs of a new current build within seconds). */
+/** How long a handover waits without progress before it wakes the keepers left again. */
 const REWAKE_MS = 5000;
 
 /**
@@ -151,14 +151,19 @@ export class Rollout {
     log.info(`handing ${total} keepers of build ${this.buildId} over to ${view.current ?? 'unversioned workers'}`);
     const deadline = started + policy.handoverTimeoutMs;
     let left = total;
-    let lastWake = 0;
+    await wakeAll(client, await listPinned(client, version.deploymentName, this.buildId, total));
+    // Woken keepers move as fast as the server and this build's workers take their tasks; only when the count stops
+    // falling are the rest woken again (one woken before the server told it of the new build stays put).
+    let progressAt = Date.now();
     while (left > 0 && Date.now() < deadline) {
-      if (Date.now() - lastWake >= REWAKE_MS) {
-        lastWake = Date.now();
-        await wakeAll(client, await listPinned(client, version.deploymentName, this.buildId, 100_000));
-      }
       await sleep(500);
-      left = await countPinned(client, version.deploymentName, this.buildId);
+      const now = await countPinned(client, version.deploymentName, this.buildId);
+      if (now < left) progressAt = Date.now();
+      left = now;
+      if (left > 0 && Date.now() - progressAt >= REWAKE_MS) {
+        await wakeAll(client, await listPinned(client, version.deploymentName, this.buildId, left));
+        progressAt = Date.now();
+      }
     }
     const seconds = (Date.now() - started) / 1000;
     if (left > 0) log.warn(`${left} of ${total} keepers still on build ${this.buildId} after ${seconds.toFixed(1)} s`);
