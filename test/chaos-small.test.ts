@@ -24,7 +24,7 @@ describe('npm run chaos -- --small', () => {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--import', 'tsx', 'chaos/main.ts', '--small', '--seed', '7', '--out', out],
-      { timeout: 12 * 60_000, maxBuffer: 20 * 2 ** 20 },
+      { timeout: 20 * 60_000, maxBuffer: 20 * 2 ** 20 },
     ).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
       // Exit 1 means a goal was missed (judged below, timing goals apart) or an experiment threw (no figures written).
       if (error.code === 1 && error.stdout) return { stdout: error.stdout, stderr: error.stderr ?? '' };

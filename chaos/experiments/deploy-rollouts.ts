@@ -160,53 +160,45 @@ const kubernetesStyle: DeployScenario = async (context) => {
   }
 };
 
-/** `docker compose up -d` with a new image: every old container stops first, then the new ones start. */
-const composeStyle: DeployScenario = async (context) => {
-  const { world, workers, ids, ...scenario } = worldFor(context, 'compose');
-  const { old, next } = context.builds;
-  try {
-    const olds = await startWorkers(world, old, 2, rolloutOf('auto'));
-    workers.push(...olds);
-    const failedEnrolments = await enrolAll(world, ids);
-    world.startTraffic(() => ids, context.random, 5 * 60_000);
-    await Promise.all(olds.map((w) => w.stop()));
-    const startedAt = Date.now();
-    workers.push(...(await startWorkers(world, next, 2, rolloutOf('auto'))));
-    const result = await summary('compose-style (stop all old, start all new; no command)', world, ids, next.buildId, {
-      rejections: scenario.rejections(),
-      failedEnrolments,
-      startedAt,
-      readsMayFail: true,
-    });
-    return { rows: [result.row], figures: result.figures };
-  } finally {
-    await scenario.end();
-  }
-};
+/**
+ * The stop-first rollouts: every old worker stops while its build is still current (nothing newer exists yet to hand
+ * over to), then the new ones start and adopt the keepers left behind.
+ */
+function stopFirst(
+  name: string,
+  label: string,
+  workerCount: number,
+  target: (builds: DeployBuilds) => LabBuild,
+): DeployScenario {
+  return async (context) => {
+    const { world, workers, ids, ...scenario } = worldFor(context, name);
+    const to = target(context.builds);
+    try {
+      const olds = await startWorkers(world, context.builds.old, workerCount, rolloutOf('auto'));
+      workers.push(...olds);
+      const failedEnrolments = await enrolAll(world, ids);
+      world.startTraffic(() => ids, context.random, 5 * 60_000);
+      await Promise.all(olds.map((w) => w.stop()));
+      const startedAt = Date.now();
+      workers.push(...(await startWorkers(world, to, workerCount, rolloutOf('auto'))));
+      const result = await summary(label, world, ids, to.buildId, {
+        rejections: scenario.rejections(),
+        failedEnrolments,
+        startedAt,
+        readsMayFail: true,
+      });
+      return { rows: [result.row], figures: result.figures };
+    } finally {
+      await scenario.end();
+    }
+  };
+}
+
+/** `docker compose up -d` with a new image: both old containers stop first, then the new ones start. */
+const composeStyle = stopFirst('compose', 'compose-style (stop all old, start all new; no command)', 2, (b) => b.next);
 
 /** One worker restarted with changed code of the same release (`npm run start:prod` after a `git pull`). */
-const restartWithChangedCode: DeployScenario = async (context) => {
-  const { world, workers, ids, ...scenario } = worldFor(context, 'restart');
-  const { old, touched } = context.builds;
-  try {
-    const [first] = await startWorkers(world, old, 1, rolloutOf('auto'));
-    workers.push(first!);
-    const failedEnrolments = await enrolAll(world, ids);
-    world.startTraffic(() => ids, context.random, 5 * 60_000);
-    await first!.stop();
-    const startedAt = Date.now();
-    workers.push(...(await startWorkers(world, touched, 1, rolloutOf('auto'))));
-    const result = await summary('a restart with changed code (same release)', world, ids, touched.buildId, {
-      rejections: scenario.rejections(),
-      failedEnrolments,
-      startedAt,
-      readsMayFail: true,
-    });
-    return { rows: [result.row], figures: result.figures };
-  } finally {
-    await scenario.end();
-  }
-};
+const restartWithChangedCode = stopFirst('restart', 'a restart with changed code (same release)', 1, (b) => b.touched);
 
 /**
  * PLUM_ROLLOUT=ramp: the new build ramps at 50 % for 15 s, then becomes current by itself. Then an operator rolls

@@ -4,23 +4,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import { TokenKeeperClient } from '../../src/client';
 import { readDeployment } from '../../src/deployment/deployment-view';
 import type { RolloutPolicy } from '../../src/deployment/rollout-decision';
-import { PlumClient } from '../../src/plum/client';
-import { createKeeperWorker, keeperReplayOptions } from '../../src/worker/create-worker';
+import { keeperReplayOptions } from '../../src/worker/create-worker';
 import { Rollout } from '../../src/worker/rollout';
 import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import type { KeeperEnv } from '../helpers/keeper-env';
-import { TEST_DATA_CONVERTER, TEST_SETTINGS, keeperEnvForSuite, workflowBundle } from '../helpers/keeper-env';
+import { TEST_DATA_CONVERTER, keeperEnvForSuite, workflowBundle } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { startKeeperWorker } from '../helpers/versioned-worker';
 
-/** The server answers an idle poll after 2 s, so a worker gone for 6 s is taken for gone. */
+/** The server answers an idle poll after 2 s, so a worker gone for 10 s is taken for gone (with room for a loaded machine). */
 const LONG_POLL = 'matching.longPollExpirationInterval:\n  - value: 2s\n';
-const POLL_STALE_MS = 6000;
+const POLL_STALE_MS = 10_000;
 const AUTO: RolloutPolicy = {
   mode: 'auto',
   rampPercent: 50,
@@ -40,28 +39,16 @@ async function startBuild(
   version: { deploymentName: string; buildId: string },
   policy: RolloutPolicy = AUTO,
 ): Promise<BuildWorker> {
-  const bundle = await workflowBundle();
-  const worker: Worker = await createKeeperWorker({
-    connection: env.native,
-    namespace: env.server.namespace,
-    taskQueue,
-    plum: new PlumClient({ baseUrl: env.sandbox.url, timeoutMs: 1500 }),
-    credentials: env.credentials,
-    settings: TEST_SETTINGS,
-    workflowBundle: bundle,
-    dataConverter: TEST_DATA_CONVERTER,
-    deployment: version,
-  });
+  const { worker, running } = await startKeeperWorker(env, taskQueue, version);
   const rollout = new Rollout({
     client: env.client,
     version,
     taskQueue,
     policy,
-    replayOptions: keeperReplayOptions(bundle, TEST_DATA_CONVERTER),
+    replayOptions: keeperReplayOptions(await workflowBundle(), TEST_DATA_CONVERTER),
     log: { info: () => {}, warn: () => {} },
     intervalMs: 1000,
   });
-  const running = worker.run();
   await rollout.start();
   return {
     rollout,

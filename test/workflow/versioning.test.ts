@@ -6,42 +6,21 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
 import { TokenKeeperClient } from '../../src/client';
 import { keeperVersionQuery, workflowIdFor } from '../../src/contract';
-import { PlumClient } from '../../src/plum/client';
-import { createKeeperWorker } from '../../src/worker/create-worker';
 import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import { upgradeFleet } from '../../src/cli/upgrade';
 import { recordHistory } from '../helpers/histories';
 import type { KeeperEnv } from '../helpers/keeper-env';
-import { TEST_DATA_CONVERTER, TEST_SETTINGS, keeperEnvForSuite, workflowBundle } from '../helpers/keeper-env';
+import { keeperEnvForSuite } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { startKeeperWorker } from '../helpers/versioned-worker';
 
 const run = promisify(execFile);
 
-async function startWorker(env: KeeperEnv, taskQueue: string, build?: { deploymentName: string; buildId: string }) {
-  const worker: Worker = await createKeeperWorker({
-    connection: env.native,
-    namespace: env.server.namespace,
-    taskQueue,
-    plum: new PlumClient({ baseUrl: env.sandbox.url, timeoutMs: 1500 }),
-    credentials: env.credentials,
-    settings: TEST_SETTINGS,
-    workflowBundle: await workflowBundle(),
-    dataConverter: TEST_DATA_CONVERTER,
-    ...(build && { deployment: build }),
-  });
-  const running = worker.run();
-  return {
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    },
-  };
-}
+const startWorker = startKeeperWorker;
 
 /** `temporal worker deployment set-current-version`, as the README's upgrade guide runs it (retried until the
  * build's workers have polled). */
