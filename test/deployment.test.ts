@@ -320,15 +320,15 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     // The drain does not read files: the secrets' paths need not exist for this check.
     const drainEnv = {
       PLUM_HTTP_TIMEOUT_MS: env.PLUM_HTTP_TIMEOUT_MS ?? '15000',
-      PLUM_HANDOVER_TIMEOUT_MS: env.PLUM_HANDOVER_TIMEOUT_MS ?? '60000',
+      PLUM_HANDOVER_TIMEOUT_MS: env.PLUM_HANDOVER_TIMEOUT_MS ?? '900000',
     };
     assert.ok(worker.stop_grace_period, 'the worker sets stop_grace_period (Docker kills after 10 s otherwise)');
     assert.equal(graceProblem(durationSeconds(worker.stop_grace_period), drainEnv), undefined);
     assert.match(
       graceProblem(10, drainEnv) ?? '',
-      /grace period of 10 s is shorter than the worker's handover \(60 s, PLUM_HANDOVER_TIMEOUT_MS\), drain of 20 s \(PLUM_HTTP_TIMEOUT_MS \+ 5 s\)/,
+      /grace period of 10 s is shorter than the worker's handover \(900 s, PLUM_HANDOVER_TIMEOUT_MS\), drain of 20 s \(PLUM_HTTP_TIMEOUT_MS \+ 5 s\)/,
     );
-    assert.match(graceProblem(90, { PLUM_HTTP_TIMEOUT_MS: '30000' }) ?? '', /drain of 35 s/, 'a longer call timeout');
+    assert.match(graceProblem(930, { PLUM_HTTP_TIMEOUT_MS: '30000' }) ?? '', /drain of 35 s/, 'a longer call timeout');
   });
 
   it('runs a supported Node LTS in the image, and engines and packageManager say what the README does (issue 24)', () => {

@@ -100,7 +100,7 @@ describe('deploy/kubernetes (validated offline against the Kubernetes schemas)',
     assert.equal(graceProblem(pod.terminationGracePeriodSeconds ?? 30, env), undefined);
     assert.match(
       graceProblem(10, env) ?? '',
-      /shorter than the worker's handover \(60 s.*drain of 20 s/,
+      /shorter than the worker's handover \(900 s.*drain of 20 s/,
       'a short one names both',
     );
     const metrics = container.ports?.find((p) => p.name === 'metrics');

@@ -55,12 +55,12 @@ export const workerVersioningVariables = {
     .number({ error: 'must be a number' })
     .int('must be a whole number of milliseconds')
     .min(0, 'must be 0 or more')
-    .max(600_000, 'must be at most 600000 (10 minutes)')
-    .default(60_000)
+    .max(3_600_000, 'must be at most 3600000 (an hour)')
+    .default(900_000)
     .meta(
       doc({
         description:
-          'on SIGTERM, how long a worker of a build that is no longer current hands its keepers over to the current build before it drains; compose’s `stop_grace_period` and Kubernetes’ `terminationGracePeriodSeconds` must exceed it plus the drain (README: Deploying a new build)',
+          'on SIGTERM, how long a worker of a build that is no longer current hands its keepers over to the current build before it drains; compose’s `stop_grace_period` and Kubernetes’ `terminationGracePeriodSeconds` must exceed it plus the drain. Measured: 10,000 keepers in 692 s on 2 cores shared with the server (README: Deploying a new build); a worker with none to hand over drains at once',
       }),
     ),
   PLUM_POLL_STALE_MS: z.coerce
