@@ -62,3 +62,22 @@ describe('npm run bench -- --small', () => {
     assert.equal(document.sections.scale!.figures.companies, 40);
   });
 });
+
+describe('npm run bench:handover (small)', () => {
+  it('hands every keeper of the old build over once the new build is current, and prints the figures', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/handover.ts', '--companies', '12'], {
+      timeout: 8 * 60_000,
+      maxBuffer: 10 * 2 ** 20,
+    });
+    const figures = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+      companies: number;
+      handoverSeconds: number;
+      left: number;
+      historyEventsOfOneKeeperBothRuns: number;
+    };
+    assert.equal(figures.companies, 12);
+    assert.equal(figures.left, 0, 'no keeper left on the old build');
+    assert.ok(figures.handoverSeconds > 0);
+    assert.ok(figures.historyEventsOfOneKeeperBothRuns > 0);
+  });
+});
