@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { companyIdSchema } from './ids';
 import type { PlumTokens } from './tokens';
@@ -6,6 +6,18 @@ import { MAX_EPOCH_MS, plumTokensSchema } from './tokens';
 import type { AccessTokenResult, StatusResult, UserTokenResult } from './status';
 import type { HeldSetSnapshot } from './activities';
 import type { KeeperVersion } from './versions';
+
+/*
+ * The definitions a client sends and the workflow registers: the same plain objects `@temporalio/workflow`'s
+ * `defineQuery`, `defineSignal` and `defineUpdate` return, made here so that the client package needs only
+ * `@temporalio/common` (the workflow package's declarations name development-only modules).
+ */
+const defineQuery = <Ret, Args extends unknown[] = []>(name: string): QueryDefinition<Ret, Args> =>
+  ({ type: 'query', name }) as QueryDefinition<Ret, Args>;
+const defineSignal = <Args extends unknown[] = []>(name: string): SignalDefinition<Args> =>
+  ({ type: 'signal', name }) as SignalDefinition<Args>;
+const defineUpdate = <Ret, Args extends unknown[] = []>(name: string): UpdateDefinition<Ret, Args> =>
+  ({ type: 'update', name }) as UpdateDefinition<Ret, Args>;
 
 /** Per-company overrides of the worker's refresh schedule. */
 export const refreshPolicySchema = z
