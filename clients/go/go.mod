@@ -1,4 +1,4 @@
-module plumkeeper
+module github.com/plum-token-keeper/plum-token-keeper/clients/go
 
 go 1.26.0
 

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"plumkeeper"
+	plumkeeper "github.com/plum-token-keeper/plum-token-keeper/clients/go"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"log"
 	"os"
 
-	"plumkeeper"
+	plumkeeper "github.com/plum-token-keeper/plum-token-keeper/clients/go"
 )
 
 func main() {
