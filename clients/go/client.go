@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/singleflight"
+	"google.golang.org/grpc/codes"
 )
 
 var companyIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
@@ -100,10 +102,10 @@ func Dial(ctx context.Context, options Options) (*Client, error) {
 	}
 	maxTokens, maxUsers := options.MaxCachedAccessTokens, options.MaxCachedUserTokens
 	if maxTokens <= 0 {
-		maxTokens = 100_000
+		maxTokens = CacheLimits.AccessTokens
 	}
 	if maxUsers <= 0 {
-		maxUsers = 10_000
+		maxUsers = CacheLimits.UserTokens
 	}
 	return &Client{
 		temporal: temporalClient, opensTokens: options.TokenKeyRing != nil, maxTokens: maxTokens, maxUsers: maxUsers,
@@ -204,11 +206,16 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 	value, err, _ := c.userFlights.Do(key, func() (any, error) {
 		var token *UserToken
 		encoded, err := c.query(ctx, companyID, "cachedUserToken", request)
-		if err != nil {
+		var refused *serviceerror.QueryFailed
+		switch {
+		case errors.As(err, &refused) && QueryRefusalIsMiss("cachedUserToken", codes.InvalidArgument):
+			// A keeper older than the query: a miss.
+		case err != nil:
 			return nil, c.failure(err, companyID)
-		}
-		if err := encoded.Get(&token); err != nil {
-			return nil, err
+		default:
+			if err := encoded.Get(&token); err != nil {
+				return nil, err
+			}
 		}
 		if token == nil {
 			token = &UserToken{}
@@ -263,10 +270,9 @@ func (c *Client) RefreshNowSeen(ctx context.Context, companyID, reason string, s
 	c.mu.Unlock()
 	var result RefreshedToken
 	err := c.update(ctx, companyID, "refreshNow", "", input, &result)
-	if _, sent := input["seenExpiresAt"]; sent && err != nil && c.refusesSeenExpiresAt(ctx, companyID, err) {
-		// Rule 6: a keeper older than protocol 1 refuses the field; what it accepts goes again.
-		delete(input, "seenExpiresAt")
-		err = c.update(ctx, companyID, "refreshNow", "", input, &result)
+	if accepted := c.acceptedInput(ctx, companyID, err, input); accepted != nil {
+		// Rule 6: an older keeper refused a field it does not know; what it accepts goes again.
+		err = c.update(ctx, companyID, "refreshNow", "", accepted, &result)
 	}
 	if err != nil {
 		return RefreshedToken{}, c.failure(err, companyID)
@@ -281,24 +287,27 @@ func (c *Client) RefreshNowSeen(ctx context.Context, companyID, reason string, s
 	return result, nil
 }
 
-// refusesSeenExpiresAt: the keeper refused the input and speaks a protocol before seenExpiresAt (docs/wire-protocol.md,
-// client rule 6); a keeper that does not know keeperVersion is protocol 0.
-func (c *Client) refusesSeenExpiresAt(ctx context.Context, companyID string, err error) bool {
+// acceptedInput: when the keeper refused input (InvalidInputError) and its protocol lacks one of the fields sent,
+// the fields it accepts (docs/wire-protocol.md, client rule 6); else nil. A keeper that does not know keeperVersion
+// is protocol 0.
+func (c *Client) acceptedInput(ctx context.Context, companyID string, err error, input map[string]any) map[string]any {
 	var invalid *InvalidInputError
-	if !errors.As(translate(err, companyID), &invalid) {
-		return false
-	}
-	encoded, queryErr := c.query(ctx, companyID, "keeperVersion")
-	if queryErr != nil {
-		return true
+	if err == nil || !errors.As(translate(err, companyID), &invalid) {
+		return nil
 	}
 	var version struct {
 		Protocol int `json:"protocol"`
 	}
-	return encoded.Get(&version) != nil || version.Protocol < 1
+	if encoded, queryErr := c.query(ctx, companyID, "keeperVersion"); queryErr == nil && encoded.Get(&version) != nil {
+		version.Protocol = 0
+	}
+	accepted := FieldsFor("refreshNow", input, version.Protocol)
+	if len(accepted) == len(input) {
+		return nil
+	}
+	return accepted
 }
 
-// Status is the keeper's status (never a secret), as JSON fields.
 func (c *Client) Status(ctx context.Context, companyID string) (map[string]any, error) {
 	if err := checkCompany(companyID); err != nil {
 		return nil, err

@@ -10,6 +10,13 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+// Hinted is every typed error of this package: Hint says what to do next (the same words as the TypeScript and
+// Python clients where the hint names no language's own API; docs/vectors/client-rules.json).
+type Hinted interface {
+	error
+	Hint() string
+}
+
 // NotEnrolledError: no running keeper for the company (never enrolled, or retired).
 type NotEnrolledError struct{ CompanyID string }
 
@@ -156,4 +163,57 @@ func translate(err error, companyID string) error {
 		return &TemporalUnavailableError{err}
 	}
 	return err
+}
+
+// Hint says what to do next.
+func (e *NotEnrolledError) Hint() string {
+	return "enrol the company first (plum-keeper enrol <companyId> --tokens-file …)"
+}
+
+// Hint says what to do next.
+func (e *NeedsReauthError) Hint() string {
+	return "plum-keeper status <companyId> prints the cure for the reason (README: Reasons and cures)"
+}
+
+// Hint says what to do next.
+func (e *TokenExpiredError) Hint() string {
+	return "check the keeper status (lastError) and Plum’s availability; it retries on its own"
+}
+
+// Hint says what to do next.
+func (e *NoTokenYetError) Hint() string {
+	return "wait for the first refresh (plum-keeper status <companyId> shows its progress)"
+}
+
+// Hint says what to do next.
+func (e *RefreshFailedError) Hint() string {
+	return "plum-keeper status <companyId> shows the last error and when the keeper retries"
+}
+
+// Hint says what to do next.
+func (e *UserTokenRejectedError) Hint() string {
+	return "check the e-mail is a Super Admin of this company in the Plum dashboard, and that the user is enabled"
+}
+
+// Hint says what to do next.
+func (e *StaleTokensError) Hint() string {
+	return "use the newest token set, or generate new tokens in the Plum dashboard (Settings → API)"
+}
+
+// Hint says what to do next.
+func (e *ReseedRefusedError) Hint() string {
+	return "check that the file holds the newest set for this company (Plum dashboard), then plum-keeper reseed <companyId> --tokens-file FILE again"
+}
+
+// Hint says what to do next.
+func (e *InvalidInputError) Hint() string { return "fix the named field and try again" }
+
+// Hint says what to do next.
+func (e *TemporalUnavailableError) Hint() string {
+	return "check TEMPORAL_ADDRESS and that the Temporal server (or npm start) is running"
+}
+
+// Hint says what to do next.
+func (e *TokenKeyRingMissingError) Hint() string {
+	return "give the client the token key ring: PLUM_TOKEN_KEYS (Options.TokenKeyRing in Dial)"
 }

@@ -8,8 +8,20 @@ import { aesSeal } from '../../src/codec/aes-gcm-codec';
 import type { KeyRing } from '../../src/codec/key-ring';
 import { parseKeyRing } from '../../src/codec/key-ring';
 import type { AccessTokenResult } from '../../src/contract';
-import { FAILURE_TYPES } from '../../src/contract';
-import { TokenKeeperError } from '../../src/client/errors';
+import { FAILURE_TYPES, companyIdSchema, userTokenRequestSchema } from '../../src/contract';
+import {
+  InvalidInputError,
+  NoTokenYetError,
+  NotEnrolledError,
+  RefreshFailedError,
+  ReseedRefusedError,
+  StaleTokensError,
+  TokenExpiredError,
+  TokenKeeperError,
+  UserTokenRejectedError,
+} from '../../src/client/errors';
+import { fieldsFor, queryRefusalIsMiss } from '../../src/client/keeper-protocol';
+import { CACHE_LIMITS } from '../../src/client/options';
 import { tokenOrError, translateFailure } from '../../src/client/translate';
 import { retryVectors } from './retries';
 
@@ -235,6 +247,60 @@ function failureVectors() {
   };
 }
 
+const HINTED_ERRORS = [
+  new NotEnrolledError('acme'),
+  new TokenExpiredError('acme', 0),
+  new NoTokenYetError('acme', 'ACTIVE'),
+  new StaleTokensError('acme', 'stale'),
+  new RefreshFailedError('acme', 'DEGRADED', 'failed'),
+  new InvalidInputError('email', 'must be an e-mail address'),
+  new UserTokenRejectedError('acme', 'USER_NOT_FOUND', 'rejected'),
+  new ReseedRefusedError('acme', 'refused'),
+] as const;
+
+/**
+ * The client rules prose alone said before (docs/wire-protocol.md, "Client rules"): what a keeper of each protocol is
+ * sent (rule 6), which query refusal is a miss, the caches' bounds, which e-mails and company ids a client refuses
+ * before sending, and the hint of each typed error whose hint is fixed and names no language's own API.
+ */
+function clientRuleVectors() {
+  const refreshNow = { reason: 'Plum said 401', seenExpiresAt: 1_795_500_300_000 };
+  const emails = [
+    'admin@acme.example',
+    'first.last+ops@sub.acme.example',
+    'no-at-sign.example',
+    'two@@acme.example',
+    'spaces in@acme.example',
+    'admin@localhost',
+    'émile@acme.example',
+    '',
+    `${'a'.repeat(310)}@acme.example`,
+    `${'a'.repeat(305)}@acme.example`,
+  ];
+  const companyIds = ['acme', 'acme.eu_2-b', 'a'.repeat(128), 'a'.repeat(129), '', 'acme/eu', 'acme eu', 'ácme'];
+  return {
+    description:
+      'Client rules 6 (fields by keeper protocol), the cachedUserToken miss, cache bounds, e-mail and company id checks, and the fixed hints of typed errors, made from the TypeScript client.',
+    fieldsByProtocol: [0, 1].map((protocol) => ({
+      message: 'refreshNow',
+      protocol,
+      input: refreshNow,
+      send: fieldsFor('refreshNow', refreshNow, protocol),
+    })),
+    queryRefusals: [
+      { query: 'cachedUserToken', grpcCode: 3, miss: queryRefusalIsMiss('cachedUserToken', 3) },
+      { query: 'cachedUserToken', grpcCode: 4, miss: queryRefusalIsMiss('cachedUserToken', 4) },
+      { query: 'cachedUserToken', grpcCode: 9, miss: queryRefusalIsMiss('cachedUserToken', 9) },
+      { query: 'cachedUserToken', grpcCode: 14, miss: queryRefusalIsMiss('cachedUserToken', 14) },
+      { query: 'accessToken', grpcCode: 3, miss: queryRefusalIsMiss('accessToken', 3) },
+    ],
+    cacheLimits: CACHE_LIMITS,
+    emails: emails.map((email) => ({ email, valid: userTokenRequestSchema.safeParse({ email }).success })),
+    companyIds: companyIds.map((companyId) => ({ companyId, valid: companyIdSchema.safeParse(companyId).success })),
+    hints: Object.fromEntries(HINTED_ERRORS.map((error) => [error.name, error.hint])),
+  };
+}
+
 /** Every vector file, by name under docs/vectors. */
 export function conformanceVectors(): Record<string, unknown> {
   return {
@@ -243,6 +309,7 @@ export function conformanceVectors(): Record<string, unknown> {
     'access-token-answers.json': answerVectors(),
     'failures.json': failureVectors(),
     'retries.json': retryVectors(),
+    'client-rules.json': clientRuleVectors(),
   };
 }
 

@@ -18,6 +18,18 @@ export async function queryKeeperVersion(handle: WorkflowHandle): Promise<Keeper
   }
 }
 
+/** gRPC's INVALID_ARGUMENT: how Temporal answers a query the workflow failed, as one it has no handler for. */
+const QUERY_FAILED = 3;
+
+/**
+ * Whether a query refused with `grpcCode` counts as a miss: only `cachedUserToken` (a keeper older than the query
+ * answers it as failed; the client then asks through the update), and only when the keeper answered (not when
+ * Temporal or a worker could not). docs/vectors/client-rules.json holds the cases every client checks.
+ */
+export function queryRefusalIsMiss(query: string, grpcCode: number): boolean {
+  return query === cachedUserTokenQuery.name && grpcCode === QUERY_FAILED;
+}
+
 /** A cached user token, or null on a miss or from a keeper without the cache query (older than this client). */
 export async function queryCachedUserToken(
   handle: WorkflowHandle,
@@ -26,7 +38,8 @@ export async function queryCachedUserToken(
   try {
     return await handle.query(cachedUserTokenQuery, request);
   } catch (error) {
-    if (error instanceof QueryNotRegisteredError) return null;
+    if (error instanceof QueryNotRegisteredError && queryRefusalIsMiss(cachedUserTokenQuery.name, error.code))
+      return null;
     throw error;
   }
 }

@@ -71,3 +71,6 @@ export function cachedUntil(token: AccessToken, now: number, marginMs: number): 
   const until = Math.min(token.nextRefreshAt ?? token.expiresAt, token.expiresAt) - marginMs;
   return Math.max(now + 1000, Math.min(until, token.expiresAt - marginMs));
 }
+
+/** Default bounds of a client's caches (companies; (company, e-mail, scope) triples); the oldest entry goes first. */
+export const CACHE_LIMITS = { accessTokens: 100_000, userTokens: 10_000 } as const;

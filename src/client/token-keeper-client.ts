@@ -43,7 +43,7 @@ import { failureOf } from './no-worker';
 import { retryWhileNotReady } from './not-ready';
 import type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
 import { enrolmentStart } from './enrolment';
-import { cachedUntil, temporalClientOptionsOf } from './options';
+import { CACHE_LIMITS, cachedUntil, temporalClientOptionsOf } from './options';
 import type { KeeperWorkflow } from './enrolment';
 
 export type { CompanySummary, TokenKeeperClientOptions, TokenKeeperConnectOptions } from './options';
@@ -85,9 +85,9 @@ export class TokenKeeperClient {
     this.marginMs = options.refreshMarginMs ?? 5000;
     this.now = options.now ?? Date.now;
     this.userTokenTtlMs = options.userTokenTtlMs ?? 5 * 60_000;
-    this.cache = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
-    this.userTokens = new ExpiringCache(options.maxCachedUserTokens ?? 10_000);
-    this.handedExpiries = new ExpiringCache(options.maxCachedAccessTokens ?? 100_000);
+    this.cache = new ExpiringCache(options.maxCachedAccessTokens ?? CACHE_LIMITS.accessTokens);
+    this.userTokens = new ExpiringCache(options.maxCachedUserTokens ?? CACHE_LIMITS.userTokens);
+    this.handedExpiries = new ExpiringCache(options.maxCachedAccessTokens ?? CACHE_LIMITS.accessTokens);
     this.protocols = new KeeperProtocols(this.now);
     const codecs = this.client.options.dataConverter.payloadCodecs ?? [];
     this.opensTokens = !codecs.some((codec) => codec instanceof KeeperCodec && !codec.opensTokens);

@@ -54,7 +54,11 @@ describe('the docs stay true', () => {
 
   it('the README shows the Python and Go programs exactly as their files (which npm test runs against a keeper)', () => {
     const readme = readFileSync('README.md', 'utf8');
-    for (const file of ['clients/python/examples/read_token.py', 'clients/go/examples/readtoken/main.go']) {
+    for (const file of [
+      'clients/python/examples/read_token.py',
+      'clients/go/examples/readtoken/main.go',
+      'packages/client/examples/read-token.ts',
+    ]) {
       assert.ok(readme.includes(readFileSync(file, 'utf8')), `README.md shows ${file} as it is`);
     }
   });
@@ -65,6 +69,37 @@ describe('the docs stay true', () => {
         if (/^[a-z]+:/.test(target!)) continue;
         assert.ok(existsSync(join(dirname(file), target!)), `${file} links ${target}, which does not exist`);
       }
+    }
+  });
+
+  it('the conformance table of docs/wire-protocol.md has no empty cell, and every test it names exists', () => {
+    const doc = readFileSync('docs/wire-protocol.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Conformance'), doc.indexOf('## Versions'));
+    const rows = section
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| rule') && !line.startsWith('| ---'));
+    assert.ok(rows.length >= 12, `${rows.length} rows`);
+    const goTests = readdirSync('clients/go')
+      .filter((f) => f.endsWith('_test.go'))
+      .map((f) => readFileSync(join('clients/go', f), 'utf8'))
+      .join('\n');
+    const pyTests = readdirSync('clients/python/tests')
+      .filter((f) => f.endsWith('.py'))
+      .map((f) => readFileSync(join('clients/python/tests', f), 'utf8'))
+      .join('\n');
+    for (const row of rows) {
+      const cells = row
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim());
+      assert.equal(cells.length, 5, row);
+      for (const cell of cells) assert.ok(cell.length > 0, `an empty cell in: ${row}`);
+      const [, vector, ts, py, go] = cells as [string, string, string, string, string];
+      for (const [, file] of vector.matchAll(/`([\w-]+\.json)`/g))
+        assert.ok(existsSync(join('docs/vectors', file!)), file);
+      for (const [, file] of ts.matchAll(/`(test\/[\w/.-]+\.ts)`/g)) assert.ok(existsSync(file!), file);
+      for (const [, name] of py.matchAll(/`(test_\w+)…?`/g)) assert.ok(pyTests.includes(`def ${name}`), name);
+      for (const [, name] of go.matchAll(/`(Test\w+)`/g)) assert.ok(goTests.includes(`func ${name}(`), name);
     }
   });
 });

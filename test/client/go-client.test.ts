@@ -69,6 +69,7 @@ describe('the Go client (clients/go) on a real keeper', () => {
         'TestLiveNoWorkerIsNamed',
         'TestEmailIsCheckedAsTheKeeperChecksIt',
         'TestCachesAreBounded',
+        'TestClientRuleVectors',
       ]) {
         assert.match(run.stdout, new RegExp(`--- PASS: ${name} `), `${name} passed`);
       }

@@ -18,6 +18,7 @@ from temporalio.client import (
     TLSConfig,
     WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,6 +27,7 @@ from .codec import KeeperCodec
 from .errors import InvalidInputError, NoWorkerError, TemporalUnavailableError, TokenKeyRingMissingError
 from .keyring import KeyRing
 from .not_ready import is_workflow_not_ready, retry_while_not_ready
+from .protocol import CACHE_LIMITS, fields_for, query_refusal_is_miss
 from .translate import open_token, token_or_error, translate
 
 T = TypeVar("T")
@@ -105,8 +107,8 @@ class TokenKeeperClient:
         refresh_margin_ms: int = 5000,
         user_token_ttl_ms: int = 300_000,
         now: Callable[[], int] = _now_ms,
-        max_cached_access_tokens: int = 100_000,
-        max_cached_user_tokens: int = 10_000,
+        max_cached_access_tokens: int = CACHE_LIMITS["accessTokens"],
+        max_cached_user_tokens: int = CACHE_LIMITS["userTokens"],
     ) -> None:
         self.client = client
         self._max_tokens = max_cached_access_tokens
@@ -225,7 +227,7 @@ class TokenKeeperClient:
 
         async def fetch() -> dict[str, Any]:
             handle = self._handle(company_id)
-            found = await self._call(company_id, lambda: handle.query("cachedUserToken", request))
+            found = await self._call(company_id, lambda: self._cached_user_token(handle, request))
             if found is None:
                 found = await self._call(
                     company_id,
@@ -261,14 +263,24 @@ class TokenKeeperClient:
             result = await self._call(company_id, lambda: handle.execute_update("refreshNow", wanted))
         except InvalidInputError:
             # A keeper older than protocol 1 refuses seenExpiresAt: ask it, and send what it accepts.
-            version = await self._protocol(handle)
-            if "seenExpiresAt" not in wanted or version >= 1:
+            accepted = fields_for("refreshNow", wanted, await self._protocol(handle))
+            if accepted == wanted:
                 raise
-            del wanted["seenExpiresAt"]
+            wanted = accepted
             result = await self._call(company_id, lambda: handle.execute_update("refreshNow", wanted))
         self._tokens.pop(company_id, None)
         _bounded_put(self._handed_expiries, company_id, result["expiresAt"], self._max_tokens)
         return open_token(company_id, result)
+
+    async def _cached_user_token(self, handle: WorkflowHandle[Any, Any], request: dict[str, Any]) -> Any:
+        """The keeper's cached user token, or None: a miss, or a keeper without the query (client-rules vectors)."""
+        try:
+            return await handle.query("cachedUserToken", request)
+        except WorkflowQueryFailedError:
+            # The SDK raises this for INVALID_ARGUMENT: the keeper itself refused the query.
+            if query_refusal_is_miss("cachedUserToken", RPCStatusCode.INVALID_ARGUMENT):
+                return None
+            raise
 
     async def _protocol(self, handle: WorkflowHandle[Any, Any]) -> int:
         try:

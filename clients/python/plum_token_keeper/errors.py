@@ -47,7 +47,7 @@ class NoTokenYetError(TokenKeeperError):
 
 
 class UserTokenRejectedError(TokenKeeperError):
-    hint = "check the e-mail is a Super Admin of the company in Plum, and the scope"
+    hint = "check the e-mail is a Super Admin of this company in the Plum dashboard, and that the user is enabled"
 
     def __init__(self, company_id: str, reason: str | None, message: str) -> None:
         super().__init__(f"company {company_id}: {message}")
@@ -64,7 +64,10 @@ class StaleTokensError(TokenKeeperError):
 
 
 class ReseedRefusedError(TokenKeeperError):
-    hint = "Plum refused the reseeded set; the previous set is held again: generate new tokens and reseed"
+    hint = (
+        "check that the file holds the newest set for this company (Plum dashboard), then plum-keeper reseed"
+        " <companyId> --tokens-file FILE again"
+    )
 
     def __init__(self, company_id: str, message: str) -> None:
         super().__init__(message)

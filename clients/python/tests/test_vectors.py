@@ -129,3 +129,33 @@ def test_caches_are_bounded_oldest_first():
     for i in range(10):
         _bounded_put(cache, f"k{i}", i, 3)
     assert list(cache) == ["k7", "k8", "k9"]
+
+
+def test_follows_the_client_rules_the_vectors_give():
+    """docs/vectors/client-rules.json: rule 6, the cachedUserToken miss, cache bounds, checks, fixed hints."""
+    import plum_token_keeper.errors as errors
+    from plum_token_keeper.client import _check_company, _check_email
+    from plum_token_keeper.protocol import CACHE_LIMITS, fields_for, query_refusal_is_miss
+
+    rules = read_vectors("client-rules.json")
+    for case in rules["fieldsByProtocol"]:
+        assert fields_for(case["message"], case["input"], case["protocol"]) == case["send"], case
+    for case in rules["queryRefusals"]:
+        assert query_refusal_is_miss(case["query"], case["grpcCode"]) == case["miss"], case
+    assert CACHE_LIMITS == rules["cacheLimits"]
+    for case in rules["emails"]:
+        try:
+            _check_email(case["email"])
+            accepted = True
+        except InvalidInputError:
+            accepted = False
+        assert accepted == case["valid"], case["email"][:40]
+    for case in rules["companyIds"]:
+        try:
+            _check_company(case["companyId"])
+            accepted = True
+        except InvalidInputError:
+            accepted = False
+        assert accepted == case["valid"], case["companyId"][:40]
+    for name, hint in rules["hints"].items():
+        assert getattr(errors, name).hint == hint, name
