@@ -14,6 +14,21 @@ import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
 
 const execFileAsync = promisify(execFile);
 
+/** Runs the README's program (clients/python/examples/read_token.py) with `python` and checks the line it prints. */
+async function readsTheToken(python: string, vars: Record<string, string>, token: string, cwd?: string) {
+  const example = await execFileAsync(python, [resolve('clients/python/examples/read_token.py')], {
+    encoding: 'utf8',
+    ...(cwd && { cwd }),
+    env: {
+      PATH: process.env.PATH,
+      ...vars,
+      TEMPORAL_ADDRESS: vars.PLUM_TEST_TEMPORAL_ADDRESS!,
+      PLUM_COMPANY: vars.PLUM_TEST_COMPANY!,
+    },
+  });
+  assert.match(example.stdout, new RegExp(`^ACTIVE token of ${token.length} characters, expires at \\d+\n$`));
+}
+
 describe('the Python client (clients/python) on a real keeper', () => {
   let env: KeeperEnv;
   before(async () => {
@@ -38,16 +53,7 @@ describe('the Python client (clients/python) on a real keeper', () => {
       assert.doesNotMatch(run.stdout, /skipped/);
       assert.ok(!run.stdout.includes(token), 'no token in the output');
       // The README's ten-line program, as it is.
-      const example = await execFileAsync(VENV_PYTHON, ['clients/python/examples/read_token.py'], {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          ...vars,
-          TEMPORAL_ADDRESS: vars.PLUM_TEST_TEMPORAL_ADDRESS!,
-          PLUM_COMPANY: vars.PLUM_TEST_COMPANY!,
-        },
-      });
-      assert.match(example.stdout, new RegExp(`^ACTIVE token of ${token.length} characters, expires at \\d+\n$`));
+      await readsTheToken(VENV_PYTHON, vars, token);
     });
   });
 
@@ -83,21 +89,7 @@ describe('the Python client (clients/python) on a real keeper', () => {
     await withWorker(env, async (taskQueue) => {
       const { vars, token } = await clientTestEnv(env, taskQueue);
       // Run from outside the repository, so that only the installed wheel can be imported.
-      const example = await execFileAsync(
-        join(venv, 'bin', 'python'),
-        [resolve('clients/python/examples/read_token.py')],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            ...vars,
-            TEMPORAL_ADDRESS: vars.PLUM_TEST_TEMPORAL_ADDRESS!,
-            PLUM_COMPANY: vars.PLUM_TEST_COMPANY!,
-          },
-        },
-      );
-      assert.match(example.stdout, new RegExp(`^ACTIVE token of ${token.length} characters, expires at \\d+\n$`));
+      await readsTheToken(join(venv, 'bin', 'python'), vars, token, dir);
     });
   });
 });
