@@ -1,7 +1,7 @@
 // The retry vectors of docs/wire-protocol.md ("Client rules"): gRPC refusals as the server sends them (status code and
 // the `grpc-status-details-bin` trailer, a google.rpc.Status), and whether a client sends the call again unchanged.
 import { google, temporal } from '@temporalio/proto';
-import { NOT_READY_RETRY_DELAYS_MS, isWorkflowNotReady } from '../../src/client/not-ready';
+import { NOT_READY_RETRY_DELAYS_MS, sendAgain } from '../../src/client/not-ready';
 import { GRPC } from '../../src/client/translate';
 
 const detail = (type: string, value: Uint8Array) => ({ type_url: `type.googleapis.com/${type}`, value });
@@ -37,6 +37,23 @@ export function retryVectors() {
       details: [],
     },
     {
+      name: 'a query answered by the run that had just continued as new (its replay fails; the new run answers)',
+      code: GRPC.INVALID_ARGUMENT,
+      message:
+        '[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 14, WorkflowExecutionContinuedAsNew)',
+      details: [
+        detail('temporal.api.errordetails.v1.QueryFailedFailure', errordetails.v1.QueryFailedFailure.encode({}).finish()),
+      ],
+    },
+    {
+      name: 'a query the keeper failed otherwise (an unknown query: never sent again)',
+      code: GRPC.INVALID_ARGUMENT,
+      message: 'Encoded failure',
+      details: [
+        detail('temporal.api.errordetails.v1.QueryFailedFailure', errordetails.v1.QueryFailedFailure.encode({}).finish()),
+      ],
+    },
+    {
       name: 'not found: not enrolled (never sent again)',
       code: GRPC.NOT_FOUND,
       message: 'workflow not found',
@@ -47,7 +64,7 @@ export function retryVectors() {
   ];
   return {
     description:
-      'gRPC refusals a client sends again, unchanged, after a pause (docs/wire-protocol.md, "Client rules"): status FAILED_PRECONDITION (9) whose google.rpc.Status trailer (grpc-status-details-bin, base64 here) names temporal.api.errordetails.v1.WorkflowNotReadyFailure. The call had no effect. delaysMs: the pauses before each further attempt.',
+      'gRPC refusals a client sends again, unchanged, after a pause (docs/wire-protocol.md, "Client rules"): status FAILED_PRECONDITION (9) whose google.rpc.Status trailer (grpc-status-details-bin, base64 here) names temporal.api.errordetails.v1.WorkflowNotReadyFailure, and a query refused INVALID_ARGUMENT (3) whose message names [TMPRL1100] and ContinuedAsNew (answered by the run that had just continued as new). The call had no effect. delaysMs: the pauses before each further attempt.',
     delaysMs: NOT_READY_RETRY_DELAYS_MS,
     vectors: cases.map(({ name, code, message, details }) => {
       const statusBytes = google.rpc.Status.encode({ code, message, details }).finish();
@@ -56,7 +73,7 @@ export function retryVectors() {
         grpcCode: code,
         message,
         statusDetailsBin: Buffer.from(statusBytes).toString('base64'),
-        expect: { sendAgain: isWorkflowNotReady(grpcError(code, message, statusBytes)) },
+        expect: { sendAgain: sendAgain(grpcError(code, message, statusBytes)) },
       };
     }),
   };

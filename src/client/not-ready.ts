@@ -20,6 +20,24 @@ export function isWorkflowNotReady(error: unknown): boolean {
   return google.rpc.Status.decode(raw).details.some((detail) => detail.type_url?.endsWith(NOT_READY_FAILURE));
 }
 
+/**
+ * Whether a query was answered by the run that had just continued as new: the server held the query while the run's
+ * last task was in flight, then had a worker replay that run's closed history, which fails
+ * (`[TMPRL1100] … WorkflowExecutionContinuedAsNew`). A keeper continues as new at every move to a new build, so reads
+ * meet this during deploys. The query had no effect; sent again, it reaches the new run.
+ */
+export function isQueryOnClosedRun(error: unknown): boolean {
+  const grpc = grpcErrorOf(error);
+  const message = grpc?.details ?? (error as { message?: string } | undefined)?.message ?? '';
+  const code = grpc?.code ?? (error as { code?: number } | undefined)?.code;
+  return code === GRPC.INVALID_ARGUMENT && /\[TMPRL1100\]/.test(message) && /ContinuedAsNew/.test(message);
+}
+
+/** Whether a call had no effect and goes again unchanged (client rule 7; docs/vectors/retries.json). */
+export function sendAgain(error: unknown): boolean {
+  return isWorkflowNotReady(error) || isQueryOnClosedRun(error);
+}
+
 /** Runs `send`, and again after a pause each time Temporal answers `WorkflowNotReady`; any other outcome stands. */
 export async function retryWhileNotReady<T>(
   send: () => Promise<T>,
@@ -29,7 +47,7 @@ export async function retryWhileNotReady<T>(
     try {
       return await send();
     } catch (error) {
-      if (!isWorkflowNotReady(error)) throw error;
+      if (!sendAgain(error)) throw error;
     }
     await sleep(delay);
   }

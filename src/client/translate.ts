@@ -27,6 +27,7 @@ import {
 
 /** gRPC status codes the client reacts to. */
 export const GRPC = {
+  INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   FAILED_PRECONDITION: 9,
   DEADLINE_EXCEEDED: 4,

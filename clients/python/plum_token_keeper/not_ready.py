@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 T = TypeVar("T")
@@ -15,9 +16,21 @@ NOT_READY_FAILURE = "temporal.api.errordetails.v1.WorkflowNotReadyFailure"
 NOT_READY_RETRY_DELAYS_MS: Sequence[int] = (100, 300, 900)
 
 
+def _query_on_closed_run(message: str) -> bool:
+    return "[TMPRL1100]" in message and "ContinuedAsNew" in message
+
+
 def is_workflow_not_ready(error: BaseException) -> bool:
-    """Whether Temporal refused a call with ``WorkflowNotReady`` (FAILED_PRECONDITION naming that failure)."""
-    if not isinstance(error, RPCError) or error.status != RPCStatusCode.FAILED_PRECONDITION:
+    """Whether a call had no effect and goes again unchanged (client rule 7): Temporal refused it with
+    ``WorkflowNotReady`` (FAILED_PRECONDITION naming that failure), or a query was answered by the run that had just
+    continued as new (INVALID_ARGUMENT naming ``[TMPRL1100]`` and ``ContinuedAsNew``: the new run answers it)."""
+    if isinstance(error, WorkflowQueryFailedError):
+        return _query_on_closed_run(str(error))
+    if not isinstance(error, RPCError):
+        return False
+    if error.status == RPCStatusCode.INVALID_ARGUMENT:
+        return _query_on_closed_run(error.message)
+    if error.status != RPCStatusCode.FAILED_PRECONDITION:
         return False
     return any(detail.type_url.endswith(NOT_READY_FAILURE) for detail in error.grpc_status.details)
 
@@ -29,7 +42,7 @@ async def retry_while_not_ready(
     for delay in delays_ms:
         try:
             return await send()
-        except RPCError as error:
+        except (RPCError, WorkflowQueryFailedError) as error:
             if not is_workflow_not_ready(error):
                 raise
         await asyncio.sleep(delay / 1000)
