@@ -42,7 +42,10 @@ export function retryVectors() {
       message:
         '[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 14, WorkflowExecutionContinuedAsNew)',
       details: [
-        detail('temporal.api.errordetails.v1.QueryFailedFailure', errordetails.v1.QueryFailedFailure.encode({}).finish()),
+        detail(
+          'temporal.api.errordetails.v1.QueryFailedFailure',
+          errordetails.v1.QueryFailedFailure.encode({}).finish(),
+        ),
       ],
     },
     {
@@ -50,7 +53,10 @@ export function retryVectors() {
       code: GRPC.INVALID_ARGUMENT,
       message: 'Encoded failure',
       details: [
-        detail('temporal.api.errordetails.v1.QueryFailedFailure', errordetails.v1.QueryFailedFailure.encode({}).finish()),
+        detail(
+          'temporal.api.errordetails.v1.QueryFailedFailure',
+          errordetails.v1.QueryFailedFailure.encode({}).finish(),
+        ),
       ],
     },
     {
