@@ -27,8 +27,13 @@ function newestPolled(view: DeploymentView): string | undefined {
     .reduce<string | undefined>((a, b) => (a && !isNewer(view, b, a) ? a : b), undefined);
 }
 
-async function readOrRefuse(client: Client, deploymentName: string, pollStaleMs: number): Promise<DeploymentView> {
-  const view = await readDeployment(client, deploymentName, TASK_QUEUE, pollStaleMs);
+async function readOrRefuse(
+  client: Client,
+  deploymentName: string,
+  pollStaleMs: number,
+  taskQueue = TASK_QUEUE,
+): Promise<DeploymentView> {
+  const view = await readDeployment(client, deploymentName, taskQueue, pollStaleMs);
   if (view) return view;
   throw new CliSetupError(
     `no worker of Worker Deployment ${deploymentName} has polled`,
@@ -41,8 +46,9 @@ export async function rolloutReport(
   client: Client,
   deploymentName: string,
   policy: RolloutPolicy,
+  taskQueue = TASK_QUEUE,
 ): Promise<RolloutReport> {
-  const view = await readOrRefuse(client, deploymentName, policy.pollStaleMs);
+  const view = await readOrRefuse(client, deploymentName, policy.pollStaleMs, taskQueue);
   const newest = newestPolled(view);
   const decision = newest ? decideRollout(view, newest, policy, Date.now()) : undefined;
   return {

@@ -9,6 +9,7 @@ import { readDeployment } from '../../src/deployment/deployment-view';
 import type { RolloutPolicy } from '../../src/deployment/rollout-decision';
 import { keeperReplayOptions } from '../../src/worker/create-worker';
 import { Rollout } from '../../src/worker/rollout';
+import { rolloutLines, rolloutReport } from '../../src/cli/rollout-command';
 import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { TEST_DATA_CONVERTER, keeperEnvForSuite, workflowBundle } from '../helpers/keeper-env';
@@ -154,6 +155,14 @@ describe('the workers’ rollout (server v1.31.2)', () => {
       b2 = await startBuild(env, taskQueue, { deploymentName, buildId: '2.4.0+bbbb' });
       assert.equal((await readDeployment(env.client, deploymentName, taskQueue))?.current, '2.3.0+aaaa');
       assert.match(b2.rollout.lastDecision?.why ?? '', /temporal-cli:oncall@laptop.*rollout resume/);
+      // What `plum-keeper rollout` prints for it: the operator named, the way back, each build with its workers.
+      const lines = rolloutLines(await rolloutReport(env.client, deploymentName, AUTO, taskQueue)).join('\n');
+      assert.match(lines, /current build 2\.3\.0\+aaaa/);
+      assert.match(
+        lines,
+        /an operator \(temporal-cli:oncall@laptop\); the workers leave it until: npx plum-keeper rollout resume/,
+      );
+      assert.match(lines, /2\.4\.0\+bbbb: 0 keepers, workers polling/);
     } finally {
       await b2.stop();
       await b1.stop();
