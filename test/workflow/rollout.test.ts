@@ -126,8 +126,11 @@ describe('the workers’ rollout (server v1.31.2)', () => {
     const b2 = await startBuild(env, taskQueue, { deploymentName, buildId: '2.3.0+cccc' });
     try {
       assert.equal((await readDeployment(env.client, deploymentName, taskQueue))?.current, '2.3.0+cccc');
-      await waitFor('every keeper adopted', async () =>
-        (await buildsOf(keeper, ids)).every((build) => build === '2.3.0+cccc'),
+      // A deadline, not a timing: adoption waits out the staleness window, then replays and moves each keeper.
+      await waitFor(
+        'every keeper adopted',
+        async () => (await buildsOf(keeper, ids)).every((build) => build === '2.3.0+cccc'),
+        120_000,
       );
       for (const id of ids) {
         const info = (await env.client.workflow.getHandle(`plum-company:${id}`).describe()).raw.workflowExecutionInfo;
