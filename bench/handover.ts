@@ -86,19 +86,27 @@ async function main(): Promise<void> {
       if (first !== 'ready') throw new Error(`worker ${buildId} did not start`);
       return child;
     };
+    const progress = (line: string) => process.stderr.write(`handover bench: ${line}\n`);
     const a = await startWorker('1.0.0+aaaaaaaaaaaa');
+    progress('build A polls');
     const keeper = new TokenKeeperClient({ client, taskQueue: TASK_QUEUE });
     const enrolStart = Date.now();
     await inParallel(seeded, options.concurrency, async (company) => {
       await keeper.enrol(company.companyId, company.tokens);
     });
     const enrolSeconds = (Date.now() - enrolStart) / 1000;
+    progress(`${ids.length} enrolled in ${enrolSeconds} s`);
     const pinned = () => countPinned(client, DEPLOYMENT, '1.0.0+aaaaaaaaaaaa');
     await waitUntil(async () => (await pinned()) === ids.length, 600_000, 1000);
     const serverPid = findServerPid(server.address);
+    progress('every keeper pinned to A');
     const b = await startWorker('1.1.0+bbbbbbbbbbbb');
+    progress('build B ready');
     const meter = cpuMeter({ server: serverPid, workerA: a.pid, workerB: b.pid, bench: process.pid });
     const serverBefore = serverPid ? processUsage(serverPid) : undefined;
+    // Listened for before the signal: the worker may be gone before the loop below next looks.
+    let exitedAt: number | undefined;
+    const aExited = once(a, 'exit').then(() => (exitedAt = Date.now()));
     const sigterm = Date.now();
     a.kill('SIGTERM');
     let left = ids.length;
@@ -107,12 +115,13 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       left = await pinned();
       samples.push(`${((Date.now() - sigterm) / 1000).toFixed(0)} s: ${left}`);
+      progress(`${samples.at(-1)!} left on A`);
     }
     const handoverSeconds = (Date.now() - sigterm) / 1000;
     const cpu = meter.stop();
     const serverAfter = serverPid ? processUsage(serverPid) : undefined;
-    await once(a, 'exit');
-    const exitSeconds = (Date.now() - sigterm) / 1000;
+    await aExited;
+    const exitSeconds = (exitedAt! - sigterm) / 1000;
     // History written by one handover: the old run's events from its wake to its end, and the new run's first ones.
     const sample = ids[0]!;
     let events = 0;
