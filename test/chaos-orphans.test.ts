@@ -34,6 +34,19 @@ describe('orphansOf', () => {
     assert.deepEqual(classify([pair('zombie', KILL_AT + 3000, { requestedAt: KILL_AT + 2900 })]), [false]);
   });
 
+  it('counts a request that reaches Plum as a frozen worker thaws as in flight: its write had begun', () => {
+    const thawAt = KILL_AT + 30_000;
+    const at = (requestedAt: number) =>
+      orphansOf([pair('thaw', requestedAt + 5, { requestedAt })], 0, undefined, {
+        accessLifetimeMs: LIFETIME,
+        killAt: KILL_AT,
+        thawAt,
+      }).map((o) => o.inFlightAtKill);
+    assert.deepEqual(at(thawAt + 20), [true], 'written on thaw');
+    assert.deepEqual(at(thawAt - 20), [false], 'sent while the worker was frozen: another worker');
+    assert.deepEqual(at(thawAt + 5000), [false], 'sent long after the thaw: a new attempt, the stall watch failed');
+  });
+
   it('widens the window by the stall the machine had before the kill: a descheduled worker records nothing', () => {
     const pairs = [pair('stalled', KILL_AT - 1800, { requestedAt: KILL_AT - 2300 })];
     assert.deepEqual(classify(pairs), [false], 'on an idle machine the reply had time');

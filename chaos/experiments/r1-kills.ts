@@ -101,8 +101,10 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
         }, 90_000),
       ),
     );
+    let thawAt: number | undefined;
     if (frozen) {
       // The frozen worker wakes up holding stale work: Temporal must refuse what it tries to complete.
+      thawAt = Date.now();
       frozen.kill('SIGCONT');
       await sleep(1000);
       await frozen.stop();
@@ -116,6 +118,7 @@ async function runMode(lab: ChaosLab, mode: RotationMode, sizes: ChaosSizes, ran
         accessLifetimeMs: ACCESS_LIFETIME_MS,
         killAt,
         stallMs,
+        ...(thawAt !== undefined && { thawAt }),
       });
       const inherent = signal === 'SIGTERM' ? [] : orphans.filter((o) => o.inFlightAtKill);
       for (const { issuedBeforeKillMs, inFlightAtKill } of orphans) {

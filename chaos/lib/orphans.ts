@@ -20,9 +20,17 @@ export interface Orphan {
 export const DELIVERY_AFTER_KILL_MS = 50;
 
 /**
+ * A worker frozen (SIGSTOP) after its refresh attempt passed the stall check but before the request was written
+ * writes it when it thaws: the request reaches the sandbox this long (plus the round's longest stall) after SIGCONT.
+ * No code on the worker can take back a write it had begun; attempts handed over during the freeze are the stall
+ * watch's job and have their own test (test/activities/stalled-worker.test.ts).
+ */
+export const DELIVERY_AFTER_THAW_MS = 1000;
+
+/**
  * The rotations of one round the keeper never took: pairs issued since `pairsBefore` that were neither spent by a
  * later rotation nor are the token the keeper serves now. A pair was in flight at the kill when its request reached
- * Plum before the kill (so the killed worker sent it) and Plum issued it no earlier than `HEARTBEAT_REACH_MS` (plus
+ * Plum before the kill (so the killed worker sent it), or right after a frozen worker thawed (`thawAt`), and Plum issued it no earlier than `HEARTBEAT_REACH_MS` (plus
  * the round's longest stall) before the kill (so its reply cannot have been recorded). Judged by arrival, not by issue time: a loaded machine delays the
  * sandbox's injected latency, never when the request came in.
  */
@@ -30,13 +38,19 @@ export function orphansOf(
   pairs: readonly TokenPair[],
   pairsBefore: number,
   served: string | undefined,
-  window: { accessLifetimeMs: number; killAt: number; stallMs?: number },
+  window: { accessLifetimeMs: number; killAt: number; stallMs?: number; thawAt?: number },
 ): Orphan[] {
-  const reachMs = HEARTBEAT_REACH_MS + (window.stallMs ?? 0);
+  const stallMs = window.stallMs ?? 0;
+  const reachMs = HEARTBEAT_REACH_MS + stallMs;
+  const writtenOnThaw = (requestedAt: number) =>
+    window.thawAt !== undefined &&
+    requestedAt >= window.thawAt &&
+    requestedAt <= window.thawAt + DELIVERY_AFTER_THAW_MS + stallMs;
   return pairs.slice(pairsBefore).flatMap((pair) => {
     if (pair.spentAt !== undefined || pair.accessToken === served) return [];
     const issuedAt = pair.accessExpiresAt - window.accessLifetimeMs;
-    const sentBeforeKill = (pair.requestedAt ?? issuedAt) <= window.killAt + DELIVERY_AFTER_KILL_MS;
+    const requestedAt = pair.requestedAt ?? issuedAt;
+    const sentBeforeKill = requestedAt <= window.killAt + DELIVERY_AFTER_KILL_MS || writtenOnThaw(requestedAt);
     const inFlightAtKill = sentBeforeKill && issuedAt >= window.killAt - reachMs;
     return [{ issuedAt, inFlightAtKill, issuedBeforeKillMs: window.killAt - issuedAt }];
   });
