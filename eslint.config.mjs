@@ -86,20 +86,20 @@ export default tseslint.config(
     },
   },
   {
-    // A patch asked after the first activation does not replay when a query splits its task: runs decide every patch
-    // at the start (RunPatches); versioning.ts records the build it observes, asked only after a wake.
+    // Release 3 has no behaviour patches: runs are pinned to their build, so a release changes commands freely. The
+    // release-line marker, asked in the first activation, is the one `patched` call of the workflow.
     files: ['src/workflows/**/*.ts'],
-    ignores: ['src/workflows/patches.ts', 'src/workflows/versioning.ts'],
+    ignores: ['src/workflows/release-line.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
           selector: 'CallExpression[callee.property.name=/^(patched|deprecatePatch)$/]',
-          message: 'Ask patches through keeper.patches (RunPatches decides them in the first activation).',
+          message: 'No patches: a release changes workflow code under a new pinned build (see CHANGELOG).',
         },
         {
           selector: 'ImportSpecifier[imported.name=/^(patched|deprecatePatch)$/]',
-          message: 'Ask patches through keeper.patches (RunPatches decides them in the first activation).',
+          message: 'No patches: a release changes workflow code under a new pinned build (see CHANGELOG).',
         },
       ],
     },

@@ -47,5 +47,13 @@ export type KeeperMetricsSink = {
   count(counter: KeeperCounter, labels: Record<string, string>): void;
 };
 
-/** How workflows reach {@link KeeperMetricsSink} (`proxySinks<KeeperSinks>().keeperMetrics`). */
-export type KeeperSinks = { keeperMetrics: KeeperMetricsSink };
+/**
+ * Where a workflow says why it refused its run (an earlier release wrote it). Called during replay too: a refusal
+ * always happens in replay, where the workflow logger is silent, and the failure it raises is encrypted.
+ */
+export type KeeperRefusalSink = {
+  refused(message: string): void;
+};
+
+/** How workflows reach the worker (`proxySinks<KeeperSinks>()`). */
+export type KeeperSinks = { keeperMetrics: KeeperMetricsSink; keeperRefusals: KeeperRefusalSink };

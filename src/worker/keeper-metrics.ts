@@ -1,5 +1,6 @@
 import type { MetricCounter, MetricHistogram, MetricMeter } from '@temporalio/common';
 import type { InjectedSinks } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import type { UpstreamRecorder } from '../activities/upstream-metrics';
 import type { KeeperCounter, KeeperSinks, UpstreamEndpoint, UpstreamOutcome } from '../contract';
 import { KEEPER_COUNTERS } from '../contract';
@@ -47,17 +48,29 @@ export class KeeperMetrics implements UpstreamRecorder {
     if (outcome === 'rate_limited') this.count('plum_keeper_rate_limit_penalties', { endpoint });
   }
 
-  /** The sink workflows count through (`proxySinks<KeeperSinks>().keeperMetrics`); never called during replay. */
+  /** The sinks workflows reach the worker through: counts (never during replay) and refusals (logged as errors). */
   sinks(): InjectedSinks<KeeperSinks> {
     return {
       keeperMetrics: {
         count: { fn: (_info, counter, labels) => this.count(counter, labels), callDuringReplay: false },
       },
+      keeperRefusals: {
+        refused: {
+          fn: (info, message) => Runtime.instance().logger.error(message, { workflowId: info.workflowId }),
+          callDuringReplay: true,
+        },
+      },
     };
   }
 }
 
-/** The keeper's sinks for a replay worker: registered, so replays log no "unregistered sink", and never called. */
-export function replaySinks(): InjectedSinks<KeeperSinks> {
-  return { keeperMetrics: { count: { fn: () => undefined, callDuringReplay: false } } };
+/**
+ * The keeper's sinks for a replay worker: registered, so replays log no "unregistered sink"; counts are never made,
+ * refusals go to `onRefusal` (none by default).
+ */
+export function replaySinks(onRefusal: (message: string) => void = () => undefined): InjectedSinks<KeeperSinks> {
+  return {
+    keeperMetrics: { count: { fn: () => undefined, callDuringReplay: false } },
+    keeperRefusals: { refused: { fn: (_info, message) => onRefusal(message), callDuringReplay: true } },
+  };
 }

@@ -31,7 +31,6 @@ import { StatusAlerts } from './status-alerts';
 import { accessTokenAnswer } from './token-answer';
 import type { RefreshOutcome } from './refresh-machine';
 import { accessTokenUsable, afterRefresh, alreadySpent, markExpiredIfDue, startAttempt } from './refresh-machine';
-import { PATCHES, RunPatches } from './patches';
 import { nextRefreshAt, nextWakeAt } from './schedule';
 import type { CompanyState } from './state';
 import { mergedPolicy } from './state';
@@ -44,8 +43,6 @@ import { UserTokenCache } from './user-tokens';
  */
 export class CompanyKeeper implements CompanyTokenSource {
   readonly userTokens: UserTokenCache;
-  /** Made with the keeper, in the run's first activation (see `PATCHES.allAboveFromStart`). */
-  readonly patches = new RunPatches();
   private readonly activities = wf.proxyActivities<PlumActivities>({ startToCloseTimeout: '1 minute' });
   private readonly publisher = new StatusPublisher();
   private publishedStatus: string | undefined;
@@ -65,8 +62,6 @@ export class CompanyKeeper implements CompanyTokenSource {
   resetChecked = false;
   /** Start-up is over; handlers that act on the set wait for it. */
   started = false;
-  /** Unsealed tokens are in this run's history and a patch held their rotation back: the loop asks again. */
-  unsealedLeakPending = false;
   /** Why Plum refused a reseeded set, by the generation the reseed installed it as. */
   readonly reseedRefusals = new Map<number, string>();
 
@@ -147,11 +142,9 @@ export class CompanyKeeper implements CompanyTokenSource {
     return newer && accessToken !== undefined && Date.now() < expiresAt ? { accessToken, expiresAt } : undefined;
   }
 
-  /** Rotates a set that is readable in history; an unsealed one is asked again at each wake where a patch says no. */
-  rotateLeaked(leak: TokenLeak): boolean {
-    const rotating = rotateLeakedTokens(this.state, this.patches, leak);
-    this.unsealedLeakPending = leak === 'unsealed' && !rotating;
-    return rotating;
+  /** Rotates a set that is readable in history, so the leaked refresh token dies. */
+  rotateLeaked(leak: TokenLeak): void {
+    this.state = rotateLeakedTokens(this.state, leak, Date.now());
   }
 
   /** Fills in what an enrolment or reseed left out: expiries through validate, or the whole set through a refresh. */
@@ -186,9 +179,8 @@ export class CompanyKeeper implements CompanyTokenSource {
     } catch (error) {
       // Plum answered and the set was heartbeated, but no attempt's completion reached the server: use that set.
       const saved = savedReplyOf(error);
-      const useSaved = saved !== undefined && this.patches.has(PATCHES.savedReplyOfTimedOutRefresh);
-      outcome = useSaved ? { kind: 'refreshed', tokens: saved } : classifyRefreshFailure(error);
-      if (useSaved) wf.log.warn('refresh timed out after Plum answered; taking the saved reply');
+      outcome = saved ? { kind: 'refreshed', tokens: saved } : classifyRefreshFailure(error);
+      if (saved) wf.log.warn('refresh timed out after Plum answered; taking the saved reply');
       else wf.log.warn('refresh failed', { type: failureKind(error), failures: this.state.consecutiveFailures + 1 });
     }
     const reasonBefore = this.state.reason;
@@ -275,7 +267,7 @@ export class CompanyKeeper implements CompanyTokenSource {
       countStatusChange(status.status);
     }
     const webhook = this.settings?.alertWebhook === true;
-    const alerted = this.alerts.observe(status, this.state.alerted, webhook, this.patches);
+    const alerted = this.alerts.observe(status, this.state.alerted, webhook);
     if (alerted !== this.state.alerted) this.state = { ...this.state, alerted };
   }
 

@@ -17,7 +17,7 @@ import { recoverAfterReset, resetCheckDue } from './reset-recovery';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
 import { RunVersion } from './versioning';
-import { PATCHES } from './patches';
+import { refuseEarlierReleaseRun } from './release-line';
 
 const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToCloseTimeout: '10 seconds' });
 
@@ -27,6 +27,7 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
  * docs/design.md for the state machine, schedule and messages.
  */
 export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<StatusResult> {
+  refuseEarlierReleaseRun();
   const { companyId, carried } = checkedInput(input);
   const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
   const version = new RunVersion();
@@ -44,8 +45,8 @@ export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<St
     await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
   } else if (carried === undefined) {
     const leak = leakOf(input);
-    if (leak === 'unencrypted') keeper.rotateLeaked(leak);
-    else if (!(leak === 'unsealed' && keeper.rotateLeaked(leak))) await keeper.learnMissing();
+    if (leak) keeper.rotateLeaked(leak);
+    else await keeper.learnMissing();
   } else if (input.arrivedUnsealed) {
     // Carried by a build that did not seal tokens: they are readable in the previous run's history.
     keeper.rotateLeaked('unsealed');
@@ -86,7 +87,6 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
     keeper.wakeForReseed = false;
     version.wakeRequested = false;
     if (keeper.retired) break;
-    if (keeper.unsealedLeakPending) keeper.rotateLeaked('unsealed');
     keeper.markExpiredIfDue();
     if (keeper.state.refreshRequested || keeper.refreshDue()) {
       if (resetCheckDue(keeper) && (await recoverAfterReset(keeper))) continue;
@@ -95,8 +95,8 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
     }
     const upgrade = version.targetChanged() || version.movedSinceSettings(keeper.config.buildId);
     if (upgrade || shouldContinueAsNew(keeper)) {
-      const carryAlerts = keeper.patches.has(PATCHES.alertsNeverHoldBack);
-      const quiet = () => wf.allHandlersFinished() && (carryAlerts || keeper.alertsDelivered());
+      // Undelivered alerts never hold a run back: the next run carries them.
+      const quiet = () => wf.allHandlersFinished();
       await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
       if (quiet() && !keeper.state.refreshRequested && !keeper.retired) {
         return continueAsNew(keeper, upgrade);
@@ -106,13 +106,8 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
   await wf.condition(wf.allHandlersFinished);
   keeper.state = { ...keeper.state, status: 'RETIRED' };
   keeper.publish();
-  if (keeper.patches.has(PATCHES.alertsNeverHoldBack)) {
-    const delivered = await wf.condition(() => keeper.alertsDelivered(), RETIRE_ALERT_GRACE_MS);
-    if (!delivered)
-      wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });
-  } else {
-    await wf.condition(() => keeper.alertsDelivered());
-  }
+  const delivered = await wf.condition(() => keeper.alertsDelivered(), RETIRE_ALERT_GRACE_MS);
+  if (!delivered) wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });
   return keeper.statusResult();
 }
 

@@ -1,13 +1,12 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyKeeper } from './company-keeper';
-import { PATCHES } from './patches';
 import { formatDetails } from './publication';
 import { holdOff } from './refresh-machine';
 
 /**
  * Says that the spacing holds the refresh until `releaseAt`, in the status and the UI's details (no command), so a
  * forced rotation does not wait in silence. Past the held token's expiry (Plum's lifetime is shorter than the
- * spacing) it is also logged, and the company is DEGRADED until the refresh runs (an alert, where a patch allows).
+ * spacing) it is also logged, and the company is DEGRADED until the refresh runs (and alerted).
  */
 function sayHeld(keeper: CompanyKeeper, releaseAt: number): void {
   const { accessTokenExpiresAt: expiresAt, obtainedAt } = keeper.state.tokens;
@@ -23,25 +22,22 @@ function sayHeld(keeper: CompanyKeeper, releaseAt: number): void {
   const message = `${held}: Plum's token lifetime (${lifetimeS} s) is shorter than it, so the access token expires at ${new Date(expiresAt).toISOString()} first`;
   wf.log.warn(message);
   keeper.state.rotationHeld = message;
-  if (keeper.state.status === 'ACTIVE' && keeper.patches.has(PATCHES.rotationHoldDegrades)) {
+  if (keeper.state.status === 'ACTIVE') {
     keeper.state = { ...keeper.state, status: 'DEGRADED', lastError: message, retryAt: releaseAt };
     keeper.publish();
     return;
   }
-  // Histories recorded before the patch: not lastError, and not published (search attributes are upserted when
-  // lastError changes, a command they do not hold); the UI's details are set without a command.
   wf.setCurrentDetails(formatDetails(keeper.statusResult()));
 }
 
 /**
  * Waits out Plum's rate-limit penalty and the minimum spacing between rotations before a refresh, forced ones
- * included; returns whether it waited (the loop then looks again). A retire or reseed ends the wait. Each wait is
- * patched: histories recorded before it refreshed at once.
+ * included; returns whether it waited (the loop then looks again). A retire or reseed ends the wait.
  */
 export async function holdOffRefresh(keeper: CompanyKeeper): Promise<boolean> {
   const { penaltyMs, spacingMs } = holdOff(keeper.state, Date.now(), keeper.config.minRotationIntervalMs);
-  const penalty = penaltyMs > 0 && keeper.patches.has(PATCHES.forcedRefreshWaitsForPenalty) ? penaltyMs : 0;
-  const spacing = spacingMs > 0 && keeper.patches.has(PATCHES.minRotationInterval) ? spacingMs : 0;
+  const penalty = Math.max(0, penaltyMs);
+  const spacing = Math.max(0, spacingMs);
   const waitMs = Math.max(penalty, spacing);
   delete keeper.state.rotationHeld;
   if (waitMs === 0) return false;

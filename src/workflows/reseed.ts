@@ -2,7 +2,6 @@ import * as wf from '@temporalio/workflow';
 import type { ReseedInput, StatusResult } from '../contract';
 import type { CompanyKeeper } from './company-keeper';
 import { leakOf } from './leaked-tokens';
-import { PATCHES } from './patches';
 import { afterReseed } from './refresh-machine';
 import { RESEED_PROOF_WAIT_MS, fallbackFor } from './reseed-fallback';
 import type { CompanyState } from './state';
@@ -45,24 +44,23 @@ export async function reseed(keeper: CompanyKeeper, input: ReseedInput): Promise
   // Enrolment is update-with-start: a first enrolment, or a repeated one, reseeds with the set already held. A set
   // that arrived in clear is never "already held": it leaked and must be rotated.
   const leak = leakOf(input);
-  if (
-    leak !== 'unencrypted' &&
-    keeper.patches.has(PATCHES.reseedWithHeldSetIsNoOp) &&
-    holdsAlready(keeper.state, input.tokens)
-  ) {
-    if (leak === 'unsealed' && keeper.rotateLeaked(leak)) keeper.wakeForReseed = true;
+  if (leak !== 'unencrypted' && holdsAlready(keeper.state, input.tokens)) {
+    if (leak === 'unsealed') {
+      keeper.rotateLeaked(leak);
+      keeper.wakeForReseed = true;
+    }
     return keeper.statusResult();
   }
   const now = Date.now();
   const fallback = fallbackFor(keeper.state, now);
-  const keepFallback = fallback !== undefined && keeper.patches.has(PATCHES.reseedKeepsWorkingSet);
+  const keepFallback = fallback !== undefined;
   keeper.reseeding = true;
   try {
     keeper.state = afterReseed(keeper.state, heldFromPlum(input.tokens, now), Math.random);
     keeper.userTokens.clear();
     if (keepFallback) keeper.state = { ...keeper.state, fallbackTokens: fallback, refreshRequested: true };
-    if (leak === 'unencrypted') keeper.rotateLeaked(leak);
-    else if (!(leak === 'unsealed' && keeper.rotateLeaked(leak)) && !keepFallback) await keeper.learnMissing();
+    if (leak) keeper.rotateLeaked(leak);
+    else if (!keepFallback) await keeper.learnMissing();
     keeper.wakeForReseed = true;
     keeper.publish();
   } finally {

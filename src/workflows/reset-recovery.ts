@@ -2,7 +2,6 @@ import * as wf from '@temporalio/workflow';
 import type { HeldSetSnapshot, PlumActivities } from '../contract';
 import { failureMessage } from './workflow-failures';
 import type { CompanyKeeper } from './company-keeper';
-import { PATCHES } from './patches';
 import { afterResetRecovery } from './refresh-machine';
 import type { CompanyState } from './state';
 
@@ -37,10 +36,8 @@ export function heldSnapshot(state: CompanyState): HeldSetSnapshot {
 /**
  * Before a reset run spends anything, it takes the newest set from the run it replaced: a Reset replays from an old
  * state whose refresh token Plum has long since rotated. Runs once per run; returns whether the state changed.
- * Patched, so that the prefix a reset replays (recorded without this step) replays as it was.
  */
 export async function recoverAfterReset(keeper: CompanyKeeper): Promise<boolean> {
-  if (!keeper.patches.has(PATCHES.recoverAfterReset)) return false;
   keeper.resetChecked = true;
   const before: CompanyState = keeper.state;
   let snapshot: HeldSetSnapshot | null = null;

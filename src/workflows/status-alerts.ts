@@ -1,8 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { AlertState, PlumActivities, StatusAlert, StatusResult } from '../contract';
 import { alertFor, alertStateAfter } from './alert-transitions';
-import type { RunPatches } from './patches';
-import { PATCHES } from './patches';
 
 /**
  * Alerts on transitions into and out of DEGRADED, EXPIRED and NEEDS_REAUTH: one per transition, posted by an activity
@@ -43,11 +41,10 @@ export class StatusAlerts {
     status: StatusResult,
     alerted: AlertState | undefined,
     webhook: boolean,
-    patches: RunPatches,
   ): AlertState | undefined {
     const alert = alertFor(status, alerted, Date.now());
     if (alert === undefined) return alerted;
-    if (webhook && patches.has(PATCHES.statusAlerts)) this.send(alert);
+    if (webhook) this.send(alert);
     return alertStateAfter(alert);
   }
 }

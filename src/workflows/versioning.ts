@@ -1,7 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { KeeperVersion } from '../contract';
 import { KEEPER_PROTOCOL } from '../contract';
-import { PATCHES } from './patches';
 
 /**
  * Where this run stands among Worker Deployment Versions. Runs are pinned to the build that started them (no build
@@ -29,14 +28,12 @@ export class RunVersion {
    * The run read its settings on no build (an unversioned worker, or before 1.0.0) or on another one, and now runs on
    * a versioned worker: an unversioned run moved by the fleet's first `set-current-version`, or a run an operator
    * moved. It continues as new at this wake so the new run reads the worker's settings again. Asked only after a
-   * wake (never inside a wait's predicate). In replay the patch marker alone decides, whatever build the replaying
-   * worker reports, so the run replays on any worker as it was written.
+   * wake (never inside a wait's predicate); in replay the SDK reports the build that ran each task, so it decides as
+   * it did.
    */
   movedSinceSettings(settingsBuild: string | undefined): boolean {
     const build = deploymentVersion()?.buildId;
-    const moved = build !== undefined && build !== settingsBuild;
-    if (!moved && !wf.workflowInfo().unsafe.isReplaying) return false;
-    return wf.patched(PATCHES.continueAsNewWhenMoved);
+    return build !== undefined && build !== settingsBuild;
   }
 
   /** What the `keeperVersion` query answers. */

@@ -11,10 +11,8 @@ export const HISTORIES_DIR = join(__dirname, '..', 'histories');
 
 /**
  * With RECORD_HISTORIES=1 (every history) or RECORD_HISTORIES=name,name (only those), saves the workflow's history
- * (proto JSON, as `temporal workflow show --output json` prints it) for the replay test. Naming them keeps the histories
- * recorded by older code, which guard the old paths. A `…-from-start` history is the same path recorded after every
- * patch came to be decided at the start of a run (`PATCHES.allAboveFromStart`); the one without keeps the patch-by-patch
- * path replaying.
+ * (proto JSON, as `temporal workflow show --output json` prints it, one event per line) for the replay test: one
+ * history per behaviour. `npm run history -- <name>` prints one decoded.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string, runId?: string): Promise<void> {
   const wanted = process.env.RECORD_HISTORIES;
@@ -29,7 +27,12 @@ export async function recordHistory(handle: WorkflowHandle, name: string, runId?
  */
 async function historyJson(handle: WorkflowHandle, runId: string | undefined): Promise<string> {
   const history = await (runId ? handle.client.getHandle(handle.workflowId, runId) : handle).fetchHistory();
-  return `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`;
+  return compactHistoryJson(JSON.parse(historyToJSON(history)) as { events: unknown[] });
+}
+
+/** One event per line: a re-recorded history diffs event by event, and the file stays a tenth of pretty JSON. */
+export function compactHistoryJson(history: { events: unknown[] }): string {
+  return `{"events":[\n${history.events.map((event) => JSON.stringify(event)).join(',\n')}\n]}\n`;
 }
 
 /** The workflow id a recorded history ran under, from the company id in its (encrypted) start input. */

@@ -1,27 +1,16 @@
 // Issue 22, defects 2 and 7: a reseed through the codec server left the live refresh token unsealed (readable by every
-// UI user) and unrotated, as did every history written before sealing existed; and a reseed with a set Plum refuses
-// replaced the held, unspent, working set.
+// UI user) and unrotated; and a reseed with a set Plum refuses replaced the held, unspent, working set.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { replaySinks } from '../../src/worker/keeper-metrics';
 import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import { ReseedRefusedError, TokenKeeperClient } from '../../src/client';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { accessTokenQuery, reseedUpdate, statusQuery } from '../../src/contract';
 import { PlumClient } from '../../src/plum/client';
 import { PlumRejectedError } from '../../src/plum/errors';
 import { TEST_KEY_RING } from '../helpers/codec';
-import { HISTORIES_DIR, recordHistory, recordedWorkflowId } from '../helpers/histories';
-import {
-  TEST_WORKER_DATA_CONVERTER,
-  enrolSandboxCompany,
-  keeperEnvForSuite,
-  withWorker,
-  workflowBundle,
-} from '../helpers/keeper-env';
+import { recordHistory } from '../helpers/histories';
+import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { credentialsOf } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers } from '../helpers/wedge';
@@ -54,26 +43,6 @@ describe('defects: reseeds that leak or lose a token set', () => {
       await assert.rejects(plum().refresh(fresh.refresh_token, credentialsOf(seeded)), PlumRejectedError);
       await assertAnswers(handle);
     });
-  });
-
-  it('defect 2: a run written before sealing existed rotates at its next wake on a worker that seals (its recorded history replays on this code)', async () => {
-    // Recorded live by 2.1 code with a worker without the token ring, then a sealing worker. Since 2.2 a run decides
-    // every patch at its start, and a worker always holds the token ring, so such a run can only come from before;
-    // this code must still replay it: no rotation while the old worker ran, one at the first wake on the new one.
-    const path = join(HISTORIES_DIR, 'unsealed-before-sealing-rotated.json');
-    const history = JSON.parse(readFileSync(path, 'utf8')) as {
-      events: { eventType: string; activityTaskScheduledEventAttributes?: { activityType: { name: string } } }[];
-    };
-    const wake = history.events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
-    const rotation = history.events.findIndex(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType.name === 'refreshCompanyToken',
-    );
-    assert.ok(wake > 0 && rotation > wake, 'the first rotation came after the wake on the sealing worker');
-    await Worker.runReplayHistory(
-      { workflowBundle: await workflowBundle(), dataConverter: TEST_WORKER_DATA_CONVERTER, sinks: replaySinks() },
-      history as never,
-      await recordedWorkflowId(history, TEST_WORKER_DATA_CONVERTER),
-    );
   });
 
   it('defect 7: a reseed with a set Plum refuses keeps the working set, and says so', async () => {

@@ -47,7 +47,6 @@ describe('defects: rotations that lost or wasted a token set', () => {
         assert.equal(env.sandbox.rotationCount(companyId), 1, 'one rotation upstream');
         assert.equal(env.sandbox.callCount('refresh', 'rejected'), 0, 'the dead refresh token was never spent');
         await recordHistory(handle, 'saved-reply-of-timed-out-refresh');
-        await recordHistory(handle, 'saved-reply-of-timed-out-refresh-from-start');
       },
       { extra: { interceptors: { activity: [() => ({ inbound: completionsLost() })] } } },
     );
@@ -82,7 +81,6 @@ describe('defects: rotations that lost or wasted a token set', () => {
       assert.equal(env.sandbox.callCount('refresh') - callsDuringPenalty, 1, 'one call, after the penalty');
       assert.equal(env.sandbox.rotationCount(companyId), 1);
       await recordHistory(handle, 'forced-refresh-waits-for-penalty');
-      await recordHistory(handle, 'forced-refresh-waits-for-penalty-from-start');
     });
   });
 
@@ -116,7 +114,6 @@ describe('defects: rotations that lost or wasted a token set', () => {
         );
         await assertAnswers(handle);
         await recordHistory(handle, 'min-rotation-interval');
-        await recordHistory(handle, 'min-rotation-interval-from-start');
       },
       { settings: { minRotationIntervalMs } },
     );

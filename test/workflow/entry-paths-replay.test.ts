@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { TokenKeeperClient } from '../../src/client';
 import { createDataConverter } from '../../src/codec/data-converter';
@@ -17,7 +15,6 @@ import type { PlumTokens, StatusResult } from '../../src/contract';
 import { WORKFLOW_TYPE, statusQuery, workflowIdFor } from '../../src/contract';
 import { replaySinks } from '../../src/worker/keeper-metrics';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../helpers/codec';
-import { HISTORIES_DIR } from '../helpers/histories';
 import { TEST_WORKER_DATA_CONVERTER, keeperEnvForSuite, withWorker, workflowBundle } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
@@ -27,6 +24,7 @@ const PAYLOAD_RING_ONLY = createDataConverter(TEST_KEY_RING);
 const SEALING = createDataConverter(TEST_KEY_RING, TEST_TOKEN_KEY_RING);
 const RUNS_PER_PATH = Number(process.env.ENTRY_PATH_RUNS ?? 6);
 const QUERY_LOOPS = 3;
+const RELEASE_2_VECTORS = join(__dirname, '..', 'compat', 'vectors', 'release-2.x.json');
 
 type Sealing = 'sealed' | 'unsealed';
 
@@ -37,17 +35,12 @@ interface EntryPath {
   enter: Enter;
 }
 
-/** The state an older run carried into its next one (the recorded 2.x continue-as-new), made this company's. */
+/** The state release 2.3 carried into its next run (test/compat/vectors), made this company's. */
 async function olderCarriedInput(companyId: string, tokens: PlumTokens): Promise<unknown> {
-  const history = JSON.parse(readFileSync(join(HISTORIES_DIR, 'continue-as-new-first-run.json'), 'utf8')) as {
-    events: { workflowExecutionContinuedAsNewEventAttributes?: { input: { payloads: object[] } } }[];
+  const vectors = JSON.parse(readFileSync(RELEASE_2_VECTORS, 'utf8')) as {
+    workflowInputs: { carried?: Record<string, unknown> }[];
   };
-  const continued = history.events.find((event) => event.workflowExecutionContinuedAsNewEventAttributes);
-  const payload = temporal.api.common.v1.Payload.fromObject(
-    continued!.workflowExecutionContinuedAsNewEventAttributes!.input.payloads[0]!,
-  );
-  const [decoded] = await SEALING.payloadCodecs![0]!.decode([payload]);
-  const input = defaultPayloadConverter.fromPayload<{ carried: Record<string, unknown> }>(decoded!);
+  const input = vectors.workflowInputs.find((candidate) => candidate.carried?.status === 'ACTIVE')!;
   const now = Date.now();
   return {
     ...input,

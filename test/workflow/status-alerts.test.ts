@@ -80,7 +80,6 @@ describe('status alerts: one signed webhook call per transition, through an acti
         await waitFor('the recovery alert', () => alertsOf(companyId).length === 2, 30_000);
         assert.equal(alertsOf(companyId)[1]!.event, 'recovered');
         await recordHistory(handle, 'status-alerts');
-        await recordHistory(handle, 'status-alerts-from-start');
       },
       { alerts: webhook },
     );
