@@ -107,7 +107,8 @@ async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusRe
   keeper.state = { ...keeper.state, status: 'RETIRED' };
   keeper.publish();
   const delivered = await wf.condition(() => keeper.alertsDelivered(), RETIRE_ALERT_GRACE_MS);
-  if (!delivered) wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });
+  if (!delivered)
+    wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });
   return keeper.statusResult();
 }
 

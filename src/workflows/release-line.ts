@@ -24,7 +24,7 @@ export function refuseEarlierReleaseRun(): void {
   if (wf.patched(RELEASE_LINE_MARKER)) return;
   const message =
     `run ${wf.workflowInfo().runId} of ${wf.workflowInfo().workflowId} was written by a release before 3.0, which a 3.x worker cannot replay: ` +
-      `run a ${MOVE_THROUGH_RELEASE} fleet with PLUM_WORKER_VERSIONING on, let every keeper move onto it (plum-keeper upgrade), then deploy 3.x (README: Upgrading from 2.x to 3.0)`;
+    `run a ${MOVE_THROUGH_RELEASE} fleet with PLUM_WORKER_VERSIONING on, let every keeper move onto it (plum-keeper upgrade), then deploy 3.x (README: Upgrading from 2.x to 3.0)`;
   wf.proxySinks<KeeperSinks>().keeperRefusals.refused(message);
   throw new EarlierReleaseRunError(message);
 }

@@ -37,11 +37,7 @@ export class StatusAlerts {
   }
 
   /** The alert state after `status`: changed only on a transition, which is sent when the worker has a webhook. */
-  observe(
-    status: StatusResult,
-    alerted: AlertState | undefined,
-    webhook: boolean,
-  ): AlertState | undefined {
+  observe(status: StatusResult, alerted: AlertState | undefined, webhook: boolean): AlertState | undefined {
     const alert = alertFor(status, alerted, Date.now());
     if (alert === undefined) return alerted;
     if (webhook) this.send(alert);
