@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { MAX_EPOCH_MS } from '../../src/contract';
+import type { RefreshOutcome } from '../../src/workflows/transitions';
 
 /** A value no message, log line or output may ever contain: planted in secrets and bodies, then searched for. */
 export const MARK = 'zzSECRETzz';
@@ -42,4 +44,38 @@ export const anyArgument = fc.oneof(
   fc.record({ reason: fc.string({ minLength: 400, maxLength: 2000 }) }),
   fc.record({ email: awkwardString, scope: awkwardString }),
   fc.record({ tokens: jsonish }),
+);
+
+/** Any way a refresh attempt can end, as the workflow classifies it. */
+export const refreshOutcome: fc.Arbitrary<RefreshOutcome> = fc.oneof(
+  fc.record({
+    kind: fc.constant('ok' as const),
+    tokens: fc.record({
+      accessToken: fc.string({ minLength: 1 }),
+      refreshToken: fc.string({ minLength: 1 }),
+      tokenType: fc.constant('bearer'),
+      accessTokenExpiresAt: fc.integer({ min: 0, max: MAX_EPOCH_MS }),
+    }),
+  }),
+  fc.record({
+    kind: fc.constant('rejected' as const),
+    reason: fc.constantFrom('INVALID_GRANT', 'TOKEN_KILLED', 'COMPANY_DISABLED' as const),
+    afterUnknownOutcome: fc.boolean(),
+    message: fc.string(),
+  }),
+  fc.record({
+    kind: fc.constant('rate_limited' as const),
+    retryAfterMs: fc.oneof(fc.double(), fc.constant(undefined)),
+    message: fc.string(),
+  }),
+  fc.record({
+    kind: fc.constantFrom(
+      'no_credentials' as const,
+      'unknown' as const,
+      'server_error' as const,
+      'not_sent' as const,
+      'error' as const,
+    ),
+    message: fc.string({ maxLength: 500 }),
+  }),
 );

@@ -72,7 +72,7 @@ export function codeDigest(root: string = CODE_ROOT): string {
 
 /**
  * The build id workers report in their Worker Deployment Version when `PLUM_BUILD_ID` is unset: the release and the
- * code's digest as semver build metadata (`2.3.0+4f1c0d9a7b2e`). The release orders builds ("newer"); the digest
+ * code's digest as semver build metadata (`3.0.0+4f1c0d9a7b2e`). The release orders builds ("newer"); the digest
  * keeps two codes from sharing a pinned version.
  */
 export function defaultBuildId(root: string = CODE_ROOT): string {

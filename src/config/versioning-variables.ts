@@ -27,7 +27,7 @@ export const workerVersioningVariables = {
       doc({
         description:
           'build id of this worker’s Worker Deployment Version; set it only to name builds yourself (empty means the default). Two different codes must never share one',
-        defaultText: 'package version + digest of the workflow and activity code, e.g. `2.3.0+4f1c0d9a7b2e`',
+        defaultText: 'package version + digest of the workflow and activity code, e.g. `3.0.0+4f1c0d9a7b2e`',
       }),
     ),
   PLUM_ROLLOUT: z

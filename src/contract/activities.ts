@@ -12,6 +12,13 @@ export interface TokenSet {
   refreshTokenExpiresAt?: number;
 }
 
+/**
+ * The token set the keeper holds: a {@link TokenSet} whose access token (and its expiry) may be unknown, as after an
+ * enrolment with the refresh token alone, stamped with when it came in (its lifetime is counted from there).
+ */
+export type HeldTokenSet = Omit<TokenSet, 'accessToken' | 'accessTokenExpiresAt'> &
+  Partial<Pick<TokenSet, 'accessToken' | 'accessTokenExpiresAt'>> & { obtainedAt: number };
+
 /** What the validate endpoint tells about an access token. */
 export interface TokenValidity {
   accessTokenExpiresAt: number;
@@ -41,14 +48,7 @@ export interface HeldSetSnapshot {
   reason?: StatusReason;
   generation: number;
   upstreamRefreshes: number;
-  tokens: {
-    accessToken?: string;
-    refreshToken: string;
-    tokenType: string;
-    accessTokenExpiresAt?: number;
-    refreshTokenExpiresAt?: number;
-    obtainedAt: number;
-  };
+  tokens: HeldTokenSet;
   spentRefreshTokens?: string[];
 }
 

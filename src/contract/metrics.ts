@@ -1,3 +1,4 @@
+import { PLUM_CALL_OUTCOMES } from './failure-types';
 import { TOKEN_STATUSES } from './status';
 
 /**
@@ -27,7 +28,7 @@ export const KEEPER_COUNTERS = {
     help: 'Plum calls by endpoint and outcome class',
     labels: {
       endpoint: ['refresh', 'user_token', 'validate'],
-      outcome: ['ok', 'rejected', 'rate_limited', 'server_error', 'not_sent', 'unknown', 'error'],
+      outcome: PLUM_CALL_OUTCOMES,
     },
   },
   plum_keeper_rate_limit_penalties: {

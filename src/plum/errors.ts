@@ -1,4 +1,4 @@
-import type { RejectionReason } from '../contract';
+import type { PlumFailureOutcome, RejectionReason } from '../contract';
 
 export type { RejectionReason };
 
@@ -7,7 +7,7 @@ export type PlumOperation = 'refresh' | 'createUserToken' | 'validate';
 
 /** Every failure of a Plum call; `outcome` says how a caller should react. Messages never quote bodies or tokens. */
 export abstract class PlumError extends Error {
-  abstract readonly outcome: 'rejected' | 'rate_limited' | 'not_sent' | 'server_error' | 'unknown';
+  abstract readonly outcome: PlumFailureOutcome;
   constructor(
     readonly operation: PlumOperation,
     message: string,

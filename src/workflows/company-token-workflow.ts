@@ -1,19 +1,12 @@
 import * as wf from '@temporalio/workflow';
 import type { CompanyTokenInput, PlumActivities, StatusResult } from '../contract';
-import {
-  RETIRE_ALERT_GRACE_MS,
-  describeZodError,
-  undecodableRefusal,
-  workflowIdFor,
-  workflowInputSchema,
-} from '../contract';
+import { describeZodError, undecodableRefusal, workflowIdFor, workflowInputSchema } from '../contract';
 import { invalidInput } from './workflow-failures';
 import { registerHandlers } from './handlers';
 import { holdOffRefresh } from './hold-off';
 import { CompanyKeeper } from './company-keeper';
 import { leakOf } from './leaked-tokens';
-import { awaitingTokens } from './refresh-machine';
-import { recoverAfterReset, resetCheckDue } from './reset-recovery';
+import { attemptRefresh } from './refresh-attempt';
 import type { CompanyState } from './state';
 import { companyStateSchema, initialState } from './state';
 import { RunVersion } from './versioning';
@@ -29,28 +22,11 @@ const { workerSettings } = wf.proxyLocalActivities<PlumActivities>({ startToClos
 export async function companyTokenWorkflow(input: CompanyTokenInput): Promise<StatusResult> {
   refuseEarlierReleaseRun();
   const { companyId, carried } = checkedInput(input);
-  const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random));
   const version = new RunVersion();
+  const keeper = new CompanyKeeper(carried ?? initialState({ ...input, companyId }, Date.now(), Math.random), version);
   // Handlers are registered before this first await, so messages sent right after the start find them.
-  registerHandlers(keeper, version);
-  keeper.load(await workerSettings());
-  if (carried?.pendingAlerts) {
-    for (const alert of carried.pendingAlerts) keeper.alerts.send(alert);
-    delete keeper.state.pendingAlerts;
-  }
-  if (resetCheckDue(keeper)) await recoverAfterReset(keeper);
-  keeper.started = true;
-  if (awaitingTokens(keeper.state)) {
-    // Enrolment: the reseed update that came with the start installs the set and learns what it lacks.
-    await wf.condition(() => !awaitingTokens(keeper.state) || keeper.retired);
-  } else if (carried === undefined) {
-    const leak = leakOf(input);
-    if (leak) keeper.rotateLeaked(leak);
-    else await keeper.learnMissing();
-  } else if (input.arrivedUnsealed) {
-    // Carried by a build that did not seal tokens: they are readable in the previous run's history.
-    keeper.rotateLeaked('unsealed');
-  }
+  registerHandlers(keeper);
+  await keeper.startUp(await workerSettings(), { carried: carried !== undefined, leak: leakOf(input) });
   return run(keeper, version);
 }
 
@@ -81,79 +57,53 @@ function checkedInput(input: CompanyTokenInput): { companyId: string; carried: C
 }
 
 async function run(keeper: CompanyKeeper, version: RunVersion): Promise<StatusResult> {
-  while (!keeper.retired) {
+  const { cell } = keeper;
+  while (!cell.retired) {
     keeper.publish();
-    if (!keeper.state.refreshRequested && !keeper.refreshDue()) await sleepUntilDue(keeper, version);
-    keeper.wakeForReseed = false;
-    version.wakeRequested = false;
-    if (keeper.retired) break;
+    if (!keeper.refreshDue()) await sleepUntilDue(keeper, version);
+    cell.takeWake();
+    if (cell.retired) break;
     keeper.markExpiredIfDue();
-    if (keeper.state.refreshRequested || keeper.refreshDue()) {
-      if (resetCheckDue(keeper) && (await recoverAfterReset(keeper))) continue;
-      if (!(await holdOffRefresh(keeper))) await keeper.attemptRefresh();
+    if (keeper.refreshDue()) {
+      if (!(await holdOffRefresh(cell))) await attemptRefresh(cell);
       continue;
     }
-    const upgrade = version.targetChanged() || version.movedSinceSettings(keeper.config.buildId);
+    const upgrade = version.targetChanged() || version.movedSinceSettings(cell.config.buildId);
     if (upgrade || shouldContinueAsNew(keeper)) {
       // Undelivered alerts never hold a run back: the next run carries them.
-      const quiet = () => wf.allHandlersFinished();
-      await wf.condition(() => quiet() || keeper.state.refreshRequested || keeper.retired);
-      if (quiet() && !keeper.state.refreshRequested && !keeper.retired) {
-        return continueAsNew(keeper, upgrade);
+      await wf.condition(() => wf.allHandlersFinished() || cell.state.refreshRequested || cell.retired);
+      if (wf.allHandlersFinished() && !cell.state.refreshRequested && !cell.retired) {
+        const next = wf.makeContinueAsNewFunc<typeof companyTokenWorkflow>(
+          upgrade ? { initialVersioningBehavior: 'AUTO_UPGRADE' } : {},
+        );
+        return next(keeper.continuedInput());
       }
     }
   }
-  await wf.condition(wf.allHandlersFinished);
-  keeper.state = { ...keeper.state, status: 'RETIRED' };
-  keeper.publish();
-  const delivered = await wf.condition(() => keeper.alertsDelivered(), RETIRE_ALERT_GRACE_MS);
-  if (!delivered)
-    wf.log.error('retired with status alerts undelivered', { alerts: keeper.alerts.undelivered().length });
-  return keeper.statusResult();
+  return keeper.retire();
 }
 
 /** Sleeps until the next refresh (or expiry) is due, or until a message needs the loop. */
 async function sleepUntilDue(keeper: CompanyKeeper, version: RunVersion): Promise<void> {
+  const { cell } = keeper;
   const wakeAt = keeper.nextWakeAt();
   const wake = () =>
-    keeper.retired ||
-    keeper.state.refreshRequested ||
-    keeper.wakeForReseed ||
+    cell.retired ||
+    cell.state.refreshRequested ||
+    cell.wakePending ||
     shouldContinueAsNew(keeper) ||
-    version.targetChanged() ||
-    version.wakeRequested;
+    version.targetChanged();
   if (wakeAt === undefined) {
     await wf.condition(wake);
     return;
   }
   const at = new Date(wakeAt).toISOString();
   const summary =
-    keeper.state.retryAt !== undefined
-      ? `retry refresh at ${at} (${keeper.state.status})`
-      : `sleep until refresh at ${at}`;
+    cell.state.retryAt !== undefined ? `retry refresh at ${at} (${cell.state.status})` : `sleep until refresh at ${at}`;
   await wf.condition(wake, Math.max(1, wakeAt - Date.now()), { summary });
 }
 
 function shouldContinueAsNew(keeper: CompanyKeeper): boolean {
   const info = wf.workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength >= keeper.config.maxHistoryEvents;
-}
-
-/** Continues as new with the carried state; `upgrade`: the new run starts on the current build, not this one's. */
-function continueAsNew(keeper: CompanyKeeper, upgrade: boolean): Promise<never> {
-  const pendingAlerts = keeper.alerts.undelivered();
-  const state: CompanyState = {
-    ...keeper.state,
-    userTokens: keeper.userTokens.snapshot(),
-    ...(pendingAlerts.length > 0 && { pendingAlerts }),
-  };
-  const next = wf.makeContinueAsNewFunc<typeof companyTokenWorkflow>(
-    upgrade ? { initialVersioningBehavior: 'AUTO_UPGRADE' } : {},
-  );
-  return next({
-    companyId: state.companyId,
-    tokens: { refresh_token: state.tokens.refreshToken },
-    policy: state.policyOverrides,
-    carried: state,
-  });
+  return info.continueAsNewSuggested || info.historyLength >= keeper.cell.config.maxHistoryEvents;
 }

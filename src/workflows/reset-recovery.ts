@@ -1,9 +1,9 @@
 import * as wf from '@temporalio/workflow';
 import type { HeldSetSnapshot, PlumActivities } from '../contract';
 import { failureMessage } from './workflow-failures';
-import type { CompanyKeeper } from './company-keeper';
-import { afterResetRecovery } from './refresh-machine';
+import type { KeeperCell } from './keeper-cell';
 import type { CompanyState } from './state';
+import { afterResetRecovery } from './transitions';
 
 const { newestHeldSet } = wf.proxyActivities<PlumActivities>({
   startToCloseTimeout: '1 minute',
@@ -16,9 +16,6 @@ const isResetRun = (): boolean => {
   const info = wf.workflowInfo();
   return info.runId !== info.originalExecutionRunId;
 };
-
-/** Whether this run was made by a Reset and has not yet looked for a newer set (synchronous: no await otherwise). */
-export const resetCheckDue = (keeper: CompanyKeeper): boolean => !keeper.resetChecked && isResetRun();
 
 /** The internal `keeperHeldState` query's answer, for the run that replaces this one after a Reset. */
 export function heldSnapshot(state: CompanyState): HeldSetSnapshot {
@@ -34,26 +31,29 @@ export function heldSnapshot(state: CompanyState): HeldSetSnapshot {
 }
 
 /**
- * Before a reset run spends anything, it takes the newest set from the run it replaced: a Reset replays from an old
- * state whose refresh token Plum has long since rotated. Runs once per run; returns whether the state changed.
+ * Before a reset run spends anything, it reads the newest set the run it replaced held: a Reset replays from an old
+ * state whose refresh token Plum has long since rotated. `unrecovered`: it could not read it.
  */
-export async function recoverAfterReset(keeper: CompanyKeeper): Promise<boolean> {
-  keeper.resetChecked = true;
-  const before: CompanyState = keeper.state;
-  let snapshot: HeldSetSnapshot | null = null;
-  let unrecovered = false;
+async function readReplacedRunSet(): Promise<{ snapshot: HeldSetSnapshot | null; unrecovered: boolean }> {
   try {
-    snapshot = await newestHeldSet({ workflowId: wf.workflowInfo().workflowId, runId: wf.workflowInfo().runId });
+    const { workflowId, runId } = wf.workflowInfo();
+    return { snapshot: await newestHeldSet({ workflowId, runId }), unrecovered: false };
   } catch (error) {
-    unrecovered = true;
     wf.log.error('reset run could not read the newest set from the run it replaced: reseed', {
       error: failureMessage(error),
     });
+    return { snapshot: null, unrecovered: true };
   }
-  keeper.state = afterResetRecovery(keeper.state, snapshot, unrecovered);
-  if (!unrecovered && keeper.state !== before) {
-    wf.log.warn('reset run took the newest set from the run it replaced', { generation: keeper.state.generation });
+}
+
+/** A run made by a Reset takes the newest set the replaced run held before it spends anything (once, at start-up). */
+export async function recoverAfterReset(cell: KeeperCell): Promise<void> {
+  if (!isResetRun()) return;
+  const { snapshot, unrecovered } = await readReplacedRunSet();
+  const before = cell.state;
+  cell.set(afterResetRecovery(before, snapshot, unrecovered));
+  if (!unrecovered && cell.state !== before) {
+    wf.log.warn('reset run took the newest set from the run it replaced', { generation: cell.state.generation });
   }
-  keeper.publish();
-  return keeper.state !== before;
+  cell.publish();
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { PlumTokens, RefreshPolicy, SchedulePolicy } from '../contract';
+import type { HeldTokenSet, PlumTokens, RefreshPolicy, SchedulePolicy } from '../contract';
+import { fingerprint } from './fingerprint';
 import {
   MAX_EPOCH_MS,
   STATUS_REASONS,
@@ -12,7 +13,7 @@ import {
 
 const epoch = z.number().int().min(0).max(MAX_EPOCH_MS);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-/** The company's token set as the workflow holds it. */
+/** The company's token set as the workflow holds it ({@link HeldTokenSet}). */
 const heldTokensSchema = z.object({
   accessToken: tokenString.optional(),
   refreshToken: z.string().max(8192),
@@ -22,7 +23,9 @@ const heldTokensSchema = z.object({
   /** When this set came in; its lifetime is counted from here. */
   obtainedAt: epoch,
 });
-export type HeldTokens = z.infer<typeof heldTokensSchema>;
+// The schema and the contract's type describe one shape: each must be assignable to the other.
+const _schemaIsHeldTokenSet: HeldTokenSet = {} as z.infer<typeof heldTokensSchema>;
+const _heldTokenSetFitsSchema: z.infer<typeof heldTokensSchema> = {} as HeldTokenSet;
 
 const cachedUserTokenSchema = z.object({
   email: z.string().max(320),
@@ -96,7 +99,7 @@ export const companyStateSchema = z.object({
 export type CompanyState = z.infer<typeof companyStateSchema>;
 
 /** Converts Plum's snake_case set into the held shape; the input has already been validated. */
-export function heldFromPlum(tokens: PlumTokens, now: number): HeldTokens {
+export function heldFromPlum(tokens: PlumTokens, now: number): HeldTokenSet {
   const parsed = plumTokensSchema.parse(tokens);
   const accessTokenExpiresAt =
     parsed.access_token_expiry ??
@@ -120,6 +123,26 @@ export function mergedPolicy(defaults: SchedulePolicy, overrides: RefreshPolicy)
 }
 
 export const userTokenKey = (email: string, scope: string): string => `${email.toLowerCase()}|${scope}`;
+
+/** Whether the held access token may still be handed out at `now`. */
+export function accessTokenUsable(tokens: HeldTokenSet, now: number): boolean {
+  const { accessToken, accessTokenExpiresAt } = tokens;
+  return accessToken !== undefined && (accessTokenExpiresAt === undefined || now < accessTokenExpiresAt);
+}
+
+/** Whether the company was started without tokens and waits for the reseed that brings them. */
+export const awaitingTokens = (state: CompanyState): boolean => state.reason === 'NO_TOKENS';
+
+/** Rejections of the refresh token (rather than of the company or client) that an earlier unknown outcome explains. */
+const SPENT_TOKEN_REASONS: ReadonlySet<string> = new Set(['INVALID_GRANT', 'TOKEN_KILLED']);
+
+/** Whether a rejection with `reason` says the company's token itself is dead (spent or killed). */
+export const isSpentTokenReason = (reason: string | undefined): boolean =>
+  reason !== undefined && SPENT_TOKEN_REASONS.has(reason);
+
+/** Whether `refreshToken` is one this keeper has already spent: a set holding it is older than the one held. */
+export const alreadySpent = (state: CompanyState, refreshToken: string): boolean =>
+  (state.spentRefreshTokens ?? []).includes(fingerprint(refreshToken));
 
 /** The state of a company's first run, before anything happened; without tokens it waits for them. */
 export function initialState(

@@ -1,5 +1,5 @@
 import type { AccessTokenResult, NoTokenReason } from '../contract';
-import { accessTokenUsable } from './refresh-machine';
+import { accessTokenUsable } from './state';
 import type { CompanyState } from './state';
 
 /**

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PlumActivities, SchedulePolicy, UserTokenResult } from '../contract';
 import { FAILURE_TYPES } from '../contract';
 import { failureMessage, plumFailureOf } from './workflow-failures';
-import { isSpentTokenReason } from './refresh-machine';
+import { isSpentTokenReason } from './state';
 import { leadFor } from './schedule';
 import { SingleFlight } from '../common/single-flight';
 import type { CachedUserToken } from './state';

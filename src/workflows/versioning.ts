@@ -16,9 +16,6 @@ function deploymentVersion(): { deploymentName: string; buildId: string } | unde
 }
 
 export class RunVersion {
-  /** A `wake` signal arrived: the loop looks at its build once more. */
-  wakeRequested = false;
-
   /** The server names a newer current (or ramping) version for this pinned run: continue as new onto it. */
   targetChanged(): boolean {
     return wf.workflowInfo().targetWorkerDeploymentVersionChanged;

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import type { PlumFailureDetails, StatusReason, StatusResult } from '../contract';
+import type { PlumFailureDetails, StatusReason, StatusResult, TokenSet } from '../contract';
 import { FAILURE_TYPES, QUERY_FAILURE_TYPE } from '../contract';
-import type { RefreshOutcome, RefreshedSet } from './refresh-machine';
+import type { RefreshOutcome } from './transitions';
 
 /** Refuses bad input; `field` names the first bad field for clients to show. */
 export function invalidInput(message: string, field?: string): ApplicationFailure {
@@ -83,11 +83,17 @@ export function plumFailureOf(error: unknown): { type?: string; details?: PlumFa
   return { type: cause.type ?? undefined, details: cause.details?.[0] as PlumFailureDetails | undefined, cause };
 }
 
-/** Classifies a failed refresh activity for the refresh machine. */
-export function classifyRefreshFailure(error: unknown): Exclude<RefreshOutcome, { kind: 'refreshed' }> {
+/**
+ * How a failed refresh activity ended, in the Plum call outcomes its details carry (a timeout, or an attempt after one
+ * that died mid-call, is `unknown`: Plum may have rotated).
+ */
+export function classifyRefreshFailure(error: unknown): Exclude<RefreshOutcome, { kind: 'ok' }> {
   const { type, details, cause } = plumFailureOf(error);
   const message = failureMessage(error);
-  if (type === FAILURE_TYPES.rejected) {
+  if (type === FAILURE_TYPES.noCredentials) return { kind: 'no_credentials', message };
+  if (type === FAILURE_TYPES.notSent) return { kind: 'not_sent', message };
+  const outcome = details?.outcome;
+  if (outcome === 'rejected') {
     return {
       kind: 'rejected',
       reason: (details?.reason ?? 'BAD_REQUEST') as StatusReason,
@@ -95,12 +101,11 @@ export function classifyRefreshFailure(error: unknown): Exclude<RefreshOutcome, 
       message,
     };
   }
-  if (type === FAILURE_TYPES.rateLimited) return { kind: 'rate-limited', retryAfterMs: details?.retryAfterMs, message };
-  if (type === FAILURE_TYPES.noCredentials) return { kind: 'no-credentials', message };
-  if (type === FAILURE_TYPES.unknown || cause instanceof TimeoutFailure || details?.afterUnknownOutcome) {
-    return { kind: 'outcome-unknown', message };
+  if (outcome === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: details?.retryAfterMs, message };
+  if (outcome === 'unknown' || cause instanceof TimeoutFailure || details?.afterUnknownOutcome) {
+    return { kind: 'unknown', message };
   }
-  return { kind: 'transient', message };
+  return { kind: outcome ?? 'error', message };
 }
 
 /** A short name of the failure for logs. */
@@ -110,9 +115,9 @@ export function failureKind(error: unknown): string {
 }
 
 /** The token set a refresh attempt heartbeated before it timed out (Plum answered; the completion was lost). */
-export function savedReplyOf(error: unknown): RefreshedSet | undefined {
+export function savedReplyOf(error: unknown): TokenSet | undefined {
   if (!(error instanceof ActivityFailure) || !(error.cause instanceof TimeoutFailure)) return undefined;
-  const saved = (error.cause.lastHeartbeatDetails as { tokens?: Partial<RefreshedSet> } | undefined)?.tokens;
+  const saved = (error.cause.lastHeartbeatDetails as { tokens?: Partial<TokenSet> } | undefined)?.tokens;
   if (
     typeof saved?.accessToken !== 'string' ||
     typeof saved.refreshToken !== 'string' ||

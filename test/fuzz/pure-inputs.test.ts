@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MARK, awkwardString, jsonish } from '../../chaos/lib/arbitraries';
+import { MARK, awkwardString, jsonish, refreshOutcome } from '../../chaos/lib/arbitraries';
 import { ConfigError, loadConfig } from '../../src/config';
 import { MAX_EPOCH_MS, plumTokensSchema, reseedInputSchema, workflowInputSchema } from '../../src/contract';
 import { classifyErrorReply } from '../../src/plum/error-body';
 import { PlumError } from '../../src/plum/errors';
 import { tokenGrantBody } from '../../src/plum/token-set';
-import type { RefreshOutcome } from '../../src/workflows/refresh-machine';
-import { afterRefresh } from '../../src/workflows/refresh-machine';
+import { afterRefresh } from '../../src/workflows/transitions';
 import { companyStateSchema, initialState } from '../../src/workflows/state';
 
 /** Deterministic: the same cases every run, so a failure here is reproducible; `npm run chaos` will run more. */
@@ -82,35 +81,9 @@ describe('fuzzed inputs at the pure entry points (a deterministic subset of R5)'
   });
 
   it('the refresh machine: any sequence of outcomes keeps a state the workflow would accept as carried', () => {
-    const outcome: fc.Arbitrary<RefreshOutcome> = fc.oneof(
-      fc.record({
-        kind: fc.constant('refreshed' as const),
-        tokens: fc.record({
-          accessToken: fc.string({ minLength: 1 }),
-          refreshToken: fc.string({ minLength: 1 }),
-          tokenType: fc.constant('bearer'),
-          accessTokenExpiresAt: fc.integer({ min: 0, max: MAX_EPOCH_MS }),
-        }),
-      }),
-      fc.record({
-        kind: fc.constant('rejected' as const),
-        reason: fc.constantFrom('INVALID_GRANT', 'TOKEN_KILLED', 'COMPANY_DISABLED' as const),
-        afterUnknownOutcome: fc.boolean(),
-        message: fc.string(),
-      }),
-      fc.record({
-        kind: fc.constant('rate-limited' as const),
-        retryAfterMs: fc.oneof(fc.double(), fc.constant(undefined)),
-        message: fc.string(),
-      }),
-      fc.record({
-        kind: fc.constantFrom('no-credentials' as const, 'outcome-unknown' as const, 'transient' as const),
-        message: fc.string({ maxLength: 500 }),
-      }),
-    );
     fc.assert(
       fc.property(
-        fc.array(outcome, { maxLength: 20 }),
+        fc.array(refreshOutcome, { maxLength: 20 }),
         fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2090, 0, 1) }),
         (outcomes, now) => {
           let state = initialState({ companyId: 'acme', tokens: { refresh_token: 'r' } }, now, () => 0.5);
