@@ -17,13 +17,15 @@ export const LAYERS = {
   sandbox: ['contract'],
   workflows: ['contract'],
   codec: ['contract'],
-  temporal: ['contract'],
+  'dev-server': ['contract'],
   activities: ['contract', 'plum'],
   client: ['contract', 'codec'],
   deployment: ['contract'],
   config: ['contract', 'codec', 'client', 'deployment'],
-  worker: ['contract', 'activities', 'plum', 'codec', 'logging', 'deployment'],
-  cli: ['contract', 'codec', 'client', 'config', 'plum', 'deployment'],
+  connection: ['contract', 'codec', 'client', 'config'],
+  'codec-server': ['contract', 'codec', 'config'],
+  worker: ['contract', 'activities', 'plum', 'codec', 'logging', 'deployment', 'config', 'connection', 'monitoring'],
+  cli: ['contract', 'codec', 'client', 'config', 'connection', 'plum', 'deployment'],
   monitoring: ['contract', 'deployment'],
 };
 

@@ -18,7 +18,7 @@ import { countPinned } from '../src/deployment/deployment-view';
 import { PlumSandbox } from '../src/sandbox/plum-sandbox';
 import { KEEPER_BUNDLE_OPTIONS } from '../src/worker/workflow-bundle';
 import { startSqliteServer } from '../scripts/cluster/sqlite-server';
-import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { locateTemporalCli } from '../src/dev-server/cli-locator';
 import { companyIds } from './lib/enrol';
 import { freshKeys } from './lib/harness';
 import { positiveInteger } from './lib/cli-options';

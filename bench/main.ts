@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
-import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { locateTemporalCli } from '../src/dev-server/cli-locator';
 import { Harness } from './lib/harness';
 import { describeMachine } from './lib/machine';
 import type { SectionResult } from './lib/report';

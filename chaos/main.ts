@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { locateTemporalCli } from '../src/dev-server/cli-locator';
 import { createLog } from '../src/logging/log';
 import { installRuntime } from '../src/worker/runtime';
 import type { SectionResult } from '../bench/lib/report';

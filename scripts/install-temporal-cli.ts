@@ -1,7 +1,7 @@
 // Finds the temporal CLI and the Temporal server binary, installing each with `go install` when Go is present (CI,
 // first runs; `npm test` runs this once before any test starts, so no two tests build them side by side).
 import { goBinary, uiServerBinary } from './cluster/temporal-server';
-import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { locateTemporalCli } from '../src/dev-server/cli-locator';
 
 async function main(): Promise<number> {
   const cli = await locateTemporalCli({ log: (line) => console.log(line) });

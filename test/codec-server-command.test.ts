@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadOrCreateLocalKeyRing } from '../src/codec/local-key';
-import { freePort } from '../src/temporal/dev-server';
+import { freePort } from '../src/dev-server/dev-server';
 import { TEST_KEYS_ENV, TEST_KEY_ENV_VARS } from './helpers/codec';
 import { waitFor } from './helpers/wait';
 

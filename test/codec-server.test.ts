@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmCodec } from '../src/codec/aes-gcm-codec';
-import { CodecServer } from '../src/codec/codec-server';
+import { CodecServer } from '../src/codec-server/server';
 import { KeyRing } from '../src/codec/key-ring';
 import { testKey } from './helpers/codec';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config';
-import { codecServerAuth } from '../src/config/codec-server';
+import { codecServerAuth } from '../src/config/codec-server-settings';
 import { durationSeconds, graceProblem } from './helpers/drain';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { testKey } from './helpers/codec';

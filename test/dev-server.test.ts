@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { DevServer } from '../src/temporal/dev-server';
+import type { DevServer } from '../src/dev-server/dev-server';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../src/contract';
 import { startTestServer, testCliPath } from './helpers/temporal';
 import { waitFor } from './helpers/wait';
@@ -94,7 +94,7 @@ describe('the launcher leaves no process behind', () => {
   it('a SIGKILLed parent takes its server down with it', async () => {
     const cliPath = await testCliPath();
     const script = `
-      const { DevServer } = require('./src/temporal/dev-server');
+      const { DevServer } = require('./src/dev-server/dev-server');
       DevServer.start({ cliPath: ${JSON.stringify(cliPath)} }).then((s) => {
         console.log(JSON.stringify({ address: s.address, watchdog: s.watchdogPid }));
       });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config';
-import { codecServerAuth } from '../src/config/codec-server';
+import { codecServerAuth } from '../src/config/codec-server-settings';
 import { PROMETHEUS_RULE_FILE, RULES_FILE } from '../scripts/prometheus-rule';
 import { testKey } from './helpers/codec';
 import { EnrolmentKeyRing } from '../src/codec/enrolment-seal';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { freePort } from '../src/temporal/dev-server';
+import { freePort } from '../src/dev-server/dev-server';
 import { createDataConverter } from '../src/codec/data-converter';
 import { loadOrCreateLocalKeyRing } from '../src/codec/local-key';
 import { statusQuery, workflowIdFor } from '../src/contract';

@@ -11,7 +11,7 @@ import { createDataConverter } from '../../src/codec/data-converter';
 import { TokenKeeperClient } from '../../src/client';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
-import { DevServer } from '../../src/temporal/dev-server';
+import { DevServer } from '../../src/dev-server/dev-server';
 import { enrolAll } from './enrol';
 import { cpuMeter } from './process-usage';
 

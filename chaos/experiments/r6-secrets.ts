@@ -8,7 +8,7 @@ import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
 import { InvalidInputError, TokenKeeperClient } from '../../src/client';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { CodecServer } from '../../src/codec/codec-server';
+import { CodecServer } from '../../src/codec-server/server';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { KeyRing } from '../../src/codec/key-ring';
 import { WORKFLOW_TYPE, cachedUserTokenQuery, workflowIdFor } from '../../src/contract';

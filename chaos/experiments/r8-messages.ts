@@ -3,7 +3,7 @@
 import type { SectionResult } from '../../bench/lib/report';
 import { row } from '../../bench/lib/report';
 import { accessTokenQuery, refreshNowUpdate, statusQuery, userTokenUpdate, workflowIdFor } from '../../src/contract';
-import { MAX_IN_FLIGHT_UPDATES } from '../../src/temporal/dev-server';
+import { MAX_IN_FLIGHT_UPDATES } from '../../src/dev-server/dev-server';
 import { RETIRE_ALERT_GRACE_MS } from '../../src/contract';
 import { TOKEN_LIFETIME_MS, deadWebhookAcrossContinueAsNew } from './r8-dead-webhook';
 import { described, errorName } from '../lib/described';

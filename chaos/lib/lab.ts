@@ -15,7 +15,7 @@ import { KeyRing } from '../../src/codec/key-ring';
 import type { RefreshedToken, WorkerSettings } from '../../src/contract';
 import { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
-import { DevServer, freePort } from '../../src/temporal/dev-server';
+import { DevServer, freePort } from '../../src/dev-server/dev-server';
 import { CHAOS_HTTP_TIMEOUT_MS, CHAOS_SETTINGS } from './settings';
 
 /** A keeper worker process of the lab. */

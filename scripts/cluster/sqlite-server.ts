@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/dev-server/dev-server';
 import { Managed } from './processes';
 import { goBinary, setUpNamespace } from './temporal-server';
 

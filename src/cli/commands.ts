@@ -5,7 +5,7 @@ import { NeedsReauthError } from '../client/errors';
 import { connectTemporal } from '../client/temporal-client';
 import type { TokenKeeperClient } from '../client/token-keeper-client';
 import { loadConfigOrExit } from '../config';
-import { connectionOptionsFor } from '../config/temporal-client';
+import { connectionOptionsFor } from '../connection/client-from-config';
 import type { TokenStatus } from '../contract';
 import { ALERT_STATES, companyIdSchema, nextStepFor, userTokenRequestSchema } from '../contract';
 import { parse } from '../client/parse-input';

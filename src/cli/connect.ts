@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { TokenKeeperClient } from '../client/token-keeper-client';
 import type { Config } from '../config';
-import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring';
-import { clientFromConfig } from '../config/temporal-client';
+import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring-variables';
+import { clientFromConfig } from '../connection/client-from-config';
 
 /** The CLI cannot work with this configuration; exit 2. */
 export class CliSetupError extends Error {

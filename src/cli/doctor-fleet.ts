@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { KeeperCodec } from '../codec/keeper-codec';
-import type { OperatorKeyRings } from '../config/key-ring';
+import type { OperatorKeyRings } from '../config/key-ring-variables';
 import { TASK_QUEUE, WORKFLOW_TYPE, companyIdOf } from '../contract';
 import { CredentialsFileError, readCredentialsFile } from '../plum/credentials-file';
 import type { Check } from './check';

@@ -4,7 +4,7 @@ import type { ConnectionOptions } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
-import { connectionOptionsFor } from '../config/temporal-client';
+import { connectionOptionsFor } from '../connection/client-from-config';
 import type { Check } from './check';
 
 /** Concurrent updates one company must be able to hold in flight (`history.maxInFlightUpdates`; Temporal's default is 10). */

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { ConfigError, loadConfig } from '../config';
-import type { OperatorKeyRings } from '../config/key-ring';
-import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring';
-import { clientFromConfig } from '../config/temporal-client';
+import type { OperatorKeyRings } from '../config/key-ring-variables';
+import { MissingKeyRingError, resolveOperatorKeyRings } from '../config/key-ring-variables';
+import { clientFromConfig } from '../connection/client-from-config';
 import { TemporalUnavailableError } from '../client/errors';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../contract';
 import type { Check } from './check';

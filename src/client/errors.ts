@@ -1,6 +1,6 @@
 import type { StatusReason, TokenStatus } from '../contract';
 import { nextStepFor } from '../contract';
-import type { ConnectionDiagnosis } from '../common/connection-diagnosis';
+import type { ConnectionDiagnosis } from './connection-diagnosis';
 
 /** Base of every error the client library throws; `hint` says what to do next. */
 export abstract class TokenKeeperError extends Error {

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
-import { diagnoseConnection } from '../common/connection-diagnosis';
+import { diagnoseConnection } from './connection-diagnosis';
 import { createDataConverter } from '../codec/data-converter';
 import type { EnrolmentPublicKey } from '../codec/enrolment-seal';
 import type { KeyRing } from '../codec/key-ring';

@@ -1,4 +1,4 @@
-import { credentialsRefused } from '../common/connection-diagnosis';
+import { credentialsRefused } from './connection-diagnosis';
 import {
   ServiceError,
   WorkflowNotFoundError,

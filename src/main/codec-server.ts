@@ -1,7 +1,7 @@
 import { ConfigError, exitOnConfigProblems, loadConfigOrExit } from '../config';
 import { loadLocalKeyRing, localKeyPath } from '../codec/local-key';
-import { resolveEnrolmentPublicKey } from '../config/key-ring';
-import { startCodecServer } from '../config/start-codec-server';
+import { resolveEnrolmentPublicKey } from '../config/key-ring-variables';
+import { startCodecServer } from '../codec-server/start';
 
 /** `npm run codec-server`: the remote codec for the Temporal UI and CLI, from the same configuration as the worker. */
 async function main(): Promise<void> {

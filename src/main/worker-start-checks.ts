@@ -1,8 +1,8 @@
 import { CredentialsFileError, readCredentialsFile } from '../plum/credentials-file';
 import type { Config } from '../config';
 import { exitOnConfigProblems, workerConfigProblems } from '../config';
-import type { KeyRings } from '../config/key-ring';
-import { MissingKeyRingError, resolveKeyRings } from '../config/key-ring';
+import type { KeyRings } from '../config/key-ring-variables';
+import { MissingKeyRingError, resolveKeyRings } from '../config/key-ring-variables';
 
 /**
  * What the worker checks before it connects to anything, exiting 2 with every problem named: API credentials for a

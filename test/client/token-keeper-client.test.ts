@@ -9,7 +9,7 @@ import {
   TokenExpiredError,
   TokenKeeperClient,
 } from '../../src/client';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/dev-server/dev-server';
 import { TEST_KEY_RING } from '../helpers/codec';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { TEST_DATA_CONVERTER, startKeeperEnv, withWorker } from '../helpers/keeper-env';

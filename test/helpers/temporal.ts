@@ -1,5 +1,5 @@
-import { DevServer } from '../../src/temporal/dev-server';
-import { locateTemporalCli } from '../../src/temporal/cli-locator';
+import { DevServer } from '../../src/dev-server/dev-server';
+import { locateTemporalCli } from '../../src/dev-server/cli-locator';
 
 /** Finds (or installs) the CLI for tests; the tests need a real server, so absence is an error here. */
 export async function testCliPath(): Promise<string> {

@@ -8,7 +8,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { Check } from '../../src/cli/doctor';
 import { PLUM_SEARCH_ATTRIBUTE_TYPES } from '../../src/contract';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/dev-server/dev-server';
 import { TEST_KEY_ENV_VARS } from '../helpers/codec';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';

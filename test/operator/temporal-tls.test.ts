@@ -12,7 +12,7 @@ import type { TestCertificates } from '../../scripts/cluster/tls';
 import { clientTlsEnv, makeTestCertificates, serverTlsEnv } from '../../scripts/cluster/tls';
 import type { PlumSandbox } from '../../src/sandbox/plum-sandbox';
 import type { SeededCompany } from '../../src/sandbox/store';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/dev-server/dev-server';
 import type { Child } from '../helpers/child';
 import { startNode } from '../helpers/child';
 import { TEST_KEY_ENV_VARS } from '../helpers/codec';

@@ -9,7 +9,7 @@ import { TokenKeeperClient } from '../../src/client';
 import { connectTemporalClient } from '../../src/client/temporal-client';
 import { loadLocalKeyRing } from '../../src/codec/local-key';
 import { RemoteSandbox } from '../../src/sandbox/remote-sandbox';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/dev-server/dev-server';
 import type { MainJob } from '../helpers/main-job';
 import { startMainJob } from '../helpers/main-job';
 import { testCliPath } from '../helpers/temporal';

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { uiServerBinary } from '../../scripts/cluster/temporal-server';
 import { TASK_QUEUE } from '../../src/contract';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/dev-server/dev-server';
 import { CHROMIUM, NO_CHROMIUM, SCREENSHOT_DIR } from '../helpers/browser';
 import type { Child } from '../helpers/child';
 import { startNode } from '../helpers/child';

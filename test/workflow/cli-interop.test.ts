@@ -9,7 +9,7 @@ import { startKeeperEnv, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { CodecServer } from '../../src/codec/codec-server';
+import { CodecServer } from '../../src/codec-server/server';
 import { TEST_KEY_RING, TEST_TOKEN_KEY_RING } from '../helpers/codec';
 import { waitFor } from '../helpers/wait';
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { CodecServer } from '../../src/codec/codec-server';
+import { CodecServer } from '../../src/codec-server/server';
 import { PlumClient } from '../../src/plum/client';
 import { PlumRejectedError } from '../../src/plum/errors';
 import {

@@ -11,7 +11,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { TokenKeeperClient } from '../../src/client';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { CodecServer } from '../../src/codec/codec-server';
+import { CodecServer } from '../../src/codec-server/server';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { KeeperCodec } from '../../src/codec/keeper-codec';
 import { WORKFLOW_TYPE, statusQuery, workflowIdFor } from '../../src/contract';

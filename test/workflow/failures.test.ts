@@ -90,7 +90,7 @@ describe('companyTokenWorkflow failure paths', () => {
         const rotated = await handle.executeUpdate(refreshNowUpdate, { args: [{ reason: 'after reseed' }] });
         assert.notEqual(rotated.accessToken, fresh.access_token);
         await waitFor('the search attribute', async () => (await searchStatus(handle)) === 'ACTIVE');
-        // One history for the path; the reasons differ only in what Plum said (refresh-machine's tables).
+        // One history for the path; the reasons differ only in what Plum said (the transitions' unit tables).
         if (reason === 'INVALID_GRANT') await recordHistory(handle, 'needs-reauth-then-reseeded');
       });
     });

@@ -1,8 +1,8 @@
 import type { Client, ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { OperatorKeyRings } from './key-ring';
+import type { OperatorKeyRings } from '../config/key-ring-variables';
 import { connectTemporalClient } from '../client/temporal-client';
-import type { Config } from './index';
+import type { Config } from '../config/index';
 
 /** Connection options from configuration: `TEMPORAL_ADDRESS` and friends, else the embedded server on loopback. */
 export function connectionOptionsFor(config: Config, embeddedAddress?: string): NativeConnectionOptions {

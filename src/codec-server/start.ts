@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { CodecServer } from '../codec/codec-server';
+import { CodecServer } from './server';
 import type { EnrolmentPublicKey } from '../codec/enrolment-seal';
 import { KeeperCodec } from '../codec/keeper-codec';
 import type { KeyRing } from '../codec/key-ring';
-import { OidcVerifier } from '../codec/oidc-verifier';
-import { codecServerAuth } from './codec-server';
-import type { Config } from './index';
-import { ConfigError } from './index';
+import { OidcVerifier } from './oidc-verifier';
+import { codecServerAuth } from '../config/codec-server-settings';
+import type { Config } from '../config/index';
+import { ConfigError } from '../config/index';
 
 /** A running codec server and the one line that says honestly where it listens and whom it lets in. */
 export interface StartedCodecServer {

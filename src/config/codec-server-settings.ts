@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import type { configVariables } from './variables';
-import { trustedKeySource } from '../codec/oidc-verifier';
+
+const LOOPBACK_HOSTS = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+
+/**
+ * Whether keys may be fetched from `url`: https, or plain http to a loopback host only (a test issuer). Over plain http
+ * anyone on the path could swap the key set and mint tokens this server accepts.
+ */
+export function trustedKeySource(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.test(parsed.hostname));
+}
 
 type Problems = { variable: string; problem: string }[];
 

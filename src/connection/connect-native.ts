@@ -1,7 +1,7 @@
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { NativeConnection } from '@temporalio/worker';
-import type { ConnectionDiagnosis } from '../common/connection-diagnosis';
-import { credentialsRefused, diagnoseConnection } from '../common/connection-diagnosis';
+import type { ConnectionDiagnosis } from '../client/connection-diagnosis';
+import { credentialsRefused, diagnoseConnection } from '../client/connection-diagnosis';
 
 /** A worker could not connect to Temporal; the message says why in one line and which setting fixes it. */
 export class TemporalConnectError extends Error {

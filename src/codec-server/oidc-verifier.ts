@@ -1,5 +1,6 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { trustedKeySource } from '../config/codec-server-settings';
 
 /** Which OIDC access tokens a codec server accepts. */
 export interface OidcVerifierOptions {
@@ -14,17 +15,6 @@ export interface OidcVerifierOptions {
 /** An access token was refused; `message` says why in words safe to return (never the token or its claims). */
 export class AccessTokenRefusedError extends Error {
   override readonly name = 'AccessTokenRefusedError';
-}
-
-const LOOPBACK_HOSTS = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
-
-/**
- * Whether keys may be fetched from `url`: https, or plain http to a loopback host only (a test issuer). Over plain http
- * anyone on the path could swap the key set and mint tokens this server accepts.
- */
-export function trustedKeySource(url: string): boolean {
-  const parsed = new URL(url);
-  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.test(parsed.hostname));
 }
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
