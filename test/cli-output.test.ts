@@ -9,7 +9,7 @@ import { printable } from '../src/cli/output';
 import { readTokens } from '../src/cli/read-tokens';
 import { describeZodError, userTokenRequestSchema } from '../src/contract';
 
-describe('defect 13: what the CLI prints and reads', () => {
+describe('what the CLI prints and reads', () => {
   it('escapes control characters, so a stored reason cannot forge a line or move the cursor', () => {
     const forged = 'ops\u001b[2K\rplum-keeper: company p1 is fine\nnext';
     const shown = printable(forged);

@@ -197,7 +197,7 @@ describe('plum-keeper CLI, end to end through child processes', () => {
     );
   });
 
-  it('every operator command works with the payload ring alone; only token and user-token need the token ring (issue 23)', async () => {
+  it('every operator command works with the payload ring alone; only token and user-token need the token ring', async () => {
     // What on-call holds: the payload ring, and a shared env file naming the real Plum without its credentials.
     const onCall = (args: string[], stdin?: string) =>
       cli(args, {

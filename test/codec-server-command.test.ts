@@ -59,7 +59,7 @@ describe('npm run codec-server', () => {
     assert.ok(!noToken.stderr.includes(TEST_KEYS_ENV.split(':')[1]!));
   });
 
-  it('refuses the token ring: with it the UI could unseal tokens (defect 16)', () => {
+  it('refuses the token ring: with it the UI could unseal tokens', () => {
     const withTokenRing = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/codec-server.ts'], {
       env: { ...cleanEnv(), ...TEST_KEY_ENV_VARS, PLUM_CODEC_SERVER_AUTH: 'none' },
       encoding: 'utf8',
@@ -79,7 +79,7 @@ describe('npm run codec-server', () => {
     );
   });
 
-  it('refuses no authorisation on an address other hosts reach, however it was asked for (issue 23)', () => {
+  it('refuses no authorisation on an address other hosts reach, however it was asked for', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'plum-codec-'));
     loadOrCreateLocalKeyRing(dataDir);
     for (const env of [

@@ -130,7 +130,7 @@ describe('the codec server with OIDC access tokens (the Temporal UI’s passAcce
     assert.equal(other.status, 403);
   });
 
-  it('refuses a discovery document that names another issuer, and keys fetched over plain http off loopback (issue 30, item 9)', async () => {
+  it('refuses a discovery document that names another issuer, and keys fetched over plain http off loopback', async () => {
     // The same issuer reached under another name: its discovery document names 127.0.0.1, not localhost.
     const elsewhere = issuer.issuer.replace('127.0.0.1', 'localhost');
     assert.notEqual(elsewhere, issuer.issuer);
@@ -160,7 +160,7 @@ describe('the codec server with OIDC access tokens (the Temporal UI’s passAcce
     assert.deepEqual(problems({ PLUM_CODEC_OIDC_ISSUER: issuer.issuer }), [], 'a loopback test issuer may be http');
   });
 
-  it('its container health check passes over https (issue 30, item 10)', async () => {
+  it('its container health check passes over https', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plum-health-'));
     writeFileSync(join(dir, 'cert.pem'), tls.cert);
     // Asynchronously: the server answers from this process.

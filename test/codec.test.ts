@@ -128,7 +128,7 @@ describe('token sealing (the second layer)', () => {
     assert.throws(() => new TokenSealer(ringB).unseal(underA), /key id "ta", which is not in the token key ring/);
   });
 
-  it('issue 22, defect 4: a client a step behind a key rotation is told which step is missing', () => {
+  it('a client a step behind a key rotation is told which step is missing', () => {
     const underB = new TokenSealer(ringAB).seal(state);
     assert.throws(
       () => new TokenSealer(ringA).unseal(underB),

@@ -124,7 +124,7 @@ describe('configuration', () => {
     assert.equal(loadConfig({}).codec.keyRing, undefined, 'embedded mode keeps a local key instead');
   });
 
-  it('a Temporal Cloud profile alone (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) selects production mode (issue 24)', () => {
+  it('a Temporal Cloud profile alone (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) selects production mode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plum-envconfig-'));
     const file = join(dir, 'temporal.toml');
     writeFileSync(
@@ -185,7 +185,7 @@ describe('configuration', () => {
     assert.deepEqual(workerConfigProblems(withFile), []);
   });
 
-  describe('defect 10: configuration that was silently misread or echoed secrets', () => {
+  describe('configuration is never silently misread and never echoes a secret', () => {
     it('blank, empty or hex numbers are refused instead of becoming 0', () => {
       for (const value of ['', '  ', '0x0', '1e3', 'NaN']) {
         for (const variable of ['PLUM_LEAD_FRACTION', 'PLUM_MIN_LEAD_MS', 'PLUM_JITTER_FRACTION']) {

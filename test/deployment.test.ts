@@ -153,7 +153,7 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.match(schema, /^set -eu;/);
   });
 
-  it('runs in each image only programs that image’s own Dockerfile installs (issue 30, item 12)', () => {
+  it('runs in each image only programs that image’s own Dockerfile installs', () => {
     for (const [name, service] of Object.entries(services)) {
       const image = (service as { image?: string }).image ?? '';
       const programs = IMAGE_PROGRAMS[image];
@@ -185,7 +185,7 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.equal(Object.keys(PLUM_SEARCH_ATTRIBUTE_TYPES).length, 4);
   });
 
-  it('builds the keeper image once and runs that image everywhere it is needed (issue 24)', () => {
+  it('builds the keeper image once and runs that image everywhere it is needed', () => {
     const built = Object.entries(services).filter(([, service]) => service.build !== undefined);
     assert.deepEqual(
       built.map(([name]) => name),
@@ -200,7 +200,7 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     }
   });
 
-  it('sends what Prometheus fires to Alertmanager, and Alertmanager to the receiver npm run secrets writes (issue 24)', () => {
+  it('sends what Prometheus fires to Alertmanager, and Alertmanager to the receiver npm run secrets writes', () => {
     const prometheus = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as {
       alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
     };
@@ -312,7 +312,7 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     });
   }
 
-  it('gives the workers a stop grace period that covers their drain, and a short one fails naming it (issue 24)', () => {
+  it('gives the workers a stop grace period that covers their drain, and a short one fails naming it', () => {
     const worker = services.worker!;
     const env = Object.fromEntries(
       Object.entries(worker.environment ?? {}).map(([k, v]) => [k, resolveDefaults(String(v))]),
@@ -331,7 +331,7 @@ describe('docker-compose.yml (checked statically: no Docker engine or compose pl
     assert.match(graceProblem(930, { PLUM_HTTP_TIMEOUT_MS: '30000' }) ?? '', /drain of 35 s/, 'a longer call timeout');
   });
 
-  it('runs a supported Node LTS in the image, and engines and packageManager say what the README does (issue 24)', () => {
+  it('runs a supported Node LTS in the image, and engines and packageManager say what the README does', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     const majors = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
     assert.equal(majors.length, 2, 'both stages on node');

@@ -8,7 +8,7 @@ import { TEST_ENROLMENT_KEYS, TEST_ENROLMENT_PUBLIC_KEY, TEST_KEYS_ENV } from '.
 
 const SET = { tokens: { access_token: 'sbx_at_enrol_unit', refresh_token: 'sbx_rt_enrol_unit' } };
 
-describe('the enrolment key pair (issue 30, item 2)', () => {
+describe('the enrolment key pair', () => {
   it('seals every token with the public half; only the private ring opens it, and a sealed set is not a leak', () => {
     const sealed = TEST_ENROLMENT_PUBLIC_KEY.seal(SET) as typeof SET;
     assert.match(sealed.tokens.refresh_token, /^enrolment:v1:test-e:/);

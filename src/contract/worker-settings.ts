@@ -49,6 +49,25 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 };
 
 /**
+ * A worker's final settings: the defaults, what it was configured with, and the timeouts one Plum call needs. The
+ * refresh activity heartbeats only once Plum has answered, so its heartbeat timeout outlasts one call
+ * (`plumTimeoutMs`), and its start-to-close outlasts the heartbeat. The one place a setting's value is decided.
+ */
+export function workerSettingsFor(configured: Partial<WorkerSettings>, plumTimeoutMs: number): WorkerSettings {
+  const merged: WorkerSettings = {
+    ...DEFAULT_WORKER_SETTINGS,
+    ...configured,
+    policy: { ...DEFAULT_WORKER_SETTINGS.policy, ...configured.policy },
+  };
+  const heartbeat = Math.max(merged.activityHeartbeatTimeoutMs, plumTimeoutMs + 2000);
+  return {
+    ...merged,
+    activityHeartbeatTimeoutMs: heartbeat,
+    activityStartToCloseMs: Math.max(merged.activityStartToCloseMs, heartbeat + 5000),
+  };
+}
+
+/**
  * Company workflows one worker keeps in memory. The SDK evaluates the keeper's workflow modules once per cached
  * workflow (about 0.4 MB each with zod shared, measured by the bench); its own default (from the heap limit, about
  * 2,300 on a 4 GB heap) would hold four times more. An evicted workflow replays from its short history when its timer

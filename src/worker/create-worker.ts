@@ -5,7 +5,7 @@ import type { AlertWebhook } from '../activities/alert-webhook';
 import type { CredentialSource } from '../activities/credentials';
 import { createActivities } from '../activities/plum-activities';
 import type { WorkerSettings } from '../contract';
-import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_WORKER_SETTINGS } from '../contract';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, workerSettingsFor } from '../contract';
 import type { PlumClient } from '../plum/client';
 import { workerDataConverter } from '../codec/data-converter';
 import { TASK_QUEUE } from '../contract';
@@ -63,19 +63,10 @@ export function keeperReplayOptions(
 
 /** A worker for the `plum-tokens` task queue: the company workflow and the Plum activities. */
 export async function createKeeperWorker(options: KeeperWorkerOptions): Promise<Worker> {
-  const merged: WorkerSettings = {
-    ...DEFAULT_WORKER_SETTINGS,
-    ...options.settings,
-    policy: { ...DEFAULT_WORKER_SETTINGS.policy, ...options.settings?.policy },
-  };
-  // The refresh activity heartbeats only once Plum has answered, so its heartbeat timeout must outlast one call.
-  const heartbeat = Math.max(merged.activityHeartbeatTimeoutMs, options.plum.timeoutMs + 2000);
   const settings: WorkerSettings = {
-    ...merged,
+    ...workerSettingsFor(options.settings ?? {}, options.plum.timeoutMs),
     ...(options.alerts && { alertWebhook: true }),
     ...(options.deployment && { buildId: options.deployment.buildId }),
-    activityHeartbeatTimeoutMs: heartbeat,
-    activityStartToCloseMs: Math.max(merged.activityStartToCloseMs, heartbeat + 5000),
   };
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const metrics = new KeeperMetrics(Runtime.instance().metricMeter, {

@@ -34,7 +34,7 @@ describe('the docs stay true', () => {
     for (const { name } of variableDocs()) assert.ok(readme.includes(`\`${name}\``), `${name} is missing`);
   });
 
-  it('the README gives a cure for every reason a company can be in, as nextStepFor does (issue 23)', () => {
+  it('the README gives a cure for every reason a company can be in, as nextStepFor does', () => {
     const readme = readFileSync('README.md', 'utf8');
     const section = readme.slice(readme.indexOf('#### Reasons and cures'), readme.indexOf('### Watching it'));
     // USER_NOT_FOUND refuses one user-token exchange; it is never a company's state.

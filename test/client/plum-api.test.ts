@@ -89,7 +89,7 @@ describe('PlumApi: the company token as the bearer, one refreshNow and one retry
     });
   });
 
-  it('a 401 not about the token (IP not whitelisted) never rotates: 5 requests, 0 rotations, each answered at once (issue 30, item 3)', async () => {
+  it('a 401 not about the token (IP not whitelisted) never rotates: 5 requests, 0 rotations, each answered at once', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
@@ -110,7 +110,7 @@ describe('PlumApi: the company token as the bearer, one refreshNow and one retry
     });
   });
 
-  it('two requests that carried one token cost one rotation, even when the second 401 arrives after the first retry (issue 30, item 3)', async () => {
+  it('two requests that carried one token cost one rotation, even when the second 401 arrives after the first retry', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
@@ -133,7 +133,7 @@ describe('PlumApi: the company token as the bearer, one refreshNow and one retry
     });
   });
 
-  it('a path that leaves the base URL is refused before the company token is sent anywhere (issue 30, item 4)', async () => {
+  it('a path that leaves the base URL is refused before the company token is sent anywhere', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });

@@ -105,7 +105,7 @@ describe('TokenKeeperClient', () => {
     });
   });
 
-  it('an unknown expiry (expiresAt 0: enrolled while Plum’s validate and refresh failed) is served, not called expired (issue 30, item 6)', async () => {
+  it('an unknown expiry (expiresAt 0: enrolled while Plum’s validate and refresh failed) is served, not called expired', async () => {
     await withWorker(env, async (taskQueue) => {
       keeper = countedKeeper(taskQueue, 300);
       const { companyId, company } = await seeded();

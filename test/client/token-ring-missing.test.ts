@@ -6,7 +6,7 @@ import { TokenKeeperClient, TokenKeyRingMissingError, createDataConverter } from
 import { TEST_KEY_RING } from '../helpers/codec';
 import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 
-describe('defect 3: a client without the token key ring', () => {
+describe('a client without the token key ring', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('refuses sealed tokens with a typed error naming PLUM_TOKEN_KEYS, and rotates nothing', async () => {

@@ -31,7 +31,7 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ se
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
-describe('defect 6: webhook delivery and verification', () => {
+describe('webhook delivery and verification', () => {
   let other: { server: Server; url: string };
   let receiver: { server: Server; url: string };
   let reachedOther = 0;

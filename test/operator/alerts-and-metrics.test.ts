@@ -137,7 +137,7 @@ describe('operators see and get alerted: metrics, health and the webhook of the 
     assert.equal(sample(text, 'plum_keeper_worker_polling'), 1);
   });
 
-  it('labels the keeper’s series in snake_case like the SDK’s, each counter exported at 0 from the start (issue 23)', async () => {
+  it('labels the keeper’s series in snake_case like the SDK’s, each counter exported at 0 from the start', async () => {
     const text = await metrics();
     const keeperSeries = text.split('\n').filter((line) => line.startsWith('plum_keeper_'));
     for (const line of keeperSeries) assert.doesNotMatch(line, /[a-z][A-Z]\w*="/, `a camelCase label: ${line}`);

@@ -29,7 +29,7 @@ const named = (checks: Check[], name: string) => {
   return check;
 };
 
-describe('plum-keeper doctor tells the truth (issue 23)', () => {
+describe('plum-keeper doctor tells the truth', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
   const dir = mkdtempSync(join(tmpdir(), 'plum-doctor-'));
   let companyId: string;

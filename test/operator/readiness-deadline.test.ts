@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { checkReadiness } from '../../src/monitoring/readiness';
 
-describe('defect 12: /readyz while Temporal is down', () => {
+describe('/readyz while Temporal is down', () => {
   it('gives up at its deadline instead of waiting out the SDK’s retries', async () => {
     const listener = createServer();
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));

@@ -16,7 +16,7 @@ async function startWorker(env: Record<string, string>): Promise<{ code: number 
   return { code, stderr: run.stderr() };
 }
 
-describe('the worker checks its credentials before it starts (issue 23)', () => {
+describe('the worker checks its credentials before it starts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'plum-start-'));
   const production = {
     ...TEST_KEY_ENV_VARS,
@@ -57,7 +57,7 @@ describe('the worker checks its credentials before it starts (issue 23)', () => 
   });
 });
 
-describe('a versioned worker refuses a server that cannot move pinned runs (issue 31, item 5)', () => {
+describe('a versioned worker refuses a server that cannot move pinned runs', () => {
   it('names the server version and what to use instead, and `PLUM_WORKER_VERSIONING=off` is the way on it', async () => {
     const server = await startTestServer();
     const dir = mkdtempSync(join(tmpdir(), 'plum-start-'));

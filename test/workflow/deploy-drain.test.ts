@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/wait';
 import { credentialsFileFor } from '../helpers/worker-child';
 import { assertAnswers } from '../helpers/wedge';
 
-describe('defect 1: a deploy (SIGTERM to the main job) while a refresh is at Plum', () => {
+describe('a deploy (SIGTERM to the main job) while a refresh is at Plum', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('lets the refresh finish: the company stays ACTIVE with one rotation and no extra upstream call', async () => {

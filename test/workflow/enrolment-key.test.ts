@@ -61,7 +61,7 @@ function assertNoToken(texts: string[], tokens: string[], what: string): void {
   }
 }
 
-describe('enrolment key: sets operators send never open with the payload ring (issue 30, item 2)', () => {
+describe('enrolment key: sets operators send never open with the payload ring', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   /** A sandbox company the worker can refresh, and an operator's client (payload ring and enrolment public key). */

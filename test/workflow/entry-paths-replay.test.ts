@@ -130,7 +130,7 @@ function settled(status: StatusResult, sealing: Sealing): boolean {
   return sealing === 'sealed' || status.generation >= 1;
 }
 
-describe('every entry path replays when recorded while queries run (issue 30, item 1)', () => {
+describe('every entry path replays when recorded while queries run', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it(`${PATHS.length} entry paths × ${RUNS_PER_PATH} runs, each with ${QUERY_LOOPS} query loops: every history replays`, async () => {

@@ -10,7 +10,7 @@ import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 
 /** Paths the first recorded histories missed (defect 14); each run records them with RECORD_HISTORIES=name. */
-describe('defect 14: the production paths have recorded histories', () => {
+describe('the production paths have recorded histories', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('enrolment through update-with-start (tokens sent once), a rotation and a repeated enrolment', async () => {
@@ -39,7 +39,7 @@ describe('defect 14: the production paths have recorded histories', () => {
 
   it('a set without expiries learns them through the validate endpoint', async () => {
     await withWorker(env, async (taskQueue) => {
-      // An enrolment: a reseed replacing a working set proves it with a refresh instead (defects-reseed.test.ts).
+      // An enrolment: a reseed replacing a working set proves it with a refresh instead (reseeds.test.ts).
       const companyId = uniqueCompanyId();
       const seeded = await env.sandbox.seedCompany({ companyId });
       env.credentials.set(companyId, credentialsOf(seeded));

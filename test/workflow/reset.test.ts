@@ -8,7 +8,7 @@ import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers } from '../helpers/wedge';
 
-describe('defect 15: a Reset (UI or CLI) of a keeper', () => {
+describe('a Reset (UI or CLI) of a keeper', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('reset to the first workflow task takes the newest set from the replaced run: no rollback, no lockout', async () => {

@@ -31,7 +31,7 @@ const jsonPayload = (text: string): Payload => ({
 /** `{"reason":[[…"x"…]]}` as text: JSON.stringify itself cannot write the deepest ones. */
 const deepReason = (depth: number) => `{"reason":${'['.repeat(depth)}"x"${']'.repeat(depth)}}`;
 
-describe('defect 1: no payload, however shaped, fails a workflow task', () => {
+describe('no payload, however shaped, fails a workflow task', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('the worker codec turns a value nested too deep into the refused-input marker', async () => {

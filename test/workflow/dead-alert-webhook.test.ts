@@ -8,7 +8,7 @@ import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/k
 import { waitFor } from '../helpers/wait';
 import { deadPort } from '../helpers/dead-port';
 
-describe('defect 5: a dead alert webhook never holds a keeper back', () => {
+describe('a dead alert webhook never holds a keeper back', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   it('continues as new with the alerts undelivered, keeps rotating, and a retire completes', async () => {

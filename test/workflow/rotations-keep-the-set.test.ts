@@ -22,13 +22,13 @@ const completionsLost = (): ActivityInboundCallsInterceptor => ({
   },
 });
 
-describe('defects: rotations that lost or wasted a token set', () => {
+describe('rotations never lose or waste a token set', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
   afterEach(async () => {
     await env.sandbox.setOptions({ accessLifetimeMs: 600_000, rateLimitPerWindow: 0 });
   });
 
-  it('defect 4: when every attempt times out after Plum answered, the saved reply is used, not the dead token', async () => {
+  it('when every attempt times out after Plum answered, the saved reply is used, not the dead token', async () => {
     await withWorker(
       env,
       async (taskQueue) => {
@@ -52,7 +52,7 @@ describe('defects: rotations that lost or wasted a token set', () => {
     );
   });
 
-  it('defect 6: re-enrolling with a set the keeper already rotated is refused; the held set stays', async () => {
+  it('re-enrolling with a set the keeper already rotated is refused; the held set stays', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, seeded, handle } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
@@ -67,7 +67,7 @@ describe('defects: rotations that lost or wasted a token set', () => {
     });
   });
 
-  it('defect 8: forced refreshes during a rate-limit penalty wait for it instead of calling Plum', async () => {
+  it('forced refreshes during a rate-limit penalty wait for it instead of calling Plum', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
       await env.sandbox.injectFault('refresh', { kind: 'rateLimit', penaltySeconds: 3 });
@@ -84,7 +84,7 @@ describe('defects: rotations that lost or wasted a token set', () => {
     });
   });
 
-  it('defect 9: a zero lifetime does not start a refresh storm, and an enrolment still gets through', async () => {
+  it('a zero lifetime does not start a refresh storm, and an enrolment still gets through', async () => {
     const minRotationIntervalMs = 1000;
     await withWorker(
       env,

@@ -7,14 +7,14 @@ import { uniqueCompanyId } from '../helpers/sandbox';
 import { waitFor } from '../helpers/wait';
 import { assertAnswers, assertClosedWith } from '../helpers/wedge';
 
-describe('defects: inputs that wedged a workflow', () => {
+describe('bad workflow input closes the run clearly, never wedges it', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
   /** Starts the workflow with raw input, as `temporal workflow start` or another SDK could. */
   const startRaw = (taskQueue: string, workflowId: string, input: unknown) =>
     env.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [input] });
 
-  it('defect 2: an out-of-range expiry in the start input closes the workflow with a clear failure', async () => {
+  it('an out-of-range expiry in the start input closes the workflow with a clear failure', async () => {
     await withWorker(env, async (taskQueue) => {
       const companyId = uniqueCompanyId('range');
       const handle = await startRaw(taskQueue, workflowIdFor(companyId), {
@@ -32,7 +32,7 @@ describe('defects: inputs that wedged a workflow', () => {
     });
   });
 
-  it('defect 2: an absurd expiry, penalty or Retry-After from Plum is bounded and the workflow keeps answering', async () => {
+  it('an absurd expiry, penalty or Retry-After from Plum is bounded and the workflow keeps answering', async () => {
     await withWorker(env, async (taskQueue) => {
       const faults = [
         {
@@ -59,7 +59,7 @@ describe('defects: inputs that wedged a workflow', () => {
     });
   });
 
-  it('defect 3: a forged `carried` state closes the workflow with a clear failure instead of a task-failure loop', async () => {
+  it('a forged `carried` state closes the workflow with a clear failure instead of a task-failure loop', async () => {
     await withWorker(env, async (taskQueue) => {
       for (const carried of [{ anything: true }, 'text', 42, { companyId: 'x', tokens: {} }]) {
         const companyId = uniqueCompanyId('carried');
@@ -73,7 +73,7 @@ describe('defects: inputs that wedged a workflow', () => {
     });
   });
 
-  it('defect 5: a workflow id that is not the company’s is refused, so two workflows never own one company', async () => {
+  it('a workflow id that is not the company’s is refused, so two workflows never own one company', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, handle: owner } = await enrolSandboxCompany(env, taskQueue);
       const intruder = await startRaw(taskQueue, 'plum-company:someone-else', {

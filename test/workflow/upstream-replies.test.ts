@@ -6,10 +6,10 @@ import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/k
 import { waitFor } from '../helpers/wait';
 import { assertAnswers } from '../helpers/wedge';
 
-describe('defects: upstream replies and caller errors', () => {
+describe('upstream replies and caller errors', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
-  it('defect 13: a proxy’s 404 or 403 HTML page is retried, not taken for NEEDS_REAUTH', async () => {
+  it('a proxy’s 404 or 403 HTML page is retried, not taken for NEEDS_REAUTH', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
       for (const status of [404, 403]) {
@@ -32,7 +32,7 @@ describe('defects: upstream replies and caller errors', () => {
     });
   });
 
-  it('defect 11: a reason over the limit is refused before the signal is sent, not dropped', async () => {
+  it('a reason over the limit is refused before the signal is sent, not dropped', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
@@ -44,7 +44,7 @@ describe('defects: upstream replies and caller errors', () => {
     });
   });
 
-  it('defect 11: a reseed with an out-of-range expiry is refused at once, naming the field', async () => {
+  it('a reseed with an out-of-range expiry is refused at once, naming the field', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
@@ -57,7 +57,7 @@ describe('defects: upstream replies and caller errors', () => {
     });
   });
 
-  it('defect 11: a user-token rejection reaches callers typed, with Plum’s reason (404 is USER_NOT_FOUND)', async () => {
+  it('a user-token rejection reaches callers typed, with Plum’s reason (404 is USER_NOT_FOUND)', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });

@@ -13,7 +13,7 @@ import { statusQuery } from '../../src/contract';
 import { enrolSandboxCompany, keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { waitFor } from '../helpers/wait';
 
-describe('defect 8: rotation spacing', () => {
+describe('rotation spacing', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 3000, refreshLifetimeMs: 600_000 });
 
   it('is PLUM_MIN_ROTATION_INTERVAL_MS, at least a second', () => {
@@ -78,7 +78,7 @@ describe('defect 8: rotation spacing', () => {
     }
   });
 
-  it('rotate --wait says that Plum’s rate-limit penalty holds the rotation, and until when (issue 23)', async () => {
+  it('rotate --wait says that Plum’s rate-limit penalty holds the rotation, and until when', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });

@@ -18,11 +18,11 @@ import { assertAnswers } from '../helpers/wedge';
 /** What the codec server and a client without `PLUM_TOKEN_KEYS` write: payloads encrypted, tokens not sealed. */
 const PAYLOAD_RING_ONLY = createDataConverter(TEST_KEY_RING);
 
-describe('defects: reseeds that leak or lose a token set', () => {
+describe('reseeds never leak or lose a token set', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
   const plum = () => new PlumClient({ baseUrl: env.sandbox.url });
 
-  it('defect 2: a reseed by a client with the payload ring only (no enrolment key, no token ring) is rotated at once, and the status says so', async () => {
+  it('a reseed by a client with the payload ring only (no enrolment key, no token ring) is rotated at once, and the status says so', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, seeded, handle } = await enrolSandboxCompany(env, taskQueue);
       const fresh = await env.sandbox.regenerateTokens(companyId);
@@ -45,7 +45,7 @@ describe('defects: reseeds that leak or lose a token set', () => {
     });
   });
 
-  it('defect 7: a reseed with a set Plum refuses keeps the working set, and says so', async () => {
+  it('a reseed with a set Plum refuses keeps the working set, and says so', async () => {
     await withWorker(env, async (taskQueue) => {
       const { companyId, handle } = await enrolSandboxCompany(env, taskQueue);
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });

@@ -57,10 +57,10 @@ const toJson = (payload: unknown) => {
   };
 };
 
-describe('defects: secrets an operator or a stray client could read', () => {
+describe('no secret an operator or a stray client can read', () => {
   const env = keeperEnvForSuite({ accessLifetimeMs: 600_000, refreshLifetimeMs: 1_200_000 });
 
-  it('defect 16: the UI’s codec server decodes the state around tokens but never a token', async () => {
+  it('the UI’s codec server decodes the state around tokens but never a token', async () => {
     const uiCodec = await CodecServer.start({
       codec: new AesGcmCodec(TEST_KEY_RING),
       authToken: null,
@@ -117,7 +117,7 @@ describe('defects: secrets an operator or a stray client could read', () => {
     return { companyId, seeded, handle, clear, keeperView: env.client.workflow.getHandle(handle.workflowId) };
   }
 
-  it('defect 7: tokens started or reseeded without the codec are rotated at once, and the status says so', async () => {
+  it('tokens started or reseeded without the codec are rotated at once, and the status says so', async () => {
     const plum = new PlumClient({ baseUrl: env.sandbox.url });
     await withWorker(env, async (taskQueue) => {
       const { companyId, seeded, handle, clear, keeperView } = await startInClear(taskQueue, 'clear');
@@ -176,7 +176,7 @@ describe('defects: secrets an operator or a stray client could read', () => {
     });
   });
 
-  it('defect 12: a client whose active key the worker lacks is refused visibly; the workflow never wedges', async () => {
+  it('a client whose active key the worker lacks is refused visibly; the workflow never wedges', async () => {
     const ahead = new Client({
       connection: env.client.connection,
       dataConverter: createDataConverter(
