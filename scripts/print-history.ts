@@ -69,6 +69,12 @@ async function main(): Promise<void> {
   }
 }
 
+// Piped into `head` or a pager that quits: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main().catch((error: unknown) => {
   console.error(`history: ${(error as Error).message}`);
   process.exitCode = 1;
