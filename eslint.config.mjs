@@ -65,7 +65,14 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      // Shipped code installs with the production dependencies only; the test kit is a development dependency.
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@temporalio/testing', message: 'A development dependency: tests only, never src/.' }] },
+      ],
+    },
   },
   {
     files: ['src/workflows/**/*.ts'],

@@ -56,6 +56,22 @@ describe('the layers of src/', () => {
     assert.deepEqual(await brokenRules('src/workflows/release-line.ts', text), []);
   });
 
+  it('ESLint refuses the test kit (@temporalio/testing) in shipped source, in the workflow too', async () => {
+    const text =
+      "import { TestWorkflowEnvironment } from '@temporalio/testing';\nexport const kit = TestWorkflowEnvironment;\n";
+    assert.ok((await brokenRules('src/main/embedded-demo.ts', text)).includes('no-restricted-imports'));
+    assert.ok((await brokenRules('src/workflows/reseed.ts', text)).includes('no-restricted-imports'));
+  });
+
+  it("lets only the keeper cell assign the keeper's state: every other workflow file changes it through the cell", () => {
+    const assigning = sourceFiles('src/workflows').filter(
+      (file) =>
+        !file.endsWith('keeper-cell.ts') &&
+        /\b(this\.current|keeper\.state|cell\.state)(\.\w+)*\s*=[^=]/.test(readFileSync(file, 'utf8')),
+    );
+    assert.deepEqual(assigning, []);
+  });
+
   it('keeps every source file under 300 lines and the workflow main loop under 200', () => {
     const sizes = sourceFiles('src').map((file) => ({ file, lines: lineCount(file) }));
     const largest = sizes.reduce((a, b) => (b.lines > a.lines ? b : a));
