@@ -44,7 +44,7 @@ function held(overrides: Partial<CompanyState> = {}): CompanyState {
 const failure = (outcome: Exclude<RefreshOutcome, { kind: 'ok' }>['kind'], extra = {}): RefreshOutcome =>
   ({ kind: outcome, message: `${outcome} happened`, ...extra }) as RefreshOutcome;
 
-describe('the refresh machine (state + outcome → state)', () => {
+describe('the transitions (state + outcome → state)', () => {
   it('ACTIVE → REFRESHING when an attempt starts; DEGRADED keeps showing DEGRADED', () => {
     assert.equal(startAttempt(held()).status, 'REFRESHING');
     assert.equal(startAttempt(held({ refreshRequested: true })).refreshRequested, false);

@@ -80,7 +80,7 @@ describe('fuzzed inputs at the pure entry points (a deterministic subset of R5)'
     );
   });
 
-  it('the refresh machine: any sequence of outcomes keeps a state the workflow would accept as carried', () => {
+  it('the transitions: any sequence of refresh outcomes keeps a state the workflow would accept as carried', () => {
     fc.assert(
       fc.property(
         fc.array(refreshOutcome, { maxLength: 20 }),
