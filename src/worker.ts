@@ -3,7 +3,8 @@
 import { FileCredentialSource } from './activities/credentials';
 import { createDataConverter } from './codec/data-converter';
 import { loadConfigOrExit } from './config';
-import { clientFromConfig } from './connection/client-from-config';
+import { clientFromConfig, connectionOptionsFor } from './connection/client-from-config';
+import { connectNative } from './connection/connect-native';
 import { freePort } from './dev-server/dev-server';
 import { createLog } from './logging/log';
 import { printBanner } from './main/banner';
@@ -46,12 +47,15 @@ async function main(): Promise<void> {
     const fileCredentials = new FileCredentialSource(config.plum.credentialsFile, config.plum.defaultCredentials);
     const demo = sandbox && demoCredentials(fileCredentials);
     const plumUrl = sandbox?.url ?? (config.plum.mode === 'upstream' ? config.plum.baseUrl : '');
+    // The native connection first: when Temporal refuses it, its message names the setting that fixes it.
+    const native = await connectNative(connectionOptionsFor(config, address));
+    stops.unshift(() => native.close());
     const client = await clientFromConfig(config, { payload: rings.payload, tokens: rings.tokens }, address);
     stops.unshift(() => client.connection.close());
     const worker = await startKeeperWorker({
       config,
       client,
-      address,
+      native,
       namespace,
       plumUrl,
       credentials: demo ?? fileCredentials,

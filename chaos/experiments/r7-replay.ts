@@ -17,7 +17,7 @@ import { allRuns, historyOf } from '../lib/histories';
 import type { ChaosLab } from '../lib/lab';
 
 const ROOT = resolve(__dirname, '..', '..');
-const FIRST_COMMAND = '  keeper.load(await workerSettings());';
+const FIRST_COMMAND = '  await keeper.startUp(await workerSettings(),';
 
 /** Bundles a copy of src/ whose workflow schedules a timer before its first local activity. */
 async function mutatedBundle(): Promise<string> {

@@ -1,10 +1,9 @@
 import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { AlertWebhook } from '../activities/alert-webhook';
 import type { CredentialSource } from '../activities/credentials';
 import type { Config } from '../config';
-import { connectNative } from '../connection/connect-native';
-import { connectionOptionsFor } from '../connection/client-from-config';
 import { TASK_QUEUE } from '../contract';
 import { assertServerMovesPinnedRuns } from '../deployment/server-support';
 import type { Log } from '../logging/log';
@@ -20,8 +19,8 @@ import { keeperWorkflowBundle } from './workflow-bundle';
 export interface KeeperWorkerSetup {
   config: Config;
   client: Client;
-  /** The Temporal server's address, for the native connection the worker polls through. */
-  address: string;
+  /** The native connection the worker polls through ({@link connectNative}: a refusal names the setting to fix). */
+  native: NativeConnection;
   namespace: string;
   plumUrl: string;
   credentials: CredentialSource;
@@ -39,18 +38,16 @@ export interface StartedKeeperWorker {
 }
 
 /**
- * Starts the production worker: the native connection, the worker on `plum-tokens`, its rollout (versioned), its
+ * Starts the production worker: the worker on `plum-tokens`, its rollout (versioned), its
  * monitoring, and the drain on SIGTERM/SIGINT.
  */
 export async function startKeeperWorker(setup: KeeperWorkerSetup): Promise<StartedKeeperWorker> {
   const { config, client, log } = setup;
   const stops: (() => Promise<void>)[] = [];
-  const native = await connectNative(connectionOptionsFor(config, setup.address));
-  stops.unshift(() => native.close());
   if (config.deployment) log.info(`Temporal server ${await assertServerMovesPinnedRuns(client)} moves pinned keepers`);
   const workflowBundle = await keeperWorkflowBundle((line) => log.info(line));
   const worker = await createKeeperWorker({
-    connection: native,
+    connection: setup.native,
     namespace: setup.namespace,
     plum: new PlumClient({ baseUrl: setup.plumUrl, timeoutMs: config.httpTimeoutMs }),
     credentials: setup.credentials,
