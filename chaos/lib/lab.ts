@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -195,14 +196,27 @@ export class ChaosLab {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.workers.add(child);
-    const keep = (chunk: Buffer) => this.logs.push(chunk.toString('utf8'));
+    const own: string[] = [];
+    const keep = (chunk: Buffer) => {
+      this.logs.push(chunk.toString('utf8'));
+      own.push(chunk.toString('utf8'));
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const exited = once(child, 'exit').then(() => {
       this.workers.delete(child);
     });
     const [first] = (await Promise.race([once(child, 'message'), exited.then(() => ['exited'])])) as unknown[];
-    if (first !== 'ready') throw new Error(`a chaos worker did not start: ${this.logs.slice(-3).join('')}`);
+    if (first !== 'ready') {
+      // The summary shows the start of a message: the worker's last line first, its whole output in a file.
+      const output = own.join('');
+      const kept = join(mkdtempSync(join(tmpdir(), 'chaos-worker-')), 'output.log');
+      writeFileSync(kept, output);
+      const last = output.trimEnd().split('\n').slice(-3).reverse().join(' | ');
+      throw new Error(
+        `a chaos worker did not start (exit ${child.exitCode}): ${last.slice(0, 600)} (all of it: ${kept})`,
+      );
+    }
     return {
       pid: child.pid!,
       exited,
