@@ -53,7 +53,11 @@ export class Rollout {
     return readDeployment(client, version.deploymentName, taskQueue, policy.pollStaleMs);
   }
 
-  /** Waits until the server lists this build, applies the rule once, then keeps looking. */
+  /**
+   * Waits until the server lists this build, applies the rule once, then keeps looking. The first decision is tried
+   * again until it is made (workers of one build starting together race to set it current: the loser reads the
+   * winner's routing and leaves it); past the registration deadline its error is the caller's.
+   */
   async start(): Promise<void> {
     const deadline = Date.now() + REGISTER_TIMEOUT_MS;
     let view = await this.read();
@@ -61,7 +65,17 @@ export class Rollout {
       await sleep(500);
       view = await this.read();
     }
-    await this.tick(view);
+    for (;;) {
+      try {
+        await this.tick(view);
+        break;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        this.options.log.warn(`rollout: the first decision failed, trying again: ${String(error)}`);
+        await sleep(1000);
+        view = await this.read().catch(() => undefined);
+      }
+    }
     this.settled = true;
     const every = this.options.intervalMs ?? 15_000;
     const loop = () => {
