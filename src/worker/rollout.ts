@@ -73,7 +73,7 @@ export class Rollout {
         if (Date.now() >= deadline) throw error;
         this.options.log.warn(`rollout: the first decision failed, trying again: ${String(error)}`);
         await sleep(1000);
-        view = await this.read().catch(() => undefined);
+        view = undefined; // the next try reads the routing afresh
       }
     }
     this.settled = true;

@@ -100,7 +100,7 @@ export class CompanyKeeper implements KeeperInbox, CompanyTokenSource {
       case 'ignoredSignal':
         wf.log.error(request.message);
         cell.set({ ...cell.state, lastError: request.message });
-        this.publish();
+        cell.publish();
         return undefined;
     }
   }
