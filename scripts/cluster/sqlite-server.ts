@@ -25,6 +25,31 @@ export async function startSqliteServer(
   /** YAML appended to deploy/temporal/dynamic-config.yaml for this server only (the DEPLOY experiment's shorter polls). */
   extraDynamicConfig = '',
 ): Promise<SqliteServer> {
+  // Nine ports are picked free and then bound by the server: another process on the machine (a test starting its own
+  // server) can take one in between, and the server exits at start. Fresh ports, at most three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(cliPath, log, tls, extraDynamicConfig);
+    } catch (error) {
+      if (!(error instanceof ServerExitedError) || attempt === 3) throw error;
+      log(
+        `temporal server exited at start (attempt ${attempt} of 3), trying fresh ports: ${error.message.slice(0, 300)}`,
+      );
+    }
+  }
+}
+
+/** The server process ended before its namespace was ready. */
+class ServerExitedError extends Error {
+  override readonly name = 'ServerExitedError';
+}
+
+async function startOnce(
+  cliPath: string,
+  log: (line: string) => void,
+  tls: { serverEnv: Record<string, string>; clientEnv: Record<string, string> } | undefined,
+  extraDynamicConfig: string,
+): Promise<SqliteServer> {
   const server = goBinary('server', log);
   const ports = {
     FRONTEND_GRPC_PORT: await freePort(),
@@ -66,7 +91,7 @@ export async function startSqliteServer(
     await Promise.race([
       setUpNamespace(cliPath, address, 'default', tls?.clientEnv),
       process_.exited.then((code) => {
-        throw new Error(`temporal server exited (${code}):\n${process_.output()}`);
+        throw new ServerExitedError(`temporal server exited (${code}):\n${process_.output()}`);
       }),
     ]);
   } catch (error) {
