@@ -12,6 +12,7 @@ import {
   DEMO_COMPANY,
   demoCredentials,
   enrolDemo,
+  retireEarlierReleaseDemo,
   startDemoSandbox,
   startEmbeddedTemporal,
 } from './main/embedded-demo';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     stops.unshift(() => native.close());
     const client = await clientFromConfig(config, { payload: rings.payload, tokens: rings.tokens }, address);
     stops.unshift(() => client.connection.close());
+    if (sandbox) await retireEarlierReleaseDemo(config, client, log);
     const worker = await startKeeperWorker({
       config,
       client,

@@ -20,3 +20,12 @@ export interface KeeperVersion {
   /** `PINNED` runs stay on their build until they continue as new onto the current one. */
   behavior: 'PINNED' | 'UNVERSIONED';
 }
+
+/**
+ * The marker every run of release line 3 records in its first workflow task. It guards no behaviour (3.0.0 dropped
+ * every patch); it tells a run this line can replay from one an earlier release wrote.
+ */
+export const RELEASE_LINE_MARKER = 'plum-token-keeper-release-3';
+
+/** The release a keeper of an earlier line moves through before a 3.x worker can take it over. */
+export const MOVE_THROUGH_RELEASE = '2.3';

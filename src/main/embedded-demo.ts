@@ -11,6 +11,8 @@ import type { KeyRings } from '../config/key-ring-variables';
 import { locateTemporalCli } from '../dev-server/cli-locator';
 import { DevServer } from '../dev-server/dev-server';
 import { PlumSandbox } from '../sandbox/plum-sandbox';
+import { workflowIdFor } from '../contract';
+import { runsEarlierRelease } from './earlier-release-run';
 
 /** The company `npm start` enrols in its sandbox. */
 export const DEMO_COMPANY = 'demo-company';
@@ -90,6 +92,23 @@ export function startDemoSandbox(config: Config): Promise<PlumSandbox> {
 /** The demo company's credentials come from the sandbox; other companies from the usual places. */
 export function demoCredentials(fallback: CredentialSource): StaticCredentialSource {
   return new StaticCredentialSource(new Map(), fallback);
+}
+
+/**
+ * Terminates a demo keeper an earlier release wrote (a `.data` of 2.x), which this release cannot replay: its tokens
+ * came from a sandbox that is gone. Called before the worker polls, so no worker is handed that run.
+ */
+export async function retireEarlierReleaseDemo(config: Config, client: Client, log: Log): Promise<void> {
+  const workflowId = workflowIdFor(DEMO_COMPANY);
+  if (!(await runsEarlierRelease(client, workflowId))) return;
+  await client.workflow
+    .getHandle(workflowId)
+    .terminate(
+      'the demo keeper was written by a release before 3.0, which this release cannot replay; the demo enrols it afresh',
+    );
+  log.info(
+    `the demo keeper ${workflowId} in ${config.dataDir} was written by a release before 3.0, which this release cannot replay: terminated it (its tokens came from an earlier sandbox); the demo enrols afresh`,
+  );
 }
 
 /**

@@ -87,6 +87,11 @@ export async function startKeeperWorker(setup: KeeperWorkerSetup): Promise<Start
   }
   stopOnSignals(worker, rollout, { info: (line) => log.info(line), warn: (line) => log.warn(line) });
   const running = worker.run();
+  // A start that fails after this point (the demo's enrolment) drains the worker before its connection closes.
+  stops.unshift(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+  });
   if (rollout) void rollout.start().catch((error: unknown) => log.warn(`rollout: ${String(error)}`));
   return { running, metricsUrl: monitoring?.url, stops };
 }

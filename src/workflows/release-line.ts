@@ -1,14 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { KeeperSinks } from '../contract';
-
-/**
- * The one marker a run records, in its first activation: "written by release line 3". It guards no behaviour (3.0.0
- * dropped every patch); it lets a 3.x worker tell a run it can replay from one an earlier release wrote.
- */
-export const RELEASE_LINE_MARKER = 'plum-token-keeper-release-3';
-
-/** The release a keeper of an earlier line moves through before a 3.x worker can take it over. */
-export const MOVE_THROUGH_RELEASE = '2.3';
+import { MOVE_THROUGH_RELEASE, RELEASE_LINE_MARKER } from '../contract';
 
 /** A 3.x worker was handed a run that an earlier release wrote; the workflow task fails until a worker of that line takes it. */
 export class EarlierReleaseRunError extends Error {

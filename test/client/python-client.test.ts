@@ -49,7 +49,7 @@ describe('the Python client (clients/python) on a real keeper', () => {
       ).catch((error: { stdout?: string; stderr?: string }) =>
         assert.fail(`pytest failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`),
       );
-      assert.match(run.stdout, /\b21 passed\b/, run.stdout);
+      assert.match(run.stdout, /\b25 passed\b/, run.stdout);
       assert.doesNotMatch(run.stdout, /skipped/);
       assert.ok(!run.stdout.includes(token), 'no token in the output');
       // The README's ten-line program, as it is.

@@ -2,22 +2,24 @@
 // refused with the release to move through, and what 2.x wrote into a new run (its carried state, its inputs and
 // messages) is still accepted, as the vectors frozen from 2.3.0 say.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { z } from 'zod';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import {
+  MOVE_THROUGH_RELEASE,
   reasonInputSchema,
   refreshNowInputSchema,
   reseedInputSchema,
   userTokenRequestSchema,
   workflowInputSchema,
 } from '../../src/contract';
+import { firstTaskLacksReleaseMarker } from '../../src/main/earlier-release-run';
 import { companyStateSchema, initialState } from '../../src/workflows/state';
-import { MOVE_THROUGH_RELEASE } from '../../src/workflows/release-line';
 import { replaySinks } from '../../src/worker/keeper-metrics';
-import { recordedWorkflowId } from '../helpers/histories';
+import { HISTORIES_DIR, recordedWorkflowId } from '../helpers/histories';
 import { TEST_DATA_CONVERTER, TEST_WORKER_DATA_CONVERTER, workflowBundle } from '../helpers/keeper-env';
 
 const vectors = JSON.parse(readFileSync(join(__dirname, 'vectors', 'release-2.x.json'), 'utf8')) as {
@@ -38,7 +40,19 @@ const MESSAGE_SCHEMAS: Record<string, z.ZodType> = {
   reseed: reseedInputSchema,
 };
 
+const eventsOf = (path: string) => historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))).events ?? [];
+
 describe('a run an earlier release wrote', () => {
+  it('is told from a run of this release by its first workflow task (the demo replaces such a keeper)', () => {
+    const earlier = eventsOf(join(__dirname, 'histories', 'release-2.2-unsealed-before-sealing.json'));
+    assert.equal(firstTaskLacksReleaseMarker(earlier), true);
+    const ours = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.json'));
+    assert.ok(ours.length >= 10);
+    for (const file of ours)
+      assert.equal(firstTaskLacksReleaseMarker(eventsOf(join(HISTORIES_DIR, file))), false, file);
+    assert.equal(firstTaskLacksReleaseMarker(earlier.slice(0, 3)), false, 'undecided before a task completed');
+  });
+
   it(`is refused by this release's workflow code, naming ${MOVE_THROUGH_RELEASE} as the release to move through`, async () => {
     // Recorded by 2.2 code: a run whose history holds 2.x's patch markers and commands.
     const path = join(__dirname, 'histories', 'release-2.2-unsealed-before-sealing.json');

@@ -1,5 +1,5 @@
-import asyncio, os
-from plum_token_keeper import TokenKeeperClient, parse_key_ring
+import os
+from plum_token_keeper import TokenKeeperClient, parse_key_ring, run_script
 
 async def main():
     keeper = await TokenKeeperClient.connect(
@@ -10,4 +10,4 @@ async def main():
     token = await keeper.get_access_token(os.environ.get("PLUM_COMPANY", "demo-company"))
     print(f"{token['status']} token of {len(token['accessToken'])} characters, expires at {token['expiresAt']}")
 
-asyncio.run(main())
+run_script(main())  # asyncio.run, then an exit that temporalio's threads cannot crash (see run_script)

@@ -19,6 +19,7 @@ from .errors import (
 )
 from .keyring import KeyRing, KeyRingConfigError, UnknownKeyIdError, parse_key_ring
 from .plum_api import PlumApi, retry_after_ms, unauthorized_beyond_token
+from .script import run_script
 
 __all__ = [
     "InvalidInputError",
@@ -45,6 +46,7 @@ __all__ = [
     "UserTokenRejectedError",
     "parse_key_ring",
     "retry_after_ms",
+    "run_script",
     "unauthorized_beyond_token",
     "workflow_id_for",
 ]

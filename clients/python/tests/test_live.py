@@ -1,4 +1,4 @@
-"""Against a real keeper: run by test/clients/python-client.test.ts in npm test, which starts the Temporal server, a
+"""Against a real keeper: run by test/client/python-client.test.ts in npm test, which starts the Temporal server, a
 keeper worker and the Plum sandbox, enrols a company and passes them here through the environment."""
 
 import asyncio
@@ -26,7 +26,7 @@ from plum_token_keeper import (
 ENV = os.environ
 pytestmark = pytest.mark.skipif(
     "PLUM_TEST_TEMPORAL_ADDRESS" not in ENV,
-    reason="needs a running keeper: npm test runs this through test/clients/python-client.test.ts",
+    reason="needs a running keeper: npm test runs this through test/client/python-client.test.ts",
 )
 COMPANY = ENV.get("PLUM_TEST_COMPANY", "")
 
