@@ -1,12 +1,11 @@
 """The bench's read path through the Python client: cached reads, and cold reads (invalidate, then a query through the
 client), as sample lists in milliseconds on stdout (JSON). Run by bench/lib/other-clients.ts."""
 
-import asyncio
 import json
 import os
 import time
 
-from plum_token_keeper import TokenKeeperClient, parse_key_ring
+from plum_token_keeper import TokenKeeperClient, parse_key_ring, run_script
 
 
 async def main() -> None:
@@ -34,4 +33,4 @@ async def main() -> None:
     print(json.dumps({"cachedMs": cached, "coldMs": cold}))
 
 
-asyncio.run(main())
+run_script(main())
