@@ -1,8 +1,6 @@
 // `npm start` over a `.data` an earlier release's demo wrote: the demo keeper there is a run 3.x cannot replay. The
 // demo replaces it (its tokens came from a sandbox that is gone) instead of waiting on a keeper no worker can run.
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +18,7 @@ import { startMainJob } from '../helpers/main-job';
 import { startSandbox } from '../helpers/sandbox';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { startBuildWorker } from '../helpers/previous-build-worker';
 import { credentialsFileFor } from '../helpers/worker-child';
 
 /** Runs the demo company's keeper on the previous release's worker against the dev server persisted in `dataDir`. */
@@ -38,32 +37,22 @@ async function enrolDemoWithPreviousRelease(dataDir: string, port: number, build
   const sandbox = await startSandbox();
   try {
     const seeded = await sandbox.seedCompany({ companyId: DEMO_COMPANY });
-    const worker = fork(previous.workerScript, {
-      env: {
-        ...process.env,
-        ...TEST_KEY_ENV_VARS,
-        TEMPORAL_ADDRESS: server.address,
-        PLUM_BASE_URL: sandbox.url,
-        PLUM_CREDENTIALS_FILE: credentialsFileFor(seeded),
-        CHAOS_TASK_QUEUE: TASK_QUEUE,
-        CHAOS_BUNDLE: previous.bundlePath,
-      },
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const worker = startBuildWorker(previous, {
+      temporalAddress: server.address,
+      plumUrl: sandbox.url,
+      credentialsFile: credentialsFileFor(seeded),
+      taskQueue: TASK_QUEUE,
     });
-    const exited = once(worker, 'exit');
     const connection = await Connection.connect({ address: server.address });
     try {
-      const [ready] = (await Promise.race([once(worker, 'message'), exited.then(() => ['exited'])])) as unknown[];
-      assert.equal(ready, 'ready', 'the previous release’s worker started');
+      await worker.ready;
       const client = new Client({ connection, dataConverter: TEST_DATA_CONVERTER });
       await new TokenKeeperClient({ client, taskQueue: TASK_QUEUE }).enrol(DEMO_COMPANY, seeded.tokens);
       assert.equal(await runsEarlierRelease(client, workflowIdFor(DEMO_COMPANY)), true, 'seen as an earlier release’s');
       return (await client.workflow.getHandle(workflowIdFor(DEMO_COMPANY)).describe()).runId;
     } finally {
       await connection.close();
-      worker.kill('SIGTERM');
-      await exited;
+      await worker.stop();
     }
   } finally {
     await sandbox.stop();

@@ -1,8 +1,6 @@
 // Clients and keepers one build apart: this client against the previous build's keeper (the last unversioned build,
 // read from git and run as its own worker process), and the previous build's client against this keeper.
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +11,10 @@ import type * as ClientModule from '../../src/client';
 import { fieldsFor } from '../../src/client/keeper-protocol';
 import { KEEPER_PROTOCOL, workflowIdFor } from '../../src/contract';
 import { PREVIOUS_BUILD_REF, prepareBuild } from '../../chaos/lib/builds';
-import { TEST_KEY_ENV_VARS, testKey } from '../helpers/codec';
+import { testKey } from '../helpers/codec';
 import { keeperEnvForSuite, withWorker } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
+import { startBuildWorker } from '../helpers/previous-build-worker';
 import { credentialsFileFor } from '../helpers/worker-child';
 
 const ADMIN = 'admin@compat.test';
@@ -34,23 +33,14 @@ describe(`clients and keepers one build apart (previous build ${PREVIOUS_BUILD_R
     const companyId = uniqueCompanyId('compat');
     const seeded = await env.sandbox.seedCompany({ companyId, admins: [ADMIN] });
     const taskQueue = `compat-${companyId}`;
-    const worker = fork(previous.workerScript, {
-      env: {
-        ...process.env,
-        ...TEST_KEY_ENV_VARS,
-        TEMPORAL_ADDRESS: env.server.address,
-        PLUM_BASE_URL: env.sandbox.url,
-        PLUM_CREDENTIALS_FILE: credentialsFileFor(seeded),
-        CHAOS_TASK_QUEUE: taskQueue,
-        CHAOS_BUNDLE: previous.bundlePath,
-      },
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const worker = startBuildWorker(previous, {
+      temporalAddress: env.server.address,
+      plumUrl: env.sandbox.url,
+      credentialsFile: credentialsFileFor(seeded),
+      taskQueue,
     });
-    const exited = once(worker, 'exit');
     try {
-      const [ready] = (await Promise.race([once(worker, 'message'), exited.then(() => ['exited'])])) as unknown[];
-      assert.equal(ready, 'ready', 'the previous build’s worker started');
+      await worker.ready;
       const keeper = new TokenKeeperClient({ client: env.client, taskQueue });
       await keeper.enrol(companyId, seeded.tokens);
       assert.deepEqual(
@@ -69,8 +59,7 @@ describe(`clients and keepers one build apart (previous build ${PREVIOUS_BUILD_R
       assert.equal(status.build, undefined, 'the previous build says no build');
       assert.equal(env.sandbox.callCount('refresh', 'rejected'), 0);
     } finally {
-      worker.kill('SIGTERM');
-      await exited;
+      await worker.stop();
     }
   });
 
