@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/singleflight"
-	"google.golang.org/grpc/codes"
 )
 
 var companyIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
@@ -208,7 +207,7 @@ func (c *Client) GetUserToken(ctx context.Context, companyID, email, scope strin
 		encoded, err := c.query(ctx, companyID, "cachedUserToken", request)
 		var refused *serviceerror.QueryFailed
 		switch {
-		case errors.As(err, &refused) && QueryRefusalIsMiss("cachedUserToken", codes.InvalidArgument):
+		case errors.As(err, &refused) && QueryRefusalIsMiss("cachedUserToken", refused.Status().Code()):
 			// A keeper older than the query: a miss.
 		case err != nil:
 			return nil, c.failure(err, companyID)

@@ -276,9 +276,11 @@ class TokenKeeperClient:
         """The keeper's cached user token, or None: a miss, or a keeper without the query (client-rules vectors)."""
         try:
             return await handle.query("cachedUserToken", request)
-        except WorkflowQueryFailedError:
-            # The SDK raises this for INVALID_ARGUMENT: the keeper itself refused the query.
-            if query_refusal_is_miss("cachedUserToken", RPCStatusCode.INVALID_ARGUMENT):
+        except WorkflowQueryFailedError as error:
+            # The SDK raises this while handling the RPCError of an INVALID_ARGUMENT answer: the keeper refused.
+            cause = error.__context__
+            code = cause.status if isinstance(cause, RPCError) else RPCStatusCode.INVALID_ARGUMENT
+            if query_refusal_is_miss("cachedUserToken", code):
                 return None
             raise
 
