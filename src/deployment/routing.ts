@@ -1,37 +1,26 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { RolloutAction } from './rollout-decision';
 import { ROLLOUT_IDENTITY } from './rollout-decision';
 
 /**
  * Applies a rollout decision for `buildId`: makes it current (clearing a ramp) or ramps it. The identity says a worker
- * did it, so the decision rule tells it from an operator's change. Retried while the build's pollers are still
- * registering with the server (a version exists only once its first worker has polled).
+ * did it, so the decision rule tells it from an operator's change. One attempt: when it fails, the caller decides
+ * again from a fresh read (another worker of the build may have made the change, or the server may not yet take the
+ * version: it exists only once its first worker has polled).
  */
 export async function applyRollout(
   client: Client,
   version: { deploymentName: string; buildId: string },
   action: Exclude<RolloutAction, { kind: 'leave' }>,
-  timeoutMs = 30_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const request = {
     namespace: client.options.namespace,
     deploymentName: version.deploymentName,
     buildId: version.buildId,
     identity: `${ROLLOUT_IDENTITY} (build ${version.buildId}: ${action.why})`.slice(0, 250),
   };
-  for (;;) {
-    try {
-      if (action.kind === 'promote') await client.workflowService.setWorkerDeploymentCurrentVersion(request);
-      else
-        await client.workflowService.setWorkerDeploymentRampingVersion({ ...request, percentage: action.percentage });
-      return;
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-      await sleep(1000);
-    }
-  }
+  if (action.kind === 'promote') await client.workflowService.setWorkerDeploymentCurrentVersion(request);
+  else await client.workflowService.setWorkerDeploymentRampingVersion({ ...request, percentage: action.percentage });
 }
 
 /**

@@ -23,6 +23,8 @@ export interface RolloutOptions {
 
 /** How long a worker waits at start for the server to know its build (its first poll registers it). */
 const REGISTER_TIMEOUT_MS = 60_000;
+/** How long a worker tries to apply its first decision once its build is listed. */
+const FIRST_DECISION_TIMEOUT_MS = 60_000;
 /** How often a retiring worker looks again whether its build is still current, a second apart. */
 const CURRENT_RECHECKS = 3;
 /** Signals in flight while waking keepers. */
@@ -54,23 +56,25 @@ export class Rollout {
   }
 
   /**
-   * Waits until the server lists this build, applies the rule once, then keeps looking. The first decision is tried
-   * again until it is made (workers of one build starting together race to set it current: the loser reads the
-   * winner's routing and leaves it); past the registration deadline its error is the caller's.
+   * Waits until the server lists this build, applies the rule once, then keeps looking. The first decision is made
+   * again from a fresh read until it is applied (workers of one build starting together race to set it current: the
+   * loser reads the winner's routing and leaves it; a version just listed may not be settable yet); past
+   * `FIRST_DECISION_TIMEOUT_MS` its error is the caller's.
    */
   async start(): Promise<void> {
-    const deadline = Date.now() + REGISTER_TIMEOUT_MS;
+    const registeredBy = Date.now() + REGISTER_TIMEOUT_MS;
     let view = await this.read();
-    while (!view?.builds.some((b) => b.buildId === this.buildId) && Date.now() < deadline) {
+    while (!view?.builds.some((b) => b.buildId === this.buildId) && Date.now() < registeredBy) {
       await sleep(500);
       view = await this.read();
     }
+    const decidedBy = Date.now() + FIRST_DECISION_TIMEOUT_MS;
     for (;;) {
       try {
         await this.tick(view);
         break;
       } catch (error) {
-        if (Date.now() >= deadline) throw error;
+        if (Date.now() >= decidedBy) throw error;
         this.options.log.warn(`rollout: the first decision failed, trying again: ${String(error)}`);
         await sleep(1000);
         view = undefined; // the next try reads the routing afresh

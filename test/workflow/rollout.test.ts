@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import { TokenKeeperClient } from '../../src/client';
 import { readDeployment } from '../../src/deployment/deployment-view';
 import type { RolloutPolicy } from '../../src/deployment/rollout-decision';
@@ -14,6 +15,7 @@ import { startSqliteServer } from '../../scripts/cluster/sqlite-server';
 import type { KeeperEnv } from '../helpers/keeper-env';
 import { TEST_DATA_CONVERTER, keeperEnvForSuite, workflowBundle } from '../helpers/keeper-env';
 import { credentialsOf, uniqueCompanyId } from '../helpers/sandbox';
+import { refuseFirstCalls } from '../helpers/grpc-faults';
 import { testCliPath } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { startKeeperWorker } from '../helpers/versioned-worker';
@@ -39,18 +41,25 @@ async function startBuild(
   taskQueue: string,
   version: { deploymentName: string; buildId: string },
   policy: RolloutPolicy = AUTO,
+  rolloutBy: { client?: Client; warn?: (line: string) => void } = {},
 ): Promise<BuildWorker> {
   const { worker, running } = await startKeeperWorker(env, taskQueue, version);
   const rollout = new Rollout({
-    client: env.client,
+    client: rolloutBy.client ?? env.client,
     version,
     taskQueue,
     policy,
     replayOptions: keeperReplayOptions(await workflowBundle(), TEST_DATA_CONVERTER),
-    log: { info: () => {}, warn: () => {} },
+    log: { info: () => {}, warn: rolloutBy.warn ?? (() => {}) },
     intervalMs: 1000,
   });
-  await rollout.start();
+  try {
+    await rollout.start();
+  } catch (error) {
+    worker.shutdown();
+    await running;
+    throw error;
+  }
   return {
     rollout,
     async stop(options = {}) {
@@ -113,6 +122,31 @@ describe('the workers’ rollout (server v1.31.2)', () => {
     } finally {
       await b2?.stop();
       await b1.stop();
+    }
+  });
+
+  it('a first decision the server refuses is made again from a fresh read: the build still becomes current', async () => {
+    const { taskQueue, deploymentName } = fresh();
+    const fault = refuseFirstCalls('SetWorkerDeploymentCurrentVersion', 1);
+    const connection = await Connection.connect({ address: env.server.address, interceptors: [fault.interceptor] });
+    const warnings: string[] = [];
+    try {
+      const client = new Client({ connection, namespace: env.client.options.namespace });
+      const b1 = await startBuild(env, taskQueue, { deploymentName, buildId: '2.3.0+cccc' }, AUTO, {
+        client,
+        warn: (line) => warnings.push(line),
+      });
+      try {
+        assert.equal(fault.refused(), 1, 'the first attempt was refused');
+        assert.equal(b1.rollout.settled, true);
+        assert.match(warnings.join('\n'), /the first decision failed, trying again: .*refused on the wire by the test/);
+        assert.equal((await readDeployment(env.client, deploymentName, taskQueue))?.current, '2.3.0+cccc');
+        assert.equal(b1.rollout.lastDecision?.kind, 'promote');
+      } finally {
+        await b1.stop();
+      }
+    } finally {
+      await connection.close();
     }
   });
 
