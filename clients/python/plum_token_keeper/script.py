@@ -40,6 +40,12 @@ def run_script(main: Coroutine[Any, Any, object]) -> NoReturn:
     except BaseException:  # noqa: BLE001 - every failure of the program ends the process with its traceback
         traceback.print_exc()
         status = 1
+    exit_without_finalizing(status)
+
+
+def exit_without_finalizing(status: int) -> NoReturn:
+    """Flushes logging, standard output and standard error, then ends the process with ``status`` through
+    :func:`os._exit`, skipping the interpreter finalization that temporalio/sdk-python#300 can crash."""
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -1,12 +1,10 @@
 import json
-import logging
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from plum_token_keeper import parse_key_ring
+from plum_token_keeper.script import exit_without_finalizing
 
 VECTORS = Path(__file__).resolve().parents[3] / "docs" / "vectors"
 
@@ -33,9 +31,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Ends the run once pytest has said everything, without interpreter finalization: the live tests' temporalio
     client can crash a finalizing interpreter (temporalio/sdk-python#300; what ``run_script`` does for programs)."""
     status = config.stash.get(_EXIT_STATUS, None)
-    if status is None:
-        return
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    if status is not None:
+        exit_without_finalizing(status)
